@@ -1,0 +1,5 @@
+"""``python -m generator`` does what the ``minicrm-codegen`` command does."""
+
+from .cli import main
+
+main()

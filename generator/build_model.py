@@ -1,0 +1,377 @@
+"""Build stage: turn a snapshot's raw schema answers into the intermediate model.
+
+All inference lives here, written down once:
+
+* type strings: ``Int``, ``Text(N)`` (``Text`` alone: 1024), ``DateTime``, ``Boolean``,
+  ``File(…)``; anything else is *Unknown* (a warning, and the raw value passes through);
+* option maps: the relation fields ``CategoryId`` (modules), ``StatusId`` (statuses of that
+  entity) and ``UserId`` / ``CreatedBy`` / ``UpdatedBy`` (users) are enums of shared types; any
+  other map is a *Set* when every key is a power of two up to 2**63 and ``1`` is among them
+  (a single ``{"1": …}`` is a checkbox), else an *Enum*; configuration overrides this per field,
+  and contact ``Type`` is an enum by default; an empty map is *Unknown* with a warning;
+* ``Id``, ``CreatedAt``, ``UpdatedAt``, ``CreatedBy`` and ``UpdatedBy`` are set by the server.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import naming
+from . import snapshot as snap
+from .config import GeneratorConfig
+from .model import (
+    ChoiceStyle,
+    ChoiceType,
+    Diagnostic,
+    Entity,
+    EntityKind,
+    Field,
+    Kind,
+    Module,
+    Option,
+    Tenant,
+)
+
+SERVER_SET_FIELDS = frozenset({"Id", "CreatedAt", "UpdatedAt", "CreatedBy", "UpdatedBy"})
+RELATION_KINDS: Mapping[str, Kind] = {
+    "CategoryId": Kind.CATEGORY_ID,
+    "ContactId": Kind.CONTACT_ID,
+    "BusinessId": Kind.BUSINESS_ID,
+    "StatusId": Kind.STATUS_ID,
+    "UserId": Kind.USER_ID,
+    "CreatedBy": Kind.CREATED_BY,
+    "UpdatedBy": Kind.UPDATED_BY,
+}
+USER_KINDS = frozenset({Kind.USER_ID, Kind.CREATED_BY, Kind.UPDATED_BY})
+DEFAULT_TEXT_LIMIT = 1024
+LARGEST_BIT = 2**63
+USER_TYPE = "User"
+MODULE_TYPE = "Module"
+
+#: Attribute names the generated client object uses itself, so no module resource may take them.
+RESERVED_RESOURCES = naming.RESERVED_ATTRIBUTES | {
+    "addresses",
+    "businesses",
+    "close",
+    "contacts",
+    "modules",
+    "persons",
+    "todos",
+}
+
+_TEXT = re.compile(r"Text(?:\((\d{1,9})\))?")
+_FILE = re.compile(r"File(?:\([^()]*\))?")
+_PLAIN_KINDS = {"Int": Kind.INT, "DateTime": Kind.DATETIME, "Boolean": Kind.BOOLEAN}
+_KIND_WORDS = {
+    Kind.INT: "whole number",
+    Kind.DATETIME: "date and time, in the system's local time",
+    Kind.BOOLEAN: "yes or no",
+    Kind.CONTACT_ID: "id of a contact",
+    Kind.BUSINESS_ID: "id of a company",
+    Kind.CATEGORY_ID: "id of a module",
+    Kind.STATUS_ID: "id of a status",
+    Kind.USER_ID: "id of a user",
+    Kind.CREATED_BY: "id of a user",
+    Kind.UPDATED_BY: "id of a user",
+}
+_OPTIONS_IN_DOC = 25
+
+
+def is_bit_values(ids: list[int]) -> bool:
+    """Keys of a Set: distinct powers of two, 1 among them, none above 2**63."""
+    return 1 in ids and all(0 < value <= LARGEST_BIT and value & (value - 1) == 0 for value in ids)
+
+
+def options_of(raw: Any) -> dict[int, str]:
+    """An option map (``[]`` when empty, as PHP writes it) as ``{id: label}``."""
+    if not isinstance(raw, dict):
+        return {}
+    return {int(key): str(label) for key, label in raw.items()}
+
+
+@dataclass(frozen=True)
+class _RawField:
+    """A field before names are decided."""
+
+    api_name: str
+    kind: Kind
+    raw_type: str
+    text_limit: int | None
+    options: Mapping[int, str]
+    style: ChoiceStyle | None
+
+
+@dataclass(frozen=True)
+class _RawEntity:
+    key: tuple[int, int]
+    kind: EntityKind
+    endpoint: str
+    module_id: int | None
+    fields: tuple[_RawField, ...]
+
+
+class _Builder:
+    def __init__(self, snapshot: snap.Snapshot, config: GeneratorConfig) -> None:
+        self.snapshot = snapshot
+        self.config = config
+        self.diagnostics: list[Diagnostic] = []
+
+    def warn(self, location: str, code: str, message: str) -> None:
+        self.diagnostics.append(Diagnostic(location, code, message))
+
+    # -- fields --------------------------------------------------------------------------------
+
+    def classify(self, entity: str, endpoint: str, module_id: int | None, api_name: str, raw: Any) -> _RawField:
+        location = f"{endpoint} {api_name!r}"
+        relation = RELATION_KINDS.get(api_name)
+        if isinstance(raw, str):
+            kind, limit = self.classify_type_string(raw, location)
+            if relation is not None and kind is Kind.INT:
+                kind = relation
+            return _RawField(api_name, kind, raw, limit, {}, None)
+        options = options_of(raw)
+        if relation is not None:
+            return _RawField(api_name, relation, "options", None, options, ChoiceStyle.ENUM if options else None)
+        if not options:
+            self.warn(location, "empty-options", "has an empty option map; it is typed as its raw value")
+            return _RawField(api_name, Kind.UNKNOWN, "{}", None, {}, None)
+        bits = is_bit_values(list(options))
+        style = ChoiceStyle.FLAG if bits else ChoiceStyle.ENUM
+        override = self.config.override_for(entity, module_id, api_name)
+        if override is ChoiceStyle.FLAG and not bits:
+            self.warn(location, "override-ignored", "is configured as a Set but its option ids are not bit values; kept as an Enum")
+        elif override is not None:
+            style = override
+        kind = Kind.SET if style is ChoiceStyle.FLAG else Kind.ENUM
+        return _RawField(api_name, kind, "options", None, options, style)
+
+    def classify_type_string(self, raw: str, location: str) -> tuple[Kind, int | None]:
+        if raw in _PLAIN_KINDS:
+            return _PLAIN_KINDS[raw], None
+        text = _TEXT.fullmatch(raw)
+        if text is not None:
+            return Kind.TEXT, int(text.group(1)) if text.group(1) else DEFAULT_TEXT_LIMIT
+        if _FILE.fullmatch(raw):
+            return Kind.FILE, None
+        self.warn(location, "unknown-type", f"has the unknown type {raw!r}; it is typed as its raw value")
+        return Kind.UNKNOWN, None
+
+    def raw_entity(self, kind: EntityKind, endpoint: str, module_id: int | None, key: tuple[int, int]) -> _RawEntity:
+        schema = self.snapshot.endpoints.get(endpoint)
+        schema = schema if isinstance(schema, dict) else {}
+        fields = tuple(
+            self.classify(kind.value, endpoint, module_id, api_name, schema[api_name]) for api_name in sorted(schema)
+        )
+        return _RawEntity(key, kind, endpoint, module_id, fields)
+
+    # -- names ---------------------------------------------------------------------------------
+
+    def unique(self, bases: Mapping[Any, str], scope: str, sort_key: Any = None) -> dict[Any, str]:
+        names = naming.unique_names(bases, sort_key=sort_key) if sort_key else naming.unique_names(bases)
+        for key, name in sorted(names.items(), key=lambda item: item[1]):
+            if name != bases[key]:
+                self.warn(scope, "renamed", f"{bases[key]!r} is taken, so {_describe(key)} is named {name!r}")
+        return names
+
+    def options(self, raw: Mapping[int, str], scope: str) -> tuple[Option, ...]:
+        bases = {option_id: naming.constant_case(label, "option") for option_id, label in raw.items()}
+        names = self.unique(bases, scope)
+        return tuple(Option(option_id, raw[option_id], names[option_id]) for option_id in sorted(raw))
+
+    # -- the whole tenant ----------------------------------------------------------------------
+
+    def build(self) -> Tenant:
+        endpoints = self.snapshot.endpoints
+        category = endpoints.get(snap.CATEGORY)
+        detailed = endpoints.get(snap.CATEGORY_DETAILED)
+        detailed = detailed if isinstance(detailed, dict) else {}
+        module_labels = {int(key): str(label) for key, label in (category or {}).items()}
+
+        raw_entities = [
+            self.raw_entity(EntityKind.BUSINESS, snap.SCHEMA_BUSINESS, None, (0, 0)),
+            self.raw_entity(EntityKind.PERSON, snap.SCHEMA_PERSON, None, (0, 1)),
+        ]
+        for module_id in sorted(module_labels):
+            endpoint = snap.project_schema_endpoint(str(module_id))
+            raw_entities.append(self.raw_entity(EntityKind.PROJECT, endpoint, module_id, (1, module_id)))
+
+        module_classes = self.unique(
+            {module_id: naming.pascal_case(label, "Project") for module_id, label in module_labels.items()},
+            snap.CATEGORY,
+        )
+        module_attributes = self.unique(
+            {
+                module_id: naming.snake_case(label, "project", RESERVED_RESOURCES)
+                for module_id, label in module_labels.items()
+            },
+            snap.CATEGORY,
+        )
+        entity_bases = {
+            (0, 0): "Business",
+            (0, 1): "Person",
+            **{(1, module_id): module_classes[module_id] for module_id in module_labels},
+        }
+
+        field_names: dict[tuple[tuple[int, int], str], str] = {}
+        for entity in raw_entities:
+            bases = {field.api_name: naming.snake_case(field.api_name, "field") for field in entity.fields}
+            for api_name, name in self.unique(bases, entity.endpoint).items():
+                field_names[(entity.key, api_name)] = name
+
+        # Type names: models win over derived names; derived ones are made unique across the tenant.
+        type_bases: dict[tuple[Any, ...], str] = {("model", *key): name for key, name in entity_bases.items()}
+        for entity in raw_entities:
+            owner = entity_bases[entity.key]
+            for field in entity.fields:
+                if field.kind is Kind.STATUS_ID and field.options:
+                    type_bases[("status", *entity.key)] = f"{owner}Status"
+                elif field.kind in (Kind.ENUM, Kind.SET):
+                    pascal = naming.pascal_case(field_names[(entity.key, field.api_name)], "Field", frozenset())
+                    type_bases[("field", *entity.key, field.api_name)] = owner + pascal
+        rank = {"model": 0, "status": 1, "field": 2}
+        type_names = self.unique(type_bases, "type names", sort_key=lambda key: (rank[key[0]], key[1:]))
+
+        choice_types: dict[str, ChoiceType] = {}
+        users = self.merged_options(raw_entities, USER_KINDS, "users")
+        if users:
+            choice_types[USER_TYPE] = ChoiceType(
+                USER_TYPE,
+                ChoiceStyle.ENUM,
+                self.options(users, "users"),
+                "A user of the system (UserId, CreatedBy, UpdatedBy).",
+            )
+        modules_map = dict(module_labels)
+        modules_map.update(self.merged_options(raw_entities, frozenset({Kind.CATEGORY_ID}), "modules"))
+        if modules_map:
+            choice_types[MODULE_TYPE] = ChoiceType(
+                MODULE_TYPE,
+                ChoiceStyle.ENUM,
+                self.options(modules_map, snap.CATEGORY),
+                "A module of the system (CategoryId).",
+            )
+
+        entities: dict[tuple[int, int], Entity] = {}
+        for entity in raw_entities:
+            owner = entity_bases[entity.key]
+            subject = _subject(entity.kind, module_labels.get(entity.module_id or -1))
+            fields = []
+            for raw in entity.fields:
+                choice: str | None = None
+                if raw.kind in USER_KINDS and users and raw.options:
+                    choice = USER_TYPE
+                elif raw.kind is Kind.CATEGORY_ID and raw.options:
+                    choice = MODULE_TYPE
+                elif raw.kind is Kind.STATUS_ID and raw.options:
+                    choice = type_names[("status", *entity.key)]
+                    if choice not in choice_types:
+                        choice_types[choice] = ChoiceType(
+                            choice,
+                            ChoiceStyle.ENUM,
+                            self.options(raw.options, f"{entity.endpoint} StatusId"),
+                            f"A status of {subject}.",
+                        )
+                elif raw.kind in (Kind.ENUM, Kind.SET):
+                    choice = type_names[("field", *entity.key, raw.api_name)]
+                    assert raw.style is not None
+                    choice_types[choice] = ChoiceType(
+                        choice,
+                        raw.style,
+                        self.options(raw.options, f"{entity.endpoint} {raw.api_name!r}"),
+                        f"The options of the {raw.api_name} field of {subject}.",
+                    )
+                fields.append(
+                    Field(
+                        api_name=raw.api_name,
+                        name=field_names[(entity.key, raw.api_name)],
+                        kind=raw.kind,
+                        raw_type=raw.raw_type,
+                        text_limit=raw.text_limit,
+                        choice=choice,
+                        server_set=raw.api_name in SERVER_SET_FIELDS,
+                        doc=_field_doc(raw),
+                    )
+                )
+            entities[entity.key] = Entity(
+                name=type_names[("model", *entity.key)],
+                kind=entity.kind,
+                schema_endpoint=entity.endpoint,
+                fields=tuple(fields),
+                doc=f"{subject[0].upper()}{subject[1:]}.",
+            )
+
+        modules = tuple(
+            Module(
+                id=module_id,
+                label=module_labels[module_id],
+                type=str(detailed.get(str(module_id), {}).get("Type", "")),
+                attribute=module_attributes[module_id],
+                entity=entities[(1, module_id)],
+                status_type=type_names.get(("status", 1, module_id)),
+            )
+            for module_id in sorted(module_labels)
+        )
+        return Tenant(
+            system_id=self.snapshot.system_id,
+            base_url=self.snapshot.base_url,
+            fingerprint=self.snapshot.fingerprint,
+            business=entities[(0, 0)],
+            person=entities[(0, 1)],
+            modules=modules,
+            choice_types=tuple(sorted(choice_types.values(), key=lambda choice: choice.name)),
+            diagnostics=tuple(sorted(set(self.diagnostics))),
+        )
+
+    def merged_options(self, entities: list[_RawEntity], kinds: frozenset[Kind], scope: str) -> dict[int, str]:
+        """The union of every option map of these relation kinds; on a clash the smaller label wins."""
+        merged: dict[int, str] = {}
+        for entity in entities:
+            for field in entity.fields:
+                if field.kind not in kinds:
+                    continue
+                for option_id, label in field.options.items():
+                    known = merged.get(option_id)
+                    if known is not None and known != label:
+                        self.warn(scope, "label-clash", f"id {option_id} is called both {known!r} and {label!r}")
+                        label = min(known, label)
+                    merged[option_id] = label
+        return merged
+
+
+def _describe(key: Any) -> str:
+    if isinstance(key, tuple):
+        return " ".join(str(part) for part in key)
+    return repr(key)
+
+
+def _subject(kind: EntityKind, module_label: str | None) -> str:
+    if kind is EntityKind.BUSINESS:
+        return "a company contact"
+    if kind is EntityKind.PERSON:
+        return "a person contact"
+    return f"a project of the {module_label!r} module"
+
+
+def _field_doc(field: _RawField) -> str:
+    """What a developer sees on hover: the API name, the type, and the options."""
+    head = f"API field {field.api_name}"
+    if field.kind is Kind.TEXT:
+        return f"{head}: text of at most {field.text_limit} characters."
+    if field.kind is Kind.FILE:
+        return f"{head}: file ({field.raw_type}); write the URL of the file to upload."
+    if field.kind is Kind.UNKNOWN:
+        return f"{head}: type {field.raw_type!r} is not known to the generator; the raw value is kept."
+    if field.options:
+        listed = sorted(field.options.items())
+        shown = ", ".join(f"{label} ({option_id})" for option_id, label in listed[:_OPTIONS_IN_DOC])
+        more = f", and {len(listed) - _OPTIONS_IN_DOC} more" if len(listed) > _OPTIONS_IN_DOC else ""
+        what = "any of" if field.kind is Kind.SET else "one of"
+        return f"{head} ({field.kind.value}): {what} {shown}{more}."
+    return f"{head}: {_KIND_WORDS.get(field.kind, field.kind.value)}."
+
+
+def build_tenant(snapshot: snap.Snapshot, config: GeneratorConfig | None = None) -> Tenant:
+    """The intermediate model of a snapshot, with warnings collected as values."""
+    return _Builder(snapshot, config or GeneratorConfig()).build()

@@ -1,0 +1,124 @@
+"""The ``minicrm-codegen`` command line: thin wiring of the pipeline stages to flags.
+
+Every expected failure is a :class:`~generator.errors.CodegenError`; it is printed as one line
+(``error: …``) with a non-zero exit code, never as a traceback, and never with the API key.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import CodegenError, ConfigError
+from .fetch import DEFAULT_BASE_URL, Connection, FetchPolicy, pull
+from .snapshot import Snapshot
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def live_options(function: F) -> F:
+    """The flags that say which live system to read, with their environment fallbacks."""
+    options = [
+        click.option("--system-id", envvar="MINICRM_SYSTEM_ID", help="System id (env MINICRM_SYSTEM_ID)."),
+        click.option(
+            "--api-key",
+            envvar="MINICRM_API_KEY",
+            help="API key (env MINICRM_API_KEY; prefer the variable: flags show up in process lists).",
+        ),
+        click.option(
+            "--base-url",
+            envvar="MINICRM_BASE_URL",
+            default=DEFAULT_BASE_URL,
+            show_default=True,
+            help="API root (env MINICRM_BASE_URL).",
+        ),
+        click.option(
+            "--rate-limit",
+            type=click.IntRange(min=1),
+            default=60,
+            show_default=True,
+            help="Requests per minute the system allows.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def connection_from(system_id: str | None, api_key: str | None, base_url: str) -> Connection:
+    if not system_id:
+        raise ConfigError("no system id: pass --system-id or set MINICRM_SYSTEM_ID")
+    if not api_key:
+        raise ConfigError("no API key: set MINICRM_API_KEY (or pass --api-key)")
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"--base-url must start with http:// or https://, got {base_url!r}")
+    return Connection(system_id=system_id, api_key=api_key, base_url=base_url.rstrip("/"))
+
+
+def progress_printer(quiet: bool) -> Callable[[int, int], None] | None:
+    """A one-line progress counter on a terminal; nothing when quiet or not a terminal."""
+    stream = sys.stderr
+    if quiet or not stream.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        stream.write(f"\rfetching schemas: {done}/{total}")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def pull_live(
+    system_id: str | None, api_key: str | None, base_url: str, rate_limit: int, quiet: bool
+) -> Snapshot:
+    connection = connection_from(system_id, api_key, base_url)
+    policy = FetchPolicy(rate_limit=rate_limit)
+    return pull(connection, policy, progress_printer(quiet))
+
+
+class Cli(click.Group):
+    """Turns expected failures into one line on stderr and a non-zero exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CodegenError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was written", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=Cli)
+@click.version_option(__version__, prog_name="minicrm-codegen")
+def main() -> None:
+    """Generate a typed Python client for one MiniCRM system from its schema."""
+
+
+@main.command("pull")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Snapshot file to write.")
+@live_options
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+def pull_command(
+    output: Path, system_id: str | None, api_key: str | None, base_url: str, rate_limit: int, quiet: bool
+) -> None:
+    """Fetch a live system's schema into a snapshot file (the lock file).
+
+    The snapshot holds the raw schema answers, the base URL and system id, never the API key.
+    It is written atomically: on any failure an existing snapshot stays untouched.
+    """
+    if not output.parent.is_dir() and str(output.parent):
+        raise ConfigError(f"cannot write {output}: folder {output.parent} does not exist")
+    snapshot = pull_live(system_id, api_key, base_url, rate_limit, quiet)
+    snapshot.write(output)
+    if not quiet:
+        modules = len(snapshot.module_ids())
+        click.echo(f"wrote {output}: {modules} modules, {snapshot.fingerprint}", err=True)

@@ -1,0 +1,268 @@
+"""Fetch stage: read a live system's schema endpoints into a :class:`Snapshot`.
+
+Requests run concurrently but inside the system's rate budget (60 requests a minute on real
+systems), and are retried with exponential backoff and jitter on connection errors, timeouts,
+429 and 5xx, honouring ``Retry-After``. Credentials travel only in the Authorization header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from . import snapshot as snap
+from .errors import PullError, redact
+
+DEFAULT_BASE_URL = "https://r3.minicrm.hu/Api/R3"
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where a system lives and how to log in. The key is kept out of ``repr``."""
+
+    system_id: str
+    api_key: str = field(repr=False)
+    base_url: str = DEFAULT_BASE_URL
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Timeouts, retries and the rate budget; tests scale ``rate_period`` down to stay fast."""
+
+    timeout: float = 30.0
+    max_attempts: int = 5
+    backoff_base: float = 0.5
+    backoff_cap: float = 20.0
+    retry_after_cap: float = 120.0
+    rate_limit: int = 60
+    rate_period: float = 60.0
+    concurrency: int = 8
+
+
+class RateBudget:
+    """At most ``limit`` requests in any window of ``period`` seconds, as the server sees them.
+
+    A request holds a slot from the moment it is sent until ``period`` after its answer arrived.
+    Because the server received it before the answer came back, two requests that share a slot
+    reach the server at least ``period`` apart, whatever the network latency.
+    """
+
+    def __init__(self, limit: int, period: float) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self._period = period
+
+    async def acquire(self) -> None:
+        await self._slots.acquire()
+
+    def release_later(self) -> None:
+        asyncio.get_running_loop().call_later(self._period, self._slots.release)
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """The wait a ``Retry-After`` header asks for, in seconds (number or HTTP date form)."""
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def backoff_seconds(attempt: int, policy: FetchPolicy) -> float:
+    """Exponential backoff with full jitter: a random wait in [0, base * 2**attempt], capped."""
+    ceiling = min(policy.backoff_cap, policy.backoff_base * (2**attempt))
+    return random.uniform(0.0, ceiling)
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """A server message squeezed onto one short line."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def is_auth_failure(response: httpx.Response) -> bool:
+    """401 on live systems; the manual documents 404 ``Unauthorized: Access denied`` instead."""
+    if response.status_code == 401:
+        return True
+    return response.status_code == 404 and "unauthorized" in response.text.lower()
+
+
+class _Puller:
+    def __init__(
+        self,
+        connection: Connection,
+        policy: FetchPolicy,
+        progress: ProgressCallback | None,
+        transport: httpx.AsyncBaseTransport | None,
+    ) -> None:
+        self.connection = connection
+        self.policy = policy
+        self.progress = progress
+        self.transport = transport
+        self.done = 0
+        self.total = 0
+
+    def _fail(self, message: str) -> PullError:
+        return PullError(redact(message, self.connection.api_key))
+
+    async def run(self) -> snap.Snapshot:
+        base_url = self.connection.base_url.rstrip("/") + "/"
+        budget = RateBudget(self.policy.rate_limit, self.policy.rate_period)
+        async with httpx.AsyncClient(
+            base_url=base_url,
+            auth=httpx.BasicAuth(self.connection.system_id, self.connection.api_key),
+            timeout=self.policy.timeout,
+            transport=self.transport,
+            headers={"Accept": "application/json"},
+            follow_redirects=False,
+        ) as client:
+            self.total = 1
+            category = await self._fetch(client, budget, snap.CATEGORY)
+            module_ids = snap.sorted_module_ids(category)
+            endpoints = [
+                snap.CATEGORY_DETAILED,
+                snap.SCHEMA_BUSINESS,
+                snap.SCHEMA_PERSON,
+                *(snap.project_schema_endpoint(module_id) for module_id in module_ids),
+            ]
+            self.total += len(endpoints)
+            limit = asyncio.Semaphore(self.policy.concurrency)
+
+            async def bounded(endpoint: str) -> Any:
+                async with limit:
+                    return await self._fetch(client, budget, endpoint, category)
+
+            tasks = [asyncio.ensure_future(bounded(endpoint)) for endpoint in endpoints]
+            try:
+                answers = await asyncio.gather(*tasks)
+            except BaseException:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise
+        results = {snap.CATEGORY: category, **dict(zip(endpoints, answers))}
+        snapshot = snap.Snapshot(
+            endpoints=results,
+            base_url=self.connection.base_url,
+            system_id=self.connection.system_id,
+        )
+        problem = snap.find_problem(snapshot)
+        if problem is not None:
+            raise self._fail(f"the system answered an unusable schema: {problem}")
+        return snapshot
+
+    async def _fetch(
+        self,
+        client: httpx.AsyncClient,
+        budget: RateBudget,
+        endpoint: str,
+        category: Any = None,
+    ) -> Any:
+        response = await self._send_with_retries(client, budget, endpoint)
+        if is_auth_failure(response):
+            raise self._fail(
+                f"MiniCRM rejected the credentials for system {self.connection.system_id!r} "
+                f"(HTTP {response.status_code} on {endpoint}); check --system-id and --api-key "
+                "(or MINICRM_SYSTEM_ID / MINICRM_API_KEY)"
+            )
+        if response.status_code == 404 and endpoint.startswith(snap.SCHEMA_PROJECT_PREFIX):
+            module_id = endpoint.removeprefix(snap.SCHEMA_PROJECT_PREFIX)
+            name = category.get(module_id) if isinstance(category, dict) else None
+            raise self._fail(
+                f"module {module_id} ({name!r}) is listed by Category but has no schema: "
+                f"{endpoint} answered 404 {one_line(response.text)!r}"
+            )
+        if response.status_code != 200:
+            raise self._fail(
+                f"{endpoint} answered HTTP {response.status_code}: {one_line(response.text)!r}"
+                + (
+                    f"; is the base URL {self.connection.base_url!r} right?"
+                    if response.status_code == 404
+                    else ""
+                )
+            )
+        try:
+            answer = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            content_type = response.headers.get("Content-Type", "no content type")
+            raise self._fail(
+                f"{endpoint} answered something that is not JSON ({content_type}): "
+                f"{one_line(response.text, 80)!r}"
+            ) from None
+        problem = snap.endpoint_problem(endpoint, answer)
+        if problem is not None:
+            raise self._fail(f"{endpoint} answered a malformed schema: {problem}")
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+        return answer
+
+    async def _send_with_retries(
+        self, client: httpx.AsyncClient, budget: RateBudget, endpoint: str
+    ) -> httpx.Response:
+        attempts = self.policy.max_attempts
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            await budget.acquire()
+            try:
+                response = await client.get(endpoint)
+            except httpx.TimeoutException:
+                if last:
+                    raise self._fail(
+                        f"{endpoint} timed out {attempts} times (timeout {self.policy.timeout:g}s); "
+                        "the system may be overloaded, try again later"
+                    ) from None
+                wait = backoff_seconds(attempt, self.policy)
+            except httpx.TransportError as exc:
+                if last:
+                    raise self._fail(
+                        f"cannot reach {self.connection.base_url}: {one_line(str(exc)) or type(exc).__name__}; "
+                        "check --base-url and the network"
+                    ) from None
+                wait = backoff_seconds(attempt, self.policy)
+            else:
+                if response.status_code != 429 and response.status_code < 500:
+                    return response
+                if last:
+                    raise self._fail(
+                        f"gave up on {endpoint} after {attempts} attempts: HTTP "
+                        f"{response.status_code} {one_line(response.text)!r}"
+                    )
+                requested = retry_after_seconds(response)
+                wait = (
+                    min(requested, self.policy.retry_after_cap)
+                    if requested is not None
+                    else backoff_seconds(attempt, self.policy)
+                )
+            finally:
+                budget.release_later()
+            await asyncio.sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def pull(
+    connection: Connection,
+    policy: FetchPolicy | None = None,
+    progress: ProgressCallback | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> snap.Snapshot:
+    """Fetch every schema endpoint of a system and return them as a snapshot."""
+    puller = _Puller(connection, policy or FetchPolicy(), progress, transport)
+    return asyncio.run(puller.run())

@@ -1,0 +1,136 @@
+"""The intermediate model: plain, immutable objects that carry every decision once.
+
+The build stage (:mod:`generator.build_model`) makes them from a snapshot; templates only read
+them. Every name here is final, every type is decided, every text is the raw text (escaping is
+the renderer's job, through one helper).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a schema field holds, as far as a client must know."""
+
+    INT = "Int"
+    TEXT = "Text"
+    DATETIME = "DateTime"
+    BOOLEAN = "Boolean"
+    FILE = "File"
+    ENUM = "Enum"
+    SET = "Set"
+    CATEGORY_ID = "CategoryId"
+    CONTACT_ID = "ContactId"
+    BUSINESS_ID = "BusinessId"
+    STATUS_ID = "StatusId"
+    USER_ID = "UserId"
+    CREATED_BY = "CreatedBy"
+    UPDATED_BY = "UpdatedBy"
+    UNKNOWN = "Unknown"
+
+
+class ChoiceStyle(StrEnum):
+    """An Enum field picks one option; a Set field (a bitmask) picks any number."""
+
+    ENUM = "enum"
+    FLAG = "flag"
+
+
+class EntityKind(StrEnum):
+    BUSINESS = "Business"
+    PERSON = "Person"
+    PROJECT = "Project"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of an Enum or Set field: its id (a bit value for Sets), label and member name."""
+
+    id: int
+    label: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ChoiceType:
+    """A named enum or flag type. Identical user and module maps share one type."""
+
+    name: str
+    style: ChoiceStyle
+    options: tuple[Option, ...]
+    doc: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One schema field of an entity."""
+
+    api_name: str
+    name: str
+    kind: Kind
+    raw_type: str
+    text_limit: int | None
+    choice: str | None
+    server_set: bool
+    doc: str
+
+
+@dataclass(frozen=True)
+class Entity:
+    """Business, Person, or the projects of one module, with their fields in API-name order."""
+
+    name: str
+    kind: EntityKind
+    schema_endpoint: str
+    fields: tuple[Field, ...]
+    doc: str
+
+
+@dataclass(frozen=True)
+class Module:
+    """A MiniCRM module (``CategoryId``): its projects follow the module's own schema."""
+
+    id: int
+    label: str
+    type: str
+    attribute: str
+    entity: Entity
+    status_type: str | None
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """A warning found while building the model, collected as a value and reported once."""
+
+    location: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """Everything a generated client for one system needs, decided."""
+
+    system_id: str
+    base_url: str
+    fingerprint: str
+    business: Entity
+    person: Entity
+    modules: tuple[Module, ...]
+    choice_types: tuple[ChoiceType, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def entities(self) -> tuple[Entity, ...]:
+        return (self.business, self.person, *(module.entity for module in self.modules))
+
+    def choice_type(self, name: str) -> ChoiceType:
+        for choice in self.choice_types:
+            if choice.name == name:
+                return choice
+        raise KeyError(name)

@@ -1,0 +1,210 @@
+"""Naming rules, in one place: every label typed by a CRM admin becomes a safe, readable identifier.
+
+Labels are hostile input: they can hold accents, any script, emoji, a leading digit, keywords,
+names pydantic or our runtime already use, 3,000 characters, quotes, NUL or template syntax. A
+name is built in three steps, each a pure function of the label:
+
+1. *words*: NFKC-normalise (Python does the same to identifiers, so ``ﬁle`` is ``file``),
+   transliterate to ASCII (``Értékesítés`` -> ``Ertekesites``), split camelCase and keep runs of
+   letters and digits;
+2. *style*: join the words as ``snake_case`` (attributes), ``PascalCase`` (classes) or
+   ``UPPER_CASE`` (enum members); an empty result becomes the scope's fallback word, a leading
+   digit gets that word as prefix (``1. alkalom`` -> ``option_1_alkalom``), long names are cut;
+3. *reserved*: a keyword or a name the generated code already uses gets a trailing ``_``.
+
+Then names are made unique within their scope, comparing case-insensitively (so files named after
+them cannot clash on a case-insensitive disk). The rule depends only on the colliding entries
+themselves: among entries whose names collide, the one with the smallest key (lowest option id,
+first API name in code-point order, lowest module id) keeps the plain name and every other one
+gets its own key as a suffix (``QUALIFIED_1330``). Adding, removing or reordering entries that do
+not collide never changes a name.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import keyword
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import TypeVar
+
+from anyascii import anyascii
+from pydantic import BaseModel
+
+MAX_LENGTH = 60
+
+_CAMEL_LOWER_UPPER = re.compile(r"([a-z0-9])([A-Z])")
+_CAMEL_ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")
+
+#: Names a generated model's attributes must not take: keywords, everything ``BaseModel`` defines
+#: (``model_dump``, ``schema``, ``copy``, ``dict``, ``json``…), the type names our annotations use,
+#: and the methods our runtime base model adds.
+RESERVED_ATTRIBUTES: frozenset[str] = frozenset(
+    {
+        *keyword.kwlist,
+        *keyword.softkwlist,
+        *(name for name in dir(BaseModel)),
+        "bool",
+        "bytes",
+        "date",
+        "datetime",
+        "dict",
+        "float",
+        "int",
+        "list",
+        "object",
+        "str",
+        "to_api",
+        "from_api",
+    }
+)
+
+#: Class names generated code defines or imports itself, and every builtin name.
+RESERVED_CLASSES: frozenset[str] = frozenset(
+    {
+        *keyword.kwlist,
+        *dir(builtins),
+        "Annotated",
+        "Any",
+        "AsyncClient",
+        "BaseModel",
+        "Business",
+        "ClassVar",
+        "Client",
+        "ConfigDict",
+        "Enum",
+        "Field",
+        "IntEnum",
+        "IntFlag",
+        "Literal",
+        "MiniCRMModel",
+        "Module",
+        "Optional",
+        "Person",
+        "Self",
+        "Union",
+        "User",
+    }
+)
+
+#: Enum member names with a meaning of their own in generated enums.
+RESERVED_MEMBERS: frozenset[str] = frozenset({*keyword.kwlist, "UNKNOWN"})
+
+
+def words(label: str) -> list[str]:
+    """The ASCII words of a label: ``"Értékesítés 2.0"`` -> ``["Ertekesites", "2", "0"]``."""
+    text = anyascii(unicodedata.normalize("NFKC", label))
+    text = _CAMEL_LOWER_UPPER.sub(r"\1 \2", text)
+    text = _CAMEL_ACRONYM.sub(r"\1 \2", text)
+    return _WORD.findall(text)
+
+
+def _finish(name: str, fallback: str, reserved: frozenset[str], joiner: str) -> str:
+    if not name:
+        name = fallback
+    elif name[0].isdigit():
+        name = f"{fallback}{joiner}{name}"
+    if len(name) > MAX_LENGTH:
+        name = name[:MAX_LENGTH].rstrip("_")
+    if keyword.iskeyword(name) or name in reserved:
+        name += "_"
+    return name
+
+
+def snake_case(label: str, fallback: str, reserved: frozenset[str] = RESERVED_ATTRIBUTES) -> str:
+    """An attribute name: ``"E-mail cím"`` -> ``e_mail_cim``."""
+    name = "_".join(word.lower() for word in words(label))
+    return _finish(name, fallback.lower(), reserved, "_")
+
+
+def pascal_case(label: str, fallback: str, reserved: frozenset[str] = RESERVED_CLASSES) -> str:
+    """A class name: ``"Értékesítés"`` -> ``Ertekesites``; all-capital words are capitalised."""
+    parts = [word.capitalize() if word.isupper() else word[0].upper() + word[1:] for word in words(label)]
+    return _finish("".join(parts), fallback, reserved, "")
+
+
+def constant_case(label: str, fallback: str, reserved: frozenset[str] = RESERVED_MEMBERS) -> str:
+    """An enum member name: ``"Qualified (Ideal)"`` -> ``QUALIFIED_IDEAL``."""
+    name = "_".join(word.upper() for word in words(label))
+    return _finish(name, fallback.upper(), reserved, "_")
+
+
+def key_digest(key: object, length: int = 6) -> str:
+    """A short, stable hexadecimal tag for a key, for suffixes where the key is no identifier."""
+    return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:length]
+
+
+def identifier_suffix(key: object) -> str:
+    """A key as a name suffix: digits stay readable (``1330``), anything else becomes a digest."""
+    text = str(key)
+    if text.isascii() and text.isdigit():
+        return text
+    if text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
+        return "minus" + text[1:]
+    return key_digest(key)
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def unique_names(
+    bases: Mapping[K, str],
+    sort_key: Callable[[K], object] = lambda key: key,
+    suffix: Callable[[K], str] = identifier_suffix,
+) -> dict[K, str]:
+    """Make ``bases`` unique (case-insensitively) by the collision rule of this module.
+
+    The smallest key of each group of equal names keeps its name; the others get ``_<suffix>``.
+    Should a suffixed name still clash (an option literally named ``Qualified 1330``), the plain
+    name keeps priority and the suffixed one grows a digest of its key until it is unique.
+    """
+    groups: defaultdict[str, list[K]] = defaultdict(list)
+    for key, base in bases.items():
+        groups[base.casefold()].append(key)
+    names: dict[K, str] = {}
+    plain: set[K] = set()
+    for keys in groups.values():
+        ordered = sorted(keys, key=sort_key)
+        names[ordered[0]] = bases[ordered[0]]
+        plain.add(ordered[0])
+        for key in ordered[1:]:
+            names[key] = f"{bases[key]}_{suffix(key)}"
+    length = 6
+    while True:
+        holders: defaultdict[str, list[K]] = defaultdict(list)
+        for key, name in names.items():
+            holders[name.casefold()].append(key)
+        clashing = [key for keys in holders.values() if len(keys) > 1 for key in keys if key not in plain]
+        if not clashing:
+            return names
+        for key in clashing:
+            names[key] = f"{bases[key]}_{suffix(key)}_{key_digest(key, length)}"
+        length += 2
+
+
+def unique_labels(labels: Iterable[tuple[K, str]], style: Callable[[str], str]) -> dict[K, str]:
+    """Style every label, then make the results unique: the common case in one call."""
+    return unique_names({key: style(label) for key, label in labels})
+
+
+def python_string(text: str) -> str:
+    """A Python string literal for any text: the one way labels enter generated code as data."""
+    return repr(text)
+
+
+def docstring_text(text: str) -> str:
+    """Text that is safe inside a triple-quoted docstring and readable on hover.
+
+    Control characters (NUL, newlines) become spaces, backslashes and quotes are escaped so that
+    nothing can end the docstring early, and very long labels are shortened.
+    """
+    flat = "".join(" " if unicodedata.category(char)[0] == "C" else char for char in text)
+    flat = " ".join(flat.split())
+    if len(flat) > 200:
+        flat = flat[:199] + "…"
+    return flat.replace("\\", "\\\\").replace('"', '\\"')

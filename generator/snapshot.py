@@ -1,0 +1,207 @@
+"""The snapshot: a tenant's raw schema answers, frozen in one reviewable, reproducible file.
+
+Everything downstream of ``pull`` reads a :class:`Snapshot`; a live pull builds one in memory and
+goes through the same code path as a file. The file holds no timestamp and no secret: the same
+schema always serialises to the same bytes, so it diffs well in version control.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import SnapshotError
+
+FORMAT_VERSION = 1
+
+CATEGORY = "Category"
+CATEGORY_DETAILED = "Category?Detailed=1"
+SCHEMA_BUSINESS = "Schema/Business"
+SCHEMA_PERSON = "Schema/Person"
+SCHEMA_PROJECT_PREFIX = "Schema/Project/"
+
+DEMO_RESOURCE = "demo.snapshot.json"
+
+
+def project_schema_endpoint(module_id: str) -> str:
+    """The endpoint that answers the project schema of one module."""
+    return f"{SCHEMA_PROJECT_PREFIX}{module_id}"
+
+
+def canonical_json(value: Any) -> str:
+    """Serialise ``value`` the one way snapshots are written: sorted keys, UTF-8, two-space indent."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+def fingerprint_of(endpoints: Mapping[str, Any]) -> str:
+    """sha256 over the canonical form of the raw answers (not the source), so equal schemas match."""
+    digest = hashlib.sha256(canonical_json(endpoints).encode("utf-8")).hexdigest()
+    return f"sha256:{digest}"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Raw answers of the schema endpoints of one system, keyed by endpoint."""
+
+    endpoints: Mapping[str, Any]
+    base_url: str
+    system_id: str
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint_of(self.endpoints)
+
+    def module_ids(self) -> list[str]:
+        """Module ids as listed by ``Category``, in numeric order."""
+        return sorted_module_ids(self.endpoints.get(CATEGORY))
+
+    def to_json(self) -> str:
+        document = {
+            "format_version": FORMAT_VERSION,
+            "source": {"base_url": self.base_url, "system_id": self.system_id},
+            "fingerprint": self.fingerprint,
+            "endpoints": self.endpoints,
+        }
+        return canonical_json(document)
+
+    def write(self, path: Path) -> None:
+        """Write atomically: a reader sees the old file or the new one, never half of one."""
+        write_text_atomically(path, self.to_json())
+
+
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
+
+
+def _is_scalar_label(value: Any) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def endpoint_problem(endpoint: str, answer: Any) -> str | None:
+    """Why one raw answer cannot be used, or None when its shape is right.
+
+    PHP serialises an empty map as ``[]``, so an empty list stands for an empty object throughout.
+    """
+    if answer == []:
+        return None
+    if not isinstance(answer, dict):
+        return f"expected a JSON object, got {type(answer).__name__}"
+    for key, value in answer.items():
+        if endpoint in (CATEGORY, CATEGORY_DETAILED) and not _INTEGER.fullmatch(key):
+            return f"module id {key!r} is not a whole number"
+        if endpoint == CATEGORY and not _is_scalar_label(value):
+            return f"module {key!r} has a name of type {type(value).__name__}"
+        if endpoint == CATEGORY_DETAILED and not isinstance(value, dict):
+            return f"module {key!r} is described by a {type(value).__name__}, not an object"
+        if endpoint.startswith("Schema/"):
+            if isinstance(value, str) or value == []:
+                continue
+            if not isinstance(value, dict):
+                return f"field {key!r} has a type of JSON type {type(value).__name__}"
+            for option_id, label in value.items():
+                if not _INTEGER.fullmatch(option_id):
+                    return f"option id {option_id!r} of field {key!r} is not a whole number"
+                if not _is_scalar_label(label):
+                    return f"option {option_id!r} of field {key!r} has a label of type {type(label).__name__}"
+    return None
+
+
+def find_problem(snapshot: Snapshot) -> str | None:
+    """The first reason a snapshot cannot be used, or None: every endpoint there and well formed."""
+    endpoints = snapshot.endpoints
+    required = [CATEGORY, CATEGORY_DETAILED, SCHEMA_BUSINESS, SCHEMA_PERSON]
+    required += [project_schema_endpoint(module_id) for module_id in snapshot.module_ids()]
+    for endpoint in required:
+        if endpoint not in endpoints:
+            return f"the answer of {endpoint} is missing"
+    for endpoint, answer in sorted(endpoints.items()):
+        problem = endpoint_problem(endpoint, answer)
+        if problem is not None:
+            return f"{endpoint}: {problem}"
+    return None
+
+
+def sorted_module_ids(category: Any) -> list[str]:
+    """The module ids of a ``Category`` answer, numeric ones first in numeric order."""
+    if not isinstance(category, dict):
+        return []
+    return sorted(category, key=lambda key: (0, int(key), "") if key.isascii() and key.isdigit() else (1, 0, key))
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, fsync it, then rename it into place."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise SnapshotError(f"cannot write {path}: folder {directory} does not exist")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def parse_snapshot(text: str, origin: str) -> Snapshot:
+    """Parse and check a snapshot document; ``origin`` names it in error messages."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(
+            f"{origin} is not valid JSON ({exc.msg} at line {exc.lineno}); "
+            "re-create it with `minicrm-codegen pull`"
+        ) from None
+    if not isinstance(document, dict):
+        raise SnapshotError(f"{origin} is not a snapshot: expected a JSON object at the top")
+    version = document.get("format_version")
+    if version != FORMAT_VERSION:
+        raise SnapshotError(
+            f"{origin} has snapshot format version {version!r}, this tool reads version "
+            f"{FORMAT_VERSION}; re-create it with `minicrm-codegen pull`"
+        )
+    endpoints = document.get("endpoints")
+    source = document.get("source")
+    if not isinstance(endpoints, dict) or not isinstance(source, dict):
+        raise SnapshotError(f"{origin} is not a snapshot: 'endpoints' and 'source' must be objects")
+    base_url, system_id = source.get("base_url"), source.get("system_id")
+    if not isinstance(base_url, str) or not isinstance(system_id, str):
+        raise SnapshotError(f"{origin}: 'source' needs string 'base_url' and 'system_id'")
+    snapshot = Snapshot(endpoints=endpoints, base_url=base_url, system_id=system_id)
+    problem = find_problem(snapshot)
+    if problem is not None:
+        raise SnapshotError(f"{origin} is not usable: {problem}")
+    recorded = document.get("fingerprint")
+    if recorded != snapshot.fingerprint:
+        raise SnapshotError(
+            f"{origin} was changed after it was written: its fingerprint does not match its "
+            "content; pull it again (or restore it from version control)"
+        )
+    return snapshot
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    """Read a snapshot file, with a one-line error for every way it can be wrong."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SnapshotError(f"snapshot {path} does not exist; create it with `minicrm-codegen pull`") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"cannot read snapshot {path}: {exc}") from None
+    return parse_snapshot(text, f"snapshot {path}")
+
+
+def load_demo_snapshot() -> Snapshot:
+    """The bundled demo tenant, the embedded default wherever a snapshot is accepted."""
+    text = resources.files("generator").joinpath("demo", DEMO_RESOURCE).read_text(encoding="utf-8")
+    return parse_snapshot(text, "the bundled demo snapshot")

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from generator.snapshot import load_demo_snapshot
+
+from fake_minicrm import FakeMiniCRM, serve
+
+
+@pytest.fixture
+def demo_endpoints() -> dict[str, Any]:
+    return copy.deepcopy(dict(load_demo_snapshot().endpoints))
+
+
+@pytest.fixture
+def fake_crm(demo_endpoints: dict[str, Any]) -> Iterator[FakeMiniCRM]:
+    with serve(FakeMiniCRM(endpoints=demo_endpoints)) as fake:
+        yield fake
