@@ -169,8 +169,15 @@ class _Builder:
 
     # -- names ---------------------------------------------------------------------------------
 
-    def unique(self, bases: Mapping[Any, str], scope: str, sort_key: Any = None) -> dict[Any, str]:
-        names = naming.unique_names(bases, sort_key=sort_key) if sort_key else naming.unique_names(bases)
+    def unique(
+        self,
+        bases: Mapping[Any, str],
+        scope: str,
+        sort_key: Any = lambda key: key,
+        suffix: Any = naming.identifier_suffix,
+        joiner: str = "_",
+    ) -> dict[Any, str]:
+        names = naming.unique_names(bases, sort_key=sort_key, suffix=suffix, joiner=joiner)
         for key, name in sorted(names.items(), key=lambda item: item[1]):
             if name != bases[key]:
                 self.warn(scope, "renamed", f"{bases[key]!r} is taken, so {_describe(key)} is named {name!r}")
@@ -201,6 +208,7 @@ class _Builder:
         module_classes = self.unique(
             {module_id: naming.pascal_case(label, "Project") for module_id, label in module_labels.items()},
             snap.CATEGORY,
+            joiner="",
         )
         module_attributes = self.unique(
             {
@@ -221,18 +229,29 @@ class _Builder:
             for api_name, name in self.unique(bases, entity.endpoint).items():
                 field_names[(entity.key, api_name)] = name
 
-        # Type names: models win over derived names; derived ones are made unique across the tenant.
-        type_bases: dict[tuple[Any, ...], str] = {("model", *key): name for key, name in entity_bases.items()}
+        # Type names: reserved names and models win over derived names; all are unique in the tenant.
+        type_bases: dict[tuple[Any, ...], str] = {
+            ("reserved", name): name
+            for name in naming.RESERVED_CLASSES - {"Business", "Person"}
+            if name[:1].isupper()
+        }
+        type_bases.update({("model", *key): name for key, name in entity_bases.items()})
         for entity in raw_entities:
             owner = entity_bases[entity.key]
             for field in entity.fields:
                 if field.kind is Kind.STATUS_ID and field.options:
-                    type_bases[("status", *entity.key)] = f"{owner}Status"
+                    type_bases[("status", *entity.key)] = f"{owner}Status"[: naming.MAX_LENGTH]
                 elif field.kind in (Kind.ENUM, Kind.SET):
                     pascal = naming.pascal_case(field_names[(entity.key, field.api_name)], "Field", frozenset())
-                    type_bases[("field", *entity.key, field.api_name)] = owner + pascal
-        rank = {"model": 0, "status": 1, "field": 2}
-        type_names = self.unique(type_bases, "type names", sort_key=lambda key: (rank[key[0]], key[1:]))
+                    type_bases[("field", *entity.key, field.api_name)] = (owner + pascal)[: naming.MAX_LENGTH]
+        rank = {"reserved": 0, "model": 1, "status": 2, "field": 3}
+        type_names = self.unique(
+            type_bases,
+            "type names",
+            sort_key=lambda key: (rank[key[0]], key[1:]),
+            suffix=_type_suffix,
+            joiner="",
+        )
 
         choice_types: dict[str, ChoiceType] = {}
         users = self.merged_options(raw_entities, USER_KINDS, "users")
@@ -294,8 +313,10 @@ class _Builder:
                         doc=_field_doc(raw),
                     )
                 )
+            class_name = type_names[("model", *entity.key)]
             entities[entity.key] = Entity(
-                name=type_names[("model", *entity.key)],
+                name=class_name,
+                module=naming.module_name(class_name),
                 kind=entity.kind,
                 schema_endpoint=entity.endpoint,
                 fields=tuple(fields),
@@ -338,6 +359,11 @@ class _Builder:
                         label = min(known, label)
                     merged[option_id] = label
         return merged
+
+
+def _type_suffix(key: tuple[Any, ...]) -> str:
+    """Models and statuses take their module id (``SalesStatus11``), field types a digest."""
+    return str(key[-1]) if isinstance(key[-1], int) else naming.key_digest(key)
 
 
 def _describe(key: Any) -> str:

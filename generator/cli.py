@@ -6,6 +6,8 @@ Every expected failure is a :class:`~generator.errors.CodegenError`; it is print
 
 from __future__ import annotations
 
+import keyword
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,10 +15,14 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
-from .errors import CodegenError, ConfigError
+from . import __version__, naming
+from .errors import CodegenError, ConfigError, GenerationError
+from .build_model import build_tenant
+from .config import load_config
 from .fetch import DEFAULT_BASE_URL, Connection, FetchPolicy, pull
-from .snapshot import Snapshot
+from .render import render_package
+from .snapshot import Snapshot, load_demo_snapshot, load_snapshot
+from .write import manifest_text, write_project
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -122,3 +128,98 @@ def pull_command(
     if not quiet:
         modules = len(snapshot.module_ids())
         click.echo(f"wrote {output}: {modules} modules, {snapshot.fingerprint}", err=True)
+
+
+def snapshot_source(
+    schema: Path | None,
+    demo: bool,
+    system_id: str | None,
+    api_key: str | None,
+    base_url: str,
+    rate_limit: int,
+    quiet: bool,
+) -> Snapshot:
+    """The one place that turns ``--schema`` / ``--demo`` / live flags into a snapshot."""
+    chosen = [name for name, given in (("--schema", schema is not None), ("--demo", demo)) if given]
+    if len(chosen) > 1:
+        raise ConfigError(f"{' and '.join(chosen)} both name a schema; give only one")
+    if schema is not None:
+        return load_snapshot(schema)
+    if demo:
+        return load_demo_snapshot()
+    if not system_id and not api_key:
+        raise ConfigError(
+            "no schema given: pass --schema FILE (a snapshot from `pull`), --demo, "
+            "or --system-id with MINICRM_API_KEY to read a live system"
+        )
+    return pull_live(system_id, api_key, base_url, rate_limit, quiet)
+
+
+PACKAGE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def check_package_name(name: str) -> str:
+    if not PACKAGE_NAME.fullmatch(name) or keyword.iskeyword(name) or name in sys.stdlib_module_names:
+        raise ConfigError(
+            f"--package-name {name!r} is not usable: use lower-case letters, digits and _, "
+            "not starting with a digit, and not a keyword or a standard-library module"
+        )
+    return name
+
+
+def default_package_name(snapshot: Snapshot) -> str:
+    return "minicrm_" + naming.snake_case(snapshot.system_id, "system", frozenset())
+
+
+@main.command("generate")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder of the generated project.")
+@click.option("--package-name", help="Python package name (default: minicrm_<system id>).")
+@click.option("--schema", type=click.Path(dir_okay=False, path_type=Path), help="Snapshot file written by `pull`.")
+@click.option("--demo", is_flag=True, help="Use the bundled demo system's schema.")
+@live_options
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="TOML file with per-field overrides.")
+@click.option("--force", is_flag=True, help="Write into a folder minicrm-codegen did not make, or over edited files.")
+@click.option("--strict", is_flag=True, help="Fail (and write nothing) when there are warnings.")
+@click.option("--quiet", "-q", is_flag=True, help="Only errors.")
+def generate_command(
+    output: Path,
+    package_name: str | None,
+    schema: Path | None,
+    demo: bool,
+    system_id: str | None,
+    api_key: str | None,
+    base_url: str,
+    rate_limit: int,
+    config_path: Path | None,
+    force: bool,
+    strict: bool,
+    quiet: bool,
+) -> None:
+    """Generate a typed client package for one system into OUTPUT.
+
+    The schema comes from a snapshot (--schema), the bundled demo (--demo) or a live system
+    (--system-id and MINICRM_API_KEY). The same schema always gives the same bytes.
+    """
+    config = load_config(config_path)
+    if package_name is not None:
+        check_package_name(package_name)
+    snapshot = snapshot_source(schema, demo, system_id, api_key, base_url, rate_limit, quiet)
+    package = package_name or check_package_name(default_package_name(snapshot))
+    tenant = build_tenant(snapshot, config)
+    warnings = tenant.diagnostics
+    if warnings and strict:
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        raise GenerationError(f"{len(warnings)} warning(s) and --strict is set; nothing was written")
+    files = render_package(tenant, package)
+    manifest = manifest_text(files, f"minicrm-codegen {__version__}", tenant.fingerprint, package)
+    report = write_project(files, output, manifest, force)
+    if not quiet:
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        summary = f"generated {package} into {output}: {report.written} files"
+        if report.removed:
+            summary += f", removed {len(report.removed)} stale"
+        if warnings:
+            summary += f", {len(warnings)} warning(s)"
+        click.echo(summary, err=True)

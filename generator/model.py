@@ -82,6 +82,7 @@ class Entity:
     """Business, Person, or the projects of one module, with their fields in API-name order."""
 
     name: str
+    module: str
     kind: EntityKind
     schema_endpoint: str
     fields: tuple[Field, ...]

@@ -76,18 +76,34 @@ RESERVED_CLASSES: frozenset[str] = frozenset(
         "Business",
         "ClassVar",
         "Client",
+        "Bool",
+        "Callable",
+        "ChoiceEnum",
+        "ChoiceFlag",
         "ConfigDict",
+        "DateTime",
+        "Dict",
         "Enum",
         "Field",
+        "Int",
         "IntEnum",
         "IntFlag",
+        "JsonValue",
+        "List",
         "Literal",
+        "Mapping",
         "MiniCRMModel",
         "Module",
         "Optional",
         "Person",
         "Self",
+        "Sequence",
+        "Set",
+        "TextTooLongError",
+        "Tuple",
+        "Type",
         "Union",
+        "UnknownOptionWarning",
         "User",
     }
 )
@@ -104,7 +120,7 @@ def words(label: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def _finish(name: str, fallback: str, reserved: frozenset[str], joiner: str) -> str:
+def _finish(name: str, fallback: str, reserved: frozenset[str], joiner: str, escape: str = "_") -> str:
     if not name:
         name = fallback
     elif name[0].isdigit():
@@ -112,7 +128,7 @@ def _finish(name: str, fallback: str, reserved: frozenset[str], joiner: str) -> 
     if len(name) > MAX_LENGTH:
         name = name[:MAX_LENGTH].rstrip("_")
     if keyword.iskeyword(name) or name in reserved:
-        name += "_"
+        name += escape
     return name
 
 
@@ -123,15 +139,25 @@ def snake_case(label: str, fallback: str, reserved: frozenset[str] = RESERVED_AT
 
 
 def pascal_case(label: str, fallback: str, reserved: frozenset[str] = RESERVED_CLASSES) -> str:
-    """A class name: ``"Értékesítés"`` -> ``Ertekesites``; all-capital words are capitalised."""
+    """A class name: ``"Értékesítés"`` -> ``Ertekesites``; all-capital words are capitalised.
+
+    A reserved class name gets ``Model`` appended (``Client`` -> ``ClientModel``), as class names
+    carry no underscores.
+    """
     parts = [word.capitalize() if word.isupper() else word[0].upper() + word[1:] for word in words(label)]
-    return _finish("".join(parts), fallback, reserved, "")
+    return _finish("".join(parts), fallback, reserved, "", "Model")
 
 
 def constant_case(label: str, fallback: str, reserved: frozenset[str] = RESERVED_MEMBERS) -> str:
     """An enum member name: ``"Qualified (Ideal)"`` -> ``QUALIFIED_IDEAL``."""
     name = "_".join(word.upper() for word in words(label))
     return _finish(name, fallback.upper(), reserved, "_")
+
+
+def module_name(class_name: str) -> str:
+    """The file a class lives in: unique because class names are unique case-insensitively."""
+    name = class_name.lower()
+    return name + "_" if keyword.iskeyword(name) or keyword.issoftkeyword(name) else name
 
 
 def key_digest(key: object, length: int = 6) -> str:
@@ -156,6 +182,7 @@ def unique_names(
     bases: Mapping[K, str],
     sort_key: Callable[[K], object] = lambda key: key,
     suffix: Callable[[K], str] = identifier_suffix,
+    joiner: str = "_",
 ) -> dict[K, str]:
     """Make ``bases`` unique (case-insensitively) by the collision rule of this module.
 
@@ -173,7 +200,7 @@ def unique_names(
         names[ordered[0]] = bases[ordered[0]]
         plain.add(ordered[0])
         for key in ordered[1:]:
-            names[key] = f"{bases[key]}_{suffix(key)}"
+            names[key] = f"{bases[key]}{joiner}{suffix(key)}"
     length = 6
     while True:
         holders: defaultdict[str, list[K]] = defaultdict(list)
@@ -183,28 +210,10 @@ def unique_names(
         if not clashing:
             return names
         for key in clashing:
-            names[key] = f"{bases[key]}_{suffix(key)}_{key_digest(key, length)}"
+            names[key] = f"{bases[key]}{joiner}{suffix(key)}{joiner}{key_digest(key, length)}"
         length += 2
 
 
 def unique_labels(labels: Iterable[tuple[K, str]], style: Callable[[str], str]) -> dict[K, str]:
     """Style every label, then make the results unique: the common case in one call."""
     return unique_names({key: style(label) for key, label in labels})
-
-
-def python_string(text: str) -> str:
-    """A Python string literal for any text: the one way labels enter generated code as data."""
-    return repr(text)
-
-
-def docstring_text(text: str) -> str:
-    """Text that is safe inside a triple-quoted docstring and readable on hover.
-
-    Control characters (NUL, newlines) become spaces, backslashes and quotes are escaped so that
-    nothing can end the docstring early, and very long labels are shortened.
-    """
-    flat = "".join(" " if unicodedata.category(char)[0] == "C" else char for char in text)
-    flat = " ".join(flat.split())
-    if len(flat) > 200:
-        flat = flat[:199] + "…"
-    return flat.replace("\\", "\\\\").replace('"', '\\"')

@@ -154,7 +154,7 @@ def test_hostile_module_names_get_unique_class_and_attribute_names() -> None:
     }
     tenant = build_tenant(Snapshot(endpoints, "http://x", "1"))
     classes = [m.entity.name for m in tenant.modules]
-    assert classes == ["Sales", "Sales_4", "Project", "Client_", "Project1Alkalom", "Business_", "Close"]
+    assert classes == ["Sales", "Sales4", "Project", "ClientModel", "Project1Alkalom", "BusinessModel", "Close"]
     assert [m.attribute for m in tenant.modules] == ["sales", "sales_4", "project", "client", "project_1_alkalom", "business", "close_"]
     all_types = [c.name for c in tenant.choice_types] + classes + ["Business", "Person"]
     assert len({name.casefold() for name in all_types}) == len(all_types)

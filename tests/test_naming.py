@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import naming
+from generator.render import escape
 
 HOSTILE = [
     "Értékesítés",
@@ -86,8 +87,8 @@ def test_readable_transliteration() -> None:
 def test_reserved_names_get_a_trailing_underscore() -> None:
     for label in ["model_config", "model_dump", "schema", "copy", "dict", "json", "class", "int"]:
         assert naming.snake_case(label, "field") == label + "_"
-    assert naming.pascal_case("Client", "Model") == "Client_"
-    assert naming.pascal_case("None", "Model") == "None_"
+    assert naming.pascal_case("Client", "Model") == "ClientModel"
+    assert naming.pascal_case("None", "Model") == "NoneModel"
 
 
 def test_names_equal_after_folding_or_nfkc_are_told_apart() -> None:
@@ -149,7 +150,7 @@ def test_adding_a_non_colliding_entry_renames_nothing(options: dict[int, str], n
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(max_size=300))
 def test_docstring_text_cannot_end_a_docstring(text: str) -> None:
-    body = naming.docstring_text(text)
+    body = escape.docstring(text)
     source = f'def f() -> None:\n    """{body}"""\n'
     tree = compile(source, "<test>", "exec", dont_inherit=True)
     namespace: dict[str, object] = {}
@@ -160,4 +161,4 @@ def test_docstring_text_cannot_end_a_docstring(text: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(max_size=300))
 def test_python_string_round_trips(text: str) -> None:
-    assert eval(naming.python_string(text)) == text
+    assert eval(escape.python_string(text)) == text
