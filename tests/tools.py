@@ -1,0 +1,60 @@
+"""Helpers for tests that run generated code: fresh virtual environments, mypy and black."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if check and result.returncode != 0:
+        command = " ".join(str(arg) for arg in args)[:300]
+        raise AssertionError(f"{command} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def mypy_strict(*targets: Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``mypy --strict`` with ``cwd`` on the import path (where a generated package lives)."""
+    return run(
+        sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull,
+        *targets, cwd=cwd, env={"MYPYPATH": str(cwd)}, check=check,
+    )
+
+
+def black_check(path: Path) -> subprocess.CompletedProcess[str]:
+    return run(sys.executable, "-m", "black", "--check", "--quiet", path)
+
+
+def fresh_venv(folder: Path) -> Path:
+    """A new virtual environment that sees this one's packages (no network needed) and returns
+    its python. Its own site-packages come first, so what is installed into it wins."""
+    venv.EnvBuilder(with_pip=True).create(folder)
+    python = folder / "bin" / "python"
+    child_site = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
+    (Path(child_site) / "_parent_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    return python
+
+
+def generated_tree(folder: Path) -> dict[str, bytes]:
+    """The files a generation wrote (per its manifest) and the manifest itself, as bytes."""
+    import json
+
+    manifest = folder / ".minicrm-codegen.json"
+    files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    tree = {path: (folder / path).read_bytes() for path in files}
+    tree[manifest.name] = manifest.read_bytes()
+    return tree
