@@ -114,7 +114,7 @@ RESERVED_MEMBERS: frozenset[str] = frozenset({*keyword.kwlist, "UNKNOWN"})
 
 def words(label: str) -> list[str]:
     """The ASCII words of a label: ``"Értékesítés 2.0"`` -> ``["Ertekesites", "2", "0"]``."""
-    text = anyascii(unicodedata.normalize("NFKC", label))
+    text = label if label.isascii() else anyascii(unicodedata.normalize("NFKC", label))
     text = _CAMEL_LOWER_UPPER.sub(r"\1 \2", text)
     text = _CAMEL_ACRONYM.sub(r"\1 \2", text)
     return _WORD.findall(text)

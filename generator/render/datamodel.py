@@ -13,6 +13,8 @@ import json
 import warnings
 from typing import Any
 
+from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+
 from ..errors import GenerationError
 from ..model import Entity, Field, Kind
 from . import escape
@@ -75,8 +77,6 @@ def entity_schema(entity: Entity, package: str, entity_module: str, shared: froz
 
 def render_model_class(entity: Entity, package: str, entity_module: str, shared: frozenset[str]) -> str:
     """The record model class of one entity, as datamodel-code-generator renders it."""
-    from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
-
     schema = entity_schema(entity, package, entity_module, shared)
     aliases = {f"{entity.name}.{field.api_name}": field.name for field in entity.fields}
     with warnings.catch_warnings():

@@ -29,10 +29,14 @@ def python_string(text: str) -> str:
     return '"' + body.replace('"', '\\"') + '"'
 
 
+_MARKDOWN = str.maketrans({char: "\\" + char for char in "\\`*_{}[]<>()#+-.!|~"})
+
+
 def one_line(text: str, limit: int = DOC_LIMIT) -> str:
     """Text on one line: control and format characters become spaces, long text is cut."""
-    flat = "".join(" " if unicodedata.category(char)[0] in "CZ" and char != " " else char for char in text)
-    flat = " ".join(flat.split())
+    if not text.isprintable():
+        text = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in text)
+    flat = " ".join(text.split())
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
     return flat
@@ -52,10 +56,7 @@ def docstring(text: str) -> str:
 
 def markdown(text: str) -> str:
     """Text for a Markdown table cell or heading: no markup, no HTML, no line breaks."""
-    flat = one_line(text, 200)
-    for char in "\\`*_{}[]<>()#+-.!|~":
-        flat = flat.replace(char, "\\" + char)
-    return flat
+    return one_line(text, 200).translate(_MARKDOWN)
 
 
 def toml_string(text: str) -> str:
