@@ -7,6 +7,7 @@ Every expected failure is a :class:`~generator.errors.CodegenError`; it is print
 from __future__ import annotations
 
 import keyword
+import sqlite3
 import re
 import sys
 from collections.abc import Callable
@@ -223,3 +224,69 @@ def generate_command(
         if warnings:
             summary += f", {len(warnings)} warning(s)"
         click.echo(summary, err=True)
+
+
+@main.command("sandbox")
+@click.option("--schema", type=click.Path(dir_okay=False, path_type=Path), help="Snapshot whose schema to serve.")
+@click.option("--demo", is_flag=True, help="Serve the bundled demo system (the default).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file (in memory when omitted).")
+@click.option("--system-id", default="sandbox", show_default=True, help="System id clients log in with.")
+@click.option("--api-key", default="sandbox-key", show_default=True, help="API key clients log in with.")
+@click.option("--seed", "seed_count", type=click.IntRange(min=0), default=0, help="Fill an empty system with N projects per module.")
+@click.option("--rate-limit", type=click.IntRange(min=1), help="Requests per minute before 429 (real systems: 60).")
+@click.option("--latency-ms", type=click.IntRange(min=0), default=0, help="Delay every answer.")
+@click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests answered 500.")
+@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of connections cut before the answer.")
+@click.option("--quiet", "-q", is_flag=True, help="No access log.")
+def sandbox_command(
+    schema: Path | None,
+    demo: bool,
+    host: str,
+    port: int,
+    db: Path | None,
+    system_id: str,
+    api_key: str,
+    seed_count: int,
+    rate_limit: int | None,
+    latency_ms: int,
+    fail_rate: float,
+    drop_rate: float,
+    quiet: bool,
+) -> None:
+    """Serve a local MiniCRM R3 API for a snapshot's schema (the demo by default).
+
+    Data lives in SQLite (--db FILE keeps it across restarts). Point `pull` or a generated
+    client at the printed base URL. Stop with Ctrl-C.
+    """
+    from .sandbox.app import Faults
+    from .sandbox.seed import seed
+    from .sandbox.server import SandboxServer
+
+    if schema is not None and demo:
+        raise ConfigError("--schema and --demo both name a schema; give only one")
+    snapshot = load_snapshot(schema) if schema is not None else load_demo_snapshot()
+    faults = Faults(rate_limit=rate_limit, latency_ms=latency_ms, fail_rate=fail_rate, drop_rate=drop_rate)
+    try:
+        server = SandboxServer(snapshot, system_id, api_key, host, port, str(db) if db else None, faults, access_log=not quiet)
+    except sqlite3.Error as exc:
+        raise ConfigError(f"cannot open the database {db}: {exc}") from None
+    if seed_count:
+        if server.store.count():
+            click.echo(f"the database already holds data; --seed {seed_count} left it as it is", err=True)
+        else:
+            seed(server.sandbox, seed_count)
+    try:
+        server.start()
+    except RuntimeError as exc:
+        raise ConfigError(f"{exc}: is the port in use? try --port") from None
+    click.echo(f"MiniCRM sandbox for system {snapshot.system_id!r} at {server.base_url}", err=True)
+    click.echo(f"  MINICRM_BASE_URL={server.base_url} MINICRM_SYSTEM_ID={system_id} MINICRM_API_KEY={api_key}", err=True)
+    try:
+        while server._thread is not None and server._thread.is_alive():
+            server._thread.join(0.5)
+    except KeyboardInterrupt:
+        click.echo("stopping the sandbox", err=True)
+    finally:
+        server.stop()

@@ -1,0 +1,213 @@
+"""The sandbox's HTTP face: an ASGI app (Starlette) speaking R3 at ``/Api/R3``.
+
+Starlette and uvicorn are well kept, small, and let one app run both from the command line and
+inside a test process on a free port. Errors are plain text, never JSON. Fault switches (rate
+limit, latency, failures, dropped connections) sit in front of the routes, each off by default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import random
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .domain import ApiError, Sandbox
+
+ROOT = "/Api/R3"
+
+
+@dataclass
+class Faults:
+    """Switches for testing clients; every one is off unless set."""
+
+    rate_limit: int | None = None
+    rate_period: float = 60.0
+    latency_ms: int = 0
+    fail_rate: float = 0.0
+    drop_rate: float = 0.0
+    seed: int = 0
+
+
+class _DroppedConnection(Exception):
+    """Raised after the answer's head is sent: the server closes the connection mid-answer."""
+
+
+def _json(value: Any) -> Response:
+    return Response(json.dumps(value, separators=(",", ":")), media_type="application/json; charset=utf-8")
+
+
+def _int_param(request: Request, name: str) -> int:
+    raw = request.path_params[name]
+    if not raw.isdigit():
+        raise ApiError(404, "Api", request.method, f"Not found: {request.url.path}")
+    return int(raw)
+
+
+def _body(request_body: bytes, entity: str) -> dict[str, Any]:
+    try:
+        body = json.loads(request_body or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ApiError(400, entity, "PUT", 'Invalid parameter: "Data (JSON)"')
+    return body
+
+
+def build_app(sandbox: Sandbox, system_id: str, api_key: str, faults: Faults | None = None) -> ASGIApp:
+    """The R3 server for one sandbox, guarded by HTTP Basic credentials."""
+    faults = faults or Faults()
+
+    def handler(action: Callable[[Request], Awaitable[Any]]) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                return _json(await action(request))
+            except ApiError as error:
+                return PlainTextResponse(str(error), status_code=error.status)
+
+        return endpoint
+
+    async def run(function: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.to_thread(function, *args)
+
+    async def category(request: Request) -> Any:
+        return sandbox.category(request.query_params.get("Detailed") == "1")
+
+    async def schema(request: Request) -> Any:
+        return sandbox.schema_answer("Schema/" + request.path_params["rest"])
+
+    async def project(request: Request) -> Any:
+        if request.method == "GET":
+            return await run(sandbox.get_project, _int_param(request, "id"))
+        return await run(sandbox.put_project, _int_param(request, "id"), _body(await request.body(), "Project"))
+
+    async def projects(request: Request) -> Any:
+        if request.method == "GET":
+            return await run(sandbox.search_projects, dict(request.query_params))
+        return await run(sandbox.put_project, None, _body(await request.body(), "Project"))
+
+    async def contact(request: Request) -> Any:
+        if request.method == "GET":
+            return await run(sandbox.get_contact, _int_param(request, "id"))
+        return await run(sandbox.put_contact, _int_param(request, "id"), _body(await request.body(), "Contact"))
+
+    async def contacts(request: Request) -> Any:
+        if request.method == "GET":
+            return await run(sandbox.search_contacts, dict(request.query_params))
+        return await run(sandbox.put_contact, None, _body(await request.body(), "Contact"))
+
+    async def todo(request: Request) -> Any:
+        if request.method == "GET":
+            return await run(sandbox.get_todo, _int_param(request, "id"))
+        return await run(sandbox.put_todo, _int_param(request, "id"), _body(await request.body(), "ToDo"))
+
+    async def todos(request: Request) -> Any:
+        return await run(sandbox.put_todo, None, _body(await request.body(), "ToDo"))
+
+    async def todo_list(request: Request) -> Any:
+        return await run(sandbox.todo_list, _int_param(request, "id"), dict(request.query_params))
+
+    async def address(request: Request) -> Any:
+        if request.method == "GET":
+            return await run(sandbox.get_address, _int_param(request, "id"))
+        return await run(sandbox.put_address, _int_param(request, "id"), _body(await request.body(), "Address"))
+
+    async def addresses(request: Request) -> Any:
+        return await run(sandbox.put_address, None, _body(await request.body(), "Address"))
+
+    async def address_list(request: Request) -> Any:
+        return await run(sandbox.address_list, _int_param(request, "id"))
+
+    both = ["GET", "PUT"]
+    routes = [
+        Route(f"{ROOT}/Category", handler(category), methods=["GET"]),
+        Route(f"{ROOT}/Schema/{{rest:path}}", handler(schema), methods=["GET"]),
+        Route(f"{ROOT}/Project", handler(projects), methods=both),
+        Route(f"{ROOT}/Project/{{id}}", handler(project), methods=both),
+        Route(f"{ROOT}/Contact", handler(contacts), methods=both),
+        Route(f"{ROOT}/Contact/{{id}}", handler(contact), methods=both),
+        Route(f"{ROOT}/ToDo", handler(todos), methods=["PUT"]),
+        Route(f"{ROOT}/ToDo/{{id}}", handler(todo), methods=both),
+        Route(f"{ROOT}/ToDoList/{{id}}", handler(todo_list), methods=["GET"]),
+        Route(f"{ROOT}/Address", handler(addresses), methods=["PUT"]),
+        Route(f"{ROOT}/Address/{{id}}", handler(address), methods=both),
+        Route(f"{ROOT}/AddressList/{{id}}", handler(address_list), methods=["GET"]),
+    ]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(f"Api ({request.method}): Not found: {request.url.path}", status_code=404)
+
+    async def not_allowed(request: Request, exc: Exception) -> Response:
+        entity = request.url.path.removeprefix(ROOT + "/").split("/")[0] or "Api"
+        return PlainTextResponse(f"{entity} ({request.method}): Method not allowed!", status_code=405)
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
+    return _Guard(app, system_id, api_key, faults)
+
+
+class _Guard:
+    """Credentials first, then the fault switches, then the routes."""
+
+    def __init__(self, app: ASGIApp, system_id: str, api_key: str, faults: Faults) -> None:
+        self.app = app
+        self.expected = "Basic " + base64.b64encode(f"{system_id}:{api_key}".encode()).decode()
+        self.faults = faults
+        self.random = random.Random(faults.seed)
+        self.recent: deque[float] = deque()
+        self.lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        given = headers.get(b"authorization", b"").decode("latin-1")
+        if not secrets.compare_digest(given, self.expected):
+            await PlainTextResponse("Unauthorized", status_code=401)(scope, receive, send)
+            return
+        faults = self.faults
+        with self.lock:
+            if faults.rate_limit is not None:
+                now = time.monotonic()
+                while self.recent and now - self.recent[0] >= faults.rate_period:
+                    self.recent.popleft()
+                if len(self.recent) >= faults.rate_limit:
+                    throttled = True
+                else:
+                    self.recent.append(now)
+                    throttled = False
+            else:
+                throttled = False
+            fail = self.random.random() < faults.fail_rate
+            drop = self.random.random() < faults.drop_rate
+        if throttled:
+            await PlainTextResponse("Too Many Requests", status_code=429)(scope, receive, send)
+            return
+        if faults.latency_ms:
+            await asyncio.sleep(faults.latency_ms / 1000)
+        if fail:
+            await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
+            return
+        if not drop:
+            await self.app(scope, receive, send)
+            return
+
+        async def cut(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                raise _DroppedConnection
+            await send(message)
+
+        await self.app(scope, receive, cut)

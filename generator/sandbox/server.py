@@ -1,0 +1,80 @@
+"""Run the sandbox with uvicorn: from the command line, or in a thread of a test process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import uvicorn
+
+from ..snapshot import Snapshot
+from .app import ROOT, Faults, build_app
+from .domain import Sandbox
+from .store import Store
+
+
+class _HideDrops(logging.Filter):
+    """A deliberately dropped connection is the point of --drop-rate, not an error to print."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return type(error).__name__ != "_DroppedConnection"
+
+
+@dataclass
+class SandboxServer:
+    """A sandbox on ``host:port`` (port 0 picks a free one); ``base_url`` is known after start."""
+
+    snapshot: Snapshot
+    system_id: str
+    api_key: str = field(repr=False)
+    host: str = "127.0.0.1"
+    port: int = 0
+    db: str | None = None
+    faults: Faults = field(default_factory=Faults)
+    access_log: bool = False
+
+    def __post_init__(self) -> None:
+        self.store = Store(self.db)
+        self.sandbox = Sandbox(self.snapshot, self.store)
+        app = build_app(self.sandbox, self.system_id, self.api_key, self.faults)
+        config = uvicorn.Config(
+            app, host=self.host, port=self.port, access_log=self.access_log, log_level="info" if self.access_log else "warning", lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        logging.getLogger("uvicorn.error").addFilter(_HideDrops())
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.sandbox.base_url
+
+    def _bound(self) -> None:
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.sandbox.base_url = f"http://{self.host}:{port}{ROOT}"
+
+    def start(self) -> SandboxServer:
+        """Serve in a background thread; returns once the port is bound."""
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the sandbox could not start on {self.host}:{self.port}")
+            time.sleep(0.01)
+        self._bound()
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.store.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
