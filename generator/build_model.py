@@ -49,16 +49,21 @@ USER_KINDS = frozenset({Kind.USER_ID, Kind.CREATED_BY, Kind.UPDATED_BY})
 DEFAULT_TEXT_LIMIT = 1024
 LARGEST_BIT = 2**63
 USER_TYPE = "User"
+#: The classes that go with each module's record model, named ``<Model><suffix>``.
+COMPANIONS = ("SearchItem", "Filters", "Resource", "Ref")
 MODULE_TYPE = "Module"
 
 #: Attribute names the generated client object uses itself, so no module resource may take them.
 RESERVED_RESOURCES = naming.RESERVED_ATTRIBUTES | {
+    "aclose",
     "addresses",
+    "base_url",
     "businesses",
     "close",
     "contacts",
     "modules",
     "persons",
+    "system_id",
     "todos",
 }
 
@@ -236,6 +241,10 @@ class _Builder:
             if name[:1].isupper()
         }
         type_bases.update({("model", *key): name for key, name in entity_bases.items()})
+        for module_id in module_labels:
+            for companion in COMPANIONS:
+                base = (entity_bases[(1, module_id)] + companion)[: naming.MAX_LENGTH]
+                type_bases[("companion", 1, module_id, companion)] = base
         for entity in raw_entities:
             owner = entity_bases[entity.key]
             for field in entity.fields:
@@ -244,7 +253,7 @@ class _Builder:
                 elif field.kind in (Kind.ENUM, Kind.SET):
                     pascal = naming.pascal_case(field_names[(entity.key, field.api_name)], "Field", frozenset())
                     type_bases[("field", *entity.key, field.api_name)] = (owner + pascal)[: naming.MAX_LENGTH]
-        rank = {"reserved": 0, "model": 1, "status": 2, "field": 3}
+        rank = {"reserved": 0, "model": 1, "companion": 2, "status": 3, "field": 4}
         type_names = self.unique(
             type_bases,
             "type names",
@@ -331,6 +340,10 @@ class _Builder:
                 attribute=module_attributes[module_id],
                 entity=entities[(1, module_id)],
                 status_type=type_names.get(("status", 1, module_id)),
+                search_item=type_names[("companion", 1, module_id, "SearchItem")],
+                filters=type_names[("companion", 1, module_id, "Filters")],
+                resource=type_names[("companion", 1, module_id, "Resource")],
+                ref=type_names[("companion", 1, module_id, "Ref")],
             )
             for module_id in sorted(module_labels)
         )
@@ -362,7 +375,7 @@ class _Builder:
 
 
 def _type_suffix(key: tuple[Any, ...]) -> str:
-    """Models and statuses take their module id (``SalesStatus11``), field types a digest."""
+    """Models and statuses take their module id (``SalesStatus11``), the rest a digest."""
     return str(key[-1]) if isinstance(key[-1], int) else naming.key_digest(key)
 
 

@@ -91,7 +91,12 @@ class Entity:
 
 @dataclass(frozen=True)
 class Module:
-    """A MiniCRM module (``CategoryId``): its projects follow the module's own schema."""
+    """A MiniCRM module (``CategoryId``): its projects follow the module's own schema.
+
+    Besides the record model, a module has a search item model, a filters type for searches, a
+    client resource and a type alias for "a project of this module" (id, search item or
+    record); their names are decided here with all other type names.
+    """
 
     id: int
     label: str
@@ -99,6 +104,10 @@ class Module:
     attribute: str
     entity: Entity
     status_type: str | None
+    search_item: str
+    filters: str
+    resource: str
+    ref: str
 
 
 @dataclass(frozen=True, order=True)

@@ -35,6 +35,7 @@ __all__ = [
     "DateTime",
     "Int",
     "MiniCRMModel",
+    "Text",
     "TextTooLongError",
     "UnknownOptionWarning",
     "api_field",
@@ -65,6 +66,16 @@ def _parse_int(value: object) -> int | None:
     if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         return int(value.strip())
     raise ValueError(f"expected a whole number, got {value!r}")
+
+
+def _parse_text(value: object) -> str | None:
+    if value is None or value == []:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("expected text, got a boolean")
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise ValueError(f"expected text, got {value!r}")
 
 
 def _parse_bool(value: object) -> bool | None:
@@ -106,6 +117,9 @@ def _format_datetime(value: datetime) -> str:
 
 Int = Annotated[int, PlainValidator(_parse_int)]
 """A 64-bit whole number; accepts numbers and numeric strings, ``""`` is None."""
+
+Text = Annotated[str, PlainValidator(_parse_text)]
+"""Text; numbers become their text (phone numbers arrive as numbers), an empty ``[]`` is None."""
 
 Bool = Annotated[bool, PlainValidator(_parse_bool)]
 """A yes/no value; accepts booleans, 0/1 and "0"/"1", ``""`` is None."""

@@ -15,12 +15,35 @@ from multiprocessing import get_context
 
 from .. import __version__
 from ..build_model import MODULE_TYPE, USER_TYPE
-from ..model import ChoiceType, Entity, Kind, Tenant
+from ..model import ChoiceType, Entity, Kind, Module, Tenant
 from .black_fit import fit_long_statements
 from .datamodel import render_model_class, type_name
 from .templates import render
 
 SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE})
+ERROR_EXPORTS = (
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "MethodNotAllowedError",
+    "MiniCRMError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServerError",
+)
+#: Records, type aliases and the page type that are the same in every system (models/_shared.py).
+SHARED_RECORDS = (
+    "Address",
+    "ContactSearchItem",
+    "ModuleInfo",
+    "SearchPage",
+    "StatusGroup",
+    "ToDo",
+    "ToDoItem",
+    "ToDoStatus",
+)
 VALUE_EXPORTS = (
     "Bool",
     "ChoiceEnum",
@@ -28,6 +51,7 @@ VALUE_EXPORTS = (
     "DateTime",
     "Int",
     "MiniCRMModel",
+    "Text",
     "TextTooLongError",
     "UnknownOptionWarning",
 )
@@ -42,6 +66,33 @@ class EntityJob:
     choices: tuple[ChoiceType, ...]
     package: str
     header: str
+    module: Module | None
+    has_users: bool
+
+
+#: What a search filter on a field of each kind takes (choice fields take their enum or flag).
+FILTER_TYPES = {
+    Kind.TEXT: "str",
+    Kind.FILE: "str",
+    Kind.DATETIME: "datetime",
+    Kind.BOOLEAN: "bool",
+    Kind.UNKNOWN: "str",
+}
+UNFILTERED = frozenset({"CategoryId", "Deleted"})
+#: Keyword parameters of a project search; a field with the same Python name (``UpdatedAt``
+#: is both) is reached through the parameter, not through the filters.
+SEARCH_PARAMETERS = frozenset(
+    {"self", "page", "query", "updated_since", "updated_at", "status_group", "user", "deleted", "main_contact_id"}
+)
+
+
+def filter_fields(entity: Entity) -> list[tuple[str, str]]:
+    """(attribute, type) of every field a project search can filter on."""
+    return [
+        (field.name, field.choice or FILTER_TYPES.get(field.kind, "int"))
+        for field in entity.fields
+        if field.api_name not in UNFILTERED and field.name not in SEARCH_PARAMETERS
+    ]
 
 
 def header_for(tenant: Tenant) -> str:
@@ -53,24 +104,36 @@ def header_for(tenant: Tenant) -> str:
 
 
 def render_entity(job: EntityJob) -> str:
-    entity = job.entity
+    """One entity's file: its enum and flag types, its record model and, for a module, the
+    search item model and the search filters type."""
+    entity, module = job.entity, job.module
     types = {type_name(field) for field in entity.fields}
+    filters = filter_fields(entity) if module else []
+    status_type = module.status_type if module and module.status_type else "Int"
+    user_type = USER_TYPE if job.has_users else "Int"
+    if module:
+        types |= {"Int", "Text", status_type, user_type}
     value_imports = sorted(
         {"MiniCRMModel", "api_field"}
-        | (types & {"Int", "Bool", "DateTime"})
+        | (types & {"Int", "Bool", "DateTime", "Text"})
         | {"ChoiceEnum" for choice in job.choices if choice.style == "enum"}
         | {"ChoiceFlag" for choice in job.choices if choice.style == "flag"}
     )
-    model_class = render_model_class(entity, job.package, entity.module, SHARED_TYPES)
     source = render(
         "package/entity.py.jinja",
         header=job.header,
         doc=entity.doc,
+        module=module,
+        entity_subject=entity.doc[:1].lower() + entity.doc[1:].rstrip("."),
+        filters=filters,
+        uses_datetime_filter=any(kind == "datetime" for _, kind in filters),
+        status_type=status_type,
+        user_type=user_type,
         uses_json_value="JsonValue" in types,
         value_imports=value_imports,
         shared_imports=sorted(types & SHARED_TYPES),
         choices=job.choices,
-        model_class=model_class,
+        model_class=render_model_class(entity, job.package, entity.module, SHARED_TYPES),
     )
     return fit_long_statements(source)
 
@@ -90,6 +153,25 @@ def _render_entities(jobs: list[EntityJob]) -> list[str]:
         return [first, *pool.map(render_entity, rest, chunksize=max(1, len(rest) // (workers * 4)))]
 
 
+def session_example(tenant: Tenant) -> dict[str, str] | None:
+    """Names for the README's session: the first module with an Enum field and a Name field."""
+    for module in tenant.modules:
+        names = {field.api_name: field.name for field in module.entity.fields}
+        for field in module.entity.fields:
+            if field.kind is Kind.ENUM and field.choice and "Name" in names:
+                choice = next(c for c in tenant.choice_types if c.name == field.choice)
+                if choice.options:
+                    return {
+                        "model": module.entity.name,
+                        "name_field": names["Name"],
+                        "resource": module.attribute,
+                        "field": field.name,
+                        "enum_type": choice.name,
+                        "member": choice.options[0].name,
+                    }
+    return None
+
+
 def render_package(tenant: Tenant, package: str) -> dict[str, str]:
     """Every file of the generated project, keyed by its path relative to the output folder."""
     header = header_for(tenant)
@@ -99,12 +181,14 @@ def render_package(tenant: Tenant, package: str) -> dict[str, str]:
         owned = sorted(
             {field.choice for field in entity.fields if field.choice and field.choice not in SHARED_TYPES}
         )
-        jobs.append(EntityJob(entity, tuple(by_name[name] for name in owned), package, header))
+        module = next((m for m in tenant.modules if m.entity is entity), None)
+        jobs.append(EntityJob(entity, tuple(by_name[name] for name in owned), package, header, module, USER_TYPE in by_name))
 
     files: dict[str, str] = {}
     for job, source in zip(jobs, _render_entities(jobs)):
         files[f"{package}/models/{job.entity.module}.py"] = source
     shared = [by_name[name] for name in sorted(SHARED_TYPES) if name in by_name]
+    user_type = USER_TYPE if USER_TYPE in by_name else "Int"
     context = {
         "header": header,
         "tenant": tenant,
@@ -112,12 +196,34 @@ def render_package(tenant: Tenant, package: str) -> dict[str, str]:
         "version": __version__,
         "shared": shared,
         "jobs": jobs,
-        "model_exports": sorted([entity.name for entity in tenant.entities] + list(by_name)),
+        "model_exports": sorted(
+            [entity.name for entity in tenant.entities]
+            + [name for module in tenant.modules for name in (module.search_item, module.filters)]
+            + list(by_name)
+            + list(SHARED_RECORDS)
+        ),
         "value_exports": list(VALUE_EXPORTS),
+        "error_exports": list(ERROR_EXPORTS),
         "Kind": Kind,
+        "user_type": user_type,
+        "example": session_example(tenant),
+        "shared_exports": sorted([choice.name for choice in shared] + list(SHARED_RECORDS)),
     }
-    files[f"{package}/models/_shared.py"] = fit_long_statements(render("package/shared.py.jinja", choices=shared, **context))
+    client_imports = sorted(
+        {tenant.person.name, tenant.business.name, *SHARED_RECORDS}
+        | {name for module in tenant.modules for name in (module.entity.name, module.search_item, module.filters)}
+        | ({USER_TYPE} & set(by_name))
+    )
+    files[f"{package}/models/_shared.py"] = fit_long_statements(
+        render("package/shared.py.jinja", choices=shared, **context)
+    )
     files[f"{package}/models/__init__.py"] = render("package/models_init.py.jinja", **context)
+    files[f"{package}/_errors.py"] = render("package/_errors.py.jinja", **context)
+    files[f"{package}/_pacing.py"] = render("package/_pacing.py.jinja", **context)
+    for module_name, is_async in (("_client", False), ("_async_client", True)):
+        files[f"{package}/{module_name}.py"] = fit_long_statements(
+            render("package/client.py.jinja", is_async=is_async, client_imports=client_imports, **context)
+        )
     files[f"{package}/__init__.py"] = render("package/init.py.jinja", **context)
     files[f"{package}/_values.py"] = render("package/_values.py.jinja", **context)
     files[f"{package}/py.typed"] = ""

@@ -30,14 +30,20 @@ def _format_statement(statement: str, indent: int) -> str:
 
 
 def fit_long_statements(source: str) -> str:
-    """Reformat, with black, each one-line statement longer than the line length."""
+    """Reformat, with black, each one-line statement wider than the line length.
+
+    Lines inside triple-quoted strings (docstrings) are text, which black leaves alone too.
+    """
     if all(str_width(line) <= LINE_LENGTH for line in source.splitlines()):
         return source
     lines = []
+    in_string = False
     for line in source.splitlines(keepends=True):
         body = line.rstrip("\n")
         stripped = body.lstrip(" ")
-        if str_width(body) <= LINE_LENGTH or stripped.startswith(('"""', "#")):
+        quoted = in_string or stripped.startswith(('"""', "#"))
+        in_string ^= body.count('"""') % 2 == 1
+        if quoted or str_width(body) <= LINE_LENGTH:
             lines.append(line)
             continue
         lines.append(_format_statement(stripped, len(body) - len(stripped)))

@@ -31,8 +31,8 @@ VALUE_TYPES: dict[Kind, str] = {
     Kind.UPDATED_BY: "Int",
     Kind.BOOLEAN: "Bool",
     Kind.DATETIME: "DateTime",
-    Kind.TEXT: "str",
-    Kind.FILE: "str",
+    Kind.TEXT: "Text",
+    Kind.FILE: "Text",
     Kind.UNKNOWN: "JsonValue",
 }
 
@@ -43,10 +43,8 @@ def type_name(field: Field) -> str:
 
 
 def type_schema(field: Field, package: str, entity_module: str, shared: frozenset[str]) -> dict[str, str]:
-    """JSON Schema for a field's type: plain ``string``, or a ``customTypePath`` to our types."""
+    """JSON Schema for a field's type: a ``customTypePath`` to our value, enum or flag types."""
     name = type_name(field)
-    if name == "str":
-        return {"type": "string"}
     if name == "JsonValue":
         return {"customTypePath": "pydantic.JsonValue"}
     if field.choice is None:

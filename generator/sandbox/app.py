@@ -67,7 +67,7 @@ def _body(request_body: bytes, entity: str) -> dict[str, Any]:
     return body
 
 
-def build_app(sandbox: Sandbox, system_id: str, api_key: str, faults: Faults | None = None) -> ASGIApp:
+def build_app(sandbox: Sandbox, system_id: str, api_key: str, faults: Faults | None = None) -> _Guard:
     """The R3 server for one sandbox, guarded by HTTP Basic credentials."""
     faults = faults or Faults()
 
@@ -168,6 +168,8 @@ class _Guard:
         self.random = random.Random(faults.seed)
         self.recent: deque[float] = deque()
         self.lock = threading.Lock()
+        self.arrivals: list[tuple[float, str, str]] = []
+        """(monotonic time, method, path) of every authenticated request, for measurements."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -180,8 +182,9 @@ class _Guard:
             return
         faults = self.faults
         with self.lock:
+            now = time.monotonic()
+            self.arrivals.append((now, scope["method"], scope["path"]))
             if faults.rate_limit is not None:
-                now = time.monotonic()
                 while self.recent and now - self.recent[0] >= faults.rate_period:
                     self.recent.popleft()
                 if len(self.recent) >= faults.rate_limit:

@@ -39,13 +39,28 @@ class SandboxServer:
     def __post_init__(self) -> None:
         self.store = Store(self.db)
         self.sandbox = Sandbox(self.snapshot, self.store)
-        app = build_app(self.sandbox, self.system_id, self.api_key, self.faults)
+        self.guard = build_app(self.sandbox, self.system_id, self.api_key, self.faults)
         config = uvicorn.Config(
-            app, host=self.host, port=self.port, access_log=self.access_log, log_level="info" if self.access_log else "warning", lifespan="off"
+            self.guard, host=self.host, port=self.port, access_log=self.access_log, log_level="info" if self.access_log else "warning", lifespan="off"
         )
         self.server = uvicorn.Server(config)
         logging.getLogger("uvicorn.error").addFilter(_HideDrops())
         self._thread: threading.Thread | None = None
+
+    @property
+    def arrivals(self) -> list[tuple[float, str, str]]:
+        """When every authenticated request arrived: (monotonic time, method, path)."""
+        return self.guard.arrivals
+
+    def max_in_window(self, period: float) -> int:
+        """The most requests that arrived within any ``period`` seconds."""
+        times = [moment for moment, _, _ in self.arrivals]
+        best, start = 0, 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= period:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
 
     @property
     def base_url(self) -> str:

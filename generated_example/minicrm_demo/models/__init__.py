@@ -6,7 +6,15 @@
 from __future__ import annotations
 
 from ._shared import (
+    Address,
+    ContactSearchItem,
     Module,
+    ModuleInfo,
+    SearchPage,
+    StatusGroup,
+    ToDo,
+    ToDoItem,
+    ToDoStatus,
     User,
 )
 from .business import (
@@ -22,6 +30,8 @@ from .person import (
 )
 from .sales import (
     Sales,
+    SalesFilters,
+    SalesSearchItem,
     SalesInterestedIn,
     SalesLeadSource,
     SalesQualification,
@@ -31,6 +41,8 @@ from .sales import (
 )
 from .support import (
     Support,
+    SupportFilters,
+    SupportSearchItem,
     SupportCallback,
     SupportPriority,
     SupportSet1220,
@@ -38,17 +50,23 @@ from .support import (
 )
 from .projects import (
     Projects,
+    ProjectsFilters,
+    ProjectsSearchItem,
     ProjectsPhase,
     ProjectsSkills,
     ProjectsStatus,
 )
 from .invoicing import (
     Invoicing,
+    InvoicingFilters,
+    InvoicingSearchItem,
     InvoicingCurrency,
     InvoicingStatus,
 )
 from .ertekesites import (
     Ertekesites,
+    ErtekesitesFilters,
+    ErtekesitesSearchItem,
     ErtekesitesErdeklodes,
     ErtekesitesForras,
     ErtekesitesStatus,
@@ -56,37 +74,55 @@ from .ertekesites import (
 )
 
 __all__ = [
+    "Address",
     "Business",
     "BusinessIndustry",
     "BusinessRegion",
     "BusinessType",
+    "ContactSearchItem",
     "Ertekesites",
     "ErtekesitesErdeklodes",
+    "ErtekesitesFilters",
     "ErtekesitesForras",
+    "ErtekesitesSearchItem",
     "ErtekesitesStatus",
     "ErtekesitesVisszahivas",
     "Invoicing",
     "InvoicingCurrency",
+    "InvoicingFilters",
+    "InvoicingSearchItem",
     "InvoicingStatus",
     "Module",
+    "ModuleInfo",
     "Person",
     "PersonHirlevel",
     "PersonType",
     "Projects",
+    "ProjectsFilters",
     "ProjectsPhase",
+    "ProjectsSearchItem",
     "ProjectsSkills",
     "ProjectsStatus",
     "Sales",
+    "SalesFilters",
     "SalesInterestedIn",
     "SalesLeadSource",
     "SalesQualification",
     "SalesReferrer",
+    "SalesSearchItem",
     "SalesSet1035",
     "SalesStatus",
+    "SearchPage",
+    "StatusGroup",
     "Support",
     "SupportCallback",
+    "SupportFilters",
     "SupportPriority",
+    "SupportSearchItem",
     "SupportSet1220",
     "SupportStatus",
+    "ToDo",
+    "ToDoItem",
+    "ToDoStatus",
     "User",
 ]

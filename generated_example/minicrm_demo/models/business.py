@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from .._values import Bool, ChoiceEnum, DateTime, Int, MiniCRMModel, api_field
+from .._values import Bool, ChoiceEnum, DateTime, Int, MiniCRMModel, Text, api_field
 from ._shared import User
 
 
@@ -36,7 +36,7 @@ class BusinessType(ChoiceEnum):
 class Business(MiniCRMModel):
     """A company contact."""
 
-    bank_account: str | None = api_field("BankAccount", max_length=64)
+    bank_account: Text | None = api_field("BankAccount", max_length=64)
     """API field BankAccount: text of at most 64 characters."""
 
     created_at: DateTime | None = api_field("CreatedAt")
@@ -48,13 +48,13 @@ class Business(MiniCRMModel):
     deleted: Bool | None = api_field("Deleted")
     """API field Deleted: yes or no."""
 
-    description: str | None = api_field("Description", max_length=65535)
+    description: Text | None = api_field("Description", max_length=65535)
     """API field Description: text of at most 65535 characters."""
 
-    email: str | None = api_field("Email", max_length=128)
+    email: Text | None = api_field("Email", max_length=128)
     """API field Email: text of at most 128 characters."""
 
-    email_type: str | None = api_field("EmailType", max_length=64)
+    email_type: Text | None = api_field("EmailType", max_length=64)
     """API field EmailType: text of at most 64 characters."""
 
     employees: Int | None = api_field("Employees")
@@ -66,22 +66,22 @@ class Business(MiniCRMModel):
     industry: BusinessIndustry | None = api_field("Industry")
     """API field Industry (Enum): one of IT (2101), Pénzügy (2102), Kereskedelem (2103), Egyéb (2104)."""
 
-    name: str | None = api_field("Name", max_length=255)
+    name: Text | None = api_field("Name", max_length=255)
     """API field Name: text of at most 255 characters."""
 
-    phone: str | None = api_field("Phone", max_length=64)
+    phone: Text | None = api_field("Phone", max_length=64)
     """API field Phone: text of at most 64 characters."""
 
-    phone_type: str | None = api_field("PhoneType", max_length=64)
+    phone_type: Text | None = api_field("PhoneType", max_length=64)
     """API field PhoneType: text of at most 64 characters."""
 
     region: BusinessRegion | None = api_field("Region")
     """API field Region (Enum): one of Budapest (2201), Pest megye (2202), Erdély (2203)."""
 
-    registration_number: str | None = api_field("RegistrationNumber", max_length=32)
+    registration_number: Text | None = api_field("RegistrationNumber", max_length=32)
     """API field RegistrationNumber: text of at most 32 characters."""
 
-    swift: str | None = api_field("Swift", max_length=16)
+    swift: Text | None = api_field("Swift", max_length=16)
     """API field Swift: text of at most 16 characters."""
 
     type: BusinessType | None = api_field("Type")
@@ -93,10 +93,10 @@ class Business(MiniCRMModel):
     updated_by: User | None = api_field("UpdatedBy")
     """API field UpdatedBy (UpdatedBy): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    url: str | None = api_field("Url", max_length=512)
+    url: Text | None = api_field("Url", max_length=512)
     """API field Url: text of at most 512 characters."""
 
-    vat_number: str | None = api_field("VatNumber", max_length=32)
+    vat_number: Text | None = api_field("VatNumber", max_length=32)
     """API field VatNumber: text of at most 32 characters."""
 
     yearly_revenue: Int | None = api_field("YearlyRevenue")

@@ -5,7 +5,18 @@
 
 from __future__ import annotations
 
-from .._values import ChoiceEnum, ChoiceFlag, DateTime, Int, MiniCRMModel, api_field
+from datetime import datetime
+from typing import TypedDict
+
+from .._values import (
+    ChoiceEnum,
+    ChoiceFlag,
+    DateTime,
+    Int,
+    MiniCRMModel,
+    Text,
+    api_field,
+)
 from ._shared import Module, User
 
 
@@ -68,16 +79,16 @@ class Ertekesites(MiniCRMModel):
     id: Int | None = api_field("Id")
     """API field Id: whole number."""
 
-    megjegyzes: str | None = api_field("Megjegyzés", max_length=4096)
+    megjegyzes: Text | None = api_field("Megjegyzés", max_length=4096)
     """API field Megjegyzés: text of at most 4096 characters."""
 
-    name: str | None = api_field("Name", max_length=128)
+    name: Text | None = api_field("Name", max_length=128)
     """API field Name: text of at most 128 characters."""
 
     status_id: ErtekesitesStatus | None = api_field("StatusId")
     """API field StatusId (StatusId): one of Új érdeklődő (3100), Feldolgozásra vár (3101), Ajánlat elküldve (3102), Sikeres (3103), Sikertelen (3104)."""
 
-    szerzodes: str | None = api_field("Szerződés")
+    szerzodes: Text | None = api_field("Szerződés")
     """API field Szerződés: file (File(10MB)); write the URL of the file to upload."""
 
     updated_at: DateTime | None = api_field("UpdatedAt")
@@ -97,3 +108,34 @@ class Ertekesites(MiniCRMModel):
 
     osszeg: Int | None = api_field("Összeg")
     """API field Összeg: whole number."""
+
+
+class ErtekesitesSearchItem(MiniCRMModel):
+    """A search result of a project of the 'Értékesítés' module: ids, not labels; get() fetches the record."""
+
+    id: Int | None = api_field("Id")
+    name: Text | None = api_field("Name")
+    url: Text | None = api_field("Url")
+    status_id: ErtekesitesStatus | None = api_field("StatusId")
+    user_id: User | None = api_field("UserId")
+    deleted: Int | None = api_field("Deleted")
+
+
+class ErtekesitesFilters(TypedDict, total=False):
+    """Search filters on the fields of a project of the 'Értékesítés' module; enum fields take their members."""
+
+    contact_id: int
+    created_at: datetime
+    created_by: User
+    forras: ErtekesitesForras
+    hatarido: datetime
+    id: int
+    megjegyzes: str
+    name: str
+    status_id: ErtekesitesStatus
+    szerzodes: str
+    updated_by: User
+    user_id: User
+    visszahivas: ErtekesitesVisszahivas
+    erdeklodes: ErtekesitesErdeklodes
+    osszeg: int

@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
-from .._values import Bool, ChoiceEnum, DateTime, Int, MiniCRMModel, api_field
+from datetime import datetime
+from typing import TypedDict
+
+from .._values import Bool, ChoiceEnum, DateTime, Int, MiniCRMModel, Text, api_field
 from ._shared import Module, User
 
 
@@ -53,13 +56,13 @@ class Invoicing(MiniCRMModel):
     id: Int | None = api_field("Id")
     """API field Id: whole number."""
 
-    invoice: str | None = api_field("Invoice")
+    invoice: Text | None = api_field("Invoice")
     """API field Invoice: file (File(10MB)); write the URL of the file to upload."""
 
-    invoice_number: str | None = api_field("InvoiceNumber", max_length=64)
+    invoice_number: Text | None = api_field("InvoiceNumber", max_length=64)
     """API field InvoiceNumber: text of at most 64 characters."""
 
-    name: str | None = api_field("Name", max_length=128)
+    name: Text | None = api_field("Name", max_length=128)
     """API field Name: text of at most 128 characters."""
 
     paid: Bool | None = api_field("Paid")
@@ -79,3 +82,33 @@ class Invoicing(MiniCRMModel):
 
     user_id: User | None = api_field("UserId")
     """API field UserId (UserId): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+
+
+class InvoicingSearchItem(MiniCRMModel):
+    """A search result of a project of the 'Invoicing' module: ids, not labels; get() fetches the record."""
+
+    id: Int | None = api_field("Id")
+    name: Text | None = api_field("Name")
+    url: Text | None = api_field("Url")
+    status_id: InvoicingStatus | None = api_field("StatusId")
+    user_id: User | None = api_field("UserId")
+    deleted: Int | None = api_field("Deleted")
+
+
+class InvoicingFilters(TypedDict, total=False):
+    """Search filters on the fields of a project of the 'Invoicing' module; enum fields take their members."""
+
+    amount: int
+    contact_id: int
+    created_at: datetime
+    created_by: User
+    currency: InvoicingCurrency
+    id: int
+    invoice: str
+    invoice_number: str
+    name: str
+    paid: bool
+    paid_at: datetime
+    status_id: InvoicingStatus
+    updated_by: User
+    user_id: User

@@ -12,6 +12,7 @@ from .._values import (
     DateTime,
     Int,
     MiniCRMModel,
+    Text,
     api_field,
 )
 from ._shared import User
@@ -45,13 +46,13 @@ class Person(MiniCRMModel):
     deleted: Bool | None = api_field("Deleted")
     """API field Deleted: yes or no."""
 
-    email: str | None = api_field("Email", max_length=128)
+    email: Text | None = api_field("Email", max_length=128)
     """API field Email: text of at most 128 characters."""
 
-    email_type: str | None = api_field("EmailType", max_length=64)
+    email_type: Text | None = api_field("EmailType", max_length=64)
     """API field EmailType: text of at most 64 characters."""
 
-    first_name: str | None = api_field("FirstName", max_length=255)
+    first_name: Text | None = api_field("FirstName", max_length=255)
     """API field FirstName: text of at most 255 characters."""
 
     hirlevel: PersonHirlevel | None = api_field("Hírlevél")
@@ -60,16 +61,16 @@ class Person(MiniCRMModel):
     id: Int | None = api_field("Id")
     """API field Id: whole number."""
 
-    last_name: str | None = api_field("LastName", max_length=255)
+    last_name: Text | None = api_field("LastName", max_length=255)
     """API field LastName: text of at most 255 characters."""
 
-    phone: str | None = api_field("Phone", max_length=64)
+    phone: Text | None = api_field("Phone", max_length=64)
     """API field Phone: text of at most 64 characters."""
 
-    phone_type: str | None = api_field("PhoneType", max_length=64)
+    phone_type: Text | None = api_field("PhoneType", max_length=64)
     """API field PhoneType: text of at most 64 characters."""
 
-    position: str | None = api_field("Position", max_length=255)
+    position: Text | None = api_field("Position", max_length=255)
     """API field Position: text of at most 255 characters."""
 
     szuletesnap: DateTime | None = api_field("Születésnap")

@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TypedDict
+
 from .._values import (
     Bool,
     ChoiceEnum,
@@ -12,6 +15,7 @@ from .._values import (
     DateTime,
     Int,
     MiniCRMModel,
+    Text,
     api_field,
 )
 from ._shared import Module, User
@@ -59,7 +63,7 @@ class Projects(MiniCRMModel):
     contact_id: Int | None = api_field("ContactId")
     """API field ContactId: id of a contact."""
 
-    contract: str | None = api_field("Contract")
+    contract: Text | None = api_field("Contract")
     """API field Contract: file (File(10MB)); write the URL of the file to upload."""
 
     created_at: DateTime | None = api_field("CreatedAt")
@@ -77,7 +81,7 @@ class Projects(MiniCRMModel):
     id: Int | None = api_field("Id")
     """API field Id: whole number."""
 
-    name: str | None = api_field("Name", max_length=128)
+    name: Text | None = api_field("Name", max_length=128)
     """API field Name: text of at most 128 characters."""
 
     phase: ProjectsPhase | None = api_field("Phase")
@@ -100,3 +104,34 @@ class Projects(MiniCRMModel):
 
     user_id: User | None = api_field("UserId")
     """API field UserId (UserId): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+
+
+class ProjectsSearchItem(MiniCRMModel):
+    """A search result of a project of the 'Projects' module: ids, not labels; get() fetches the record."""
+
+    id: Int | None = api_field("Id")
+    name: Text | None = api_field("Name")
+    url: Text | None = api_field("Url")
+    status_id: ProjectsStatus | None = api_field("StatusId")
+    user_id: User | None = api_field("UserId")
+    deleted: Int | None = api_field("Deleted")
+
+
+class ProjectsFilters(TypedDict, total=False):
+    """Search filters on the fields of a project of the 'Projects' module; enum fields take their members."""
+
+    billable: bool
+    budget: int
+    contact_id: int
+    contract: str
+    created_at: datetime
+    created_by: User
+    end_date: datetime
+    id: int
+    name: str
+    phase: ProjectsPhase
+    skills: ProjectsSkills
+    start_date: datetime
+    status_id: ProjectsStatus
+    updated_by: User
+    user_id: User

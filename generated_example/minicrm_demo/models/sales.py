@@ -5,7 +5,18 @@
 
 from __future__ import annotations
 
-from .._values import ChoiceEnum, ChoiceFlag, DateTime, Int, MiniCRMModel, api_field
+from datetime import datetime
+from typing import TypedDict
+
+from .._values import (
+    ChoiceEnum,
+    ChoiceFlag,
+    DateTime,
+    Int,
+    MiniCRMModel,
+    Text,
+    api_field,
+)
 from ._shared import Module, User
 
 
@@ -82,7 +93,7 @@ class Sales(MiniCRMModel):
     deleted: Int | None = api_field("Deleted")
     """API field Deleted: whole number."""
 
-    file1113: str | None = api_field("File1113")
+    file1113: Text | None = api_field("File1113")
     """API field File1113: file (File(10MB)); write the URL of the file to upload."""
 
     id: Int | None = api_field("Id")
@@ -97,7 +108,7 @@ class Sales(MiniCRMModel):
     lead_source: SalesLeadSource | None = api_field("LeadSource")
     """API field LeadSource (Enum): one of E-mail (1401), EMail (1402), Email (1403), Web (1404), Web! (1405)."""
 
-    name: str | None = api_field("Name", max_length=128)
+    name: Text | None = api_field("Name", max_length=128)
     """API field Name: text of at most 128 characters."""
 
     qualification: SalesQualification | None = api_field("Qualification")
@@ -112,7 +123,7 @@ class Sales(MiniCRMModel):
     status_id: SalesStatus | None = api_field("StatusId")
     """API field StatusId (StatusId): one of In progress (2500), Contacted (2509), Contracting (2512), Customer (2540), Lost (2541)."""
 
-    text1105: str | None = api_field("Text1105", max_length=1024)
+    text1105: Text | None = api_field("Text1105", max_length=1024)
     """API field Text1105: text of at most 1024 characters."""
 
     updated_at: DateTime | None = api_field("UpdatedAt")
@@ -123,3 +134,36 @@ class Sales(MiniCRMModel):
 
     user_id: User | None = api_field("UserId")
     """API field UserId (UserId): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+
+
+class SalesSearchItem(MiniCRMModel):
+    """A search result of a project of the 'Sales' module: ids, not labels; get() fetches the record."""
+
+    id: Int | None = api_field("Id")
+    name: Text | None = api_field("Name")
+    url: Text | None = api_field("Url")
+    status_id: SalesStatus | None = api_field("StatusId")
+    user_id: User | None = api_field("UserId")
+    deleted: Int | None = api_field("Deleted")
+
+
+class SalesFilters(TypedDict, total=False):
+    """Search filters on the fields of a project of the 'Sales' module; enum fields take their members."""
+
+    contact_id: int
+    created_at: datetime
+    created_by: User
+    date_time1106: datetime
+    file1113: str
+    id: int
+    int1107: int
+    interested_in: SalesInterestedIn
+    lead_source: SalesLeadSource
+    name: str
+    qualification: SalesQualification
+    referrer: SalesReferrer
+    set1035: SalesSet1035
+    status_id: SalesStatus
+    text1105: str
+    updated_by: User
+    user_id: User

@@ -5,7 +5,18 @@
 
 from __future__ import annotations
 
-from .._values import ChoiceEnum, ChoiceFlag, DateTime, Int, MiniCRMModel, api_field
+from datetime import datetime
+from typing import TypedDict
+
+from .._values import (
+    ChoiceEnum,
+    ChoiceFlag,
+    DateTime,
+    Int,
+    MiniCRMModel,
+    Text,
+    api_field,
+)
 from ._shared import Module, User
 
 
@@ -97,13 +108,13 @@ class Support(MiniCRMModel):
     deleted: Int | None = api_field("Deleted")
     """API field Deleted: whole number."""
 
-    description: str | None = api_field("Description", max_length=65535)
+    description: Text | None = api_field("Description", max_length=65535)
     """API field Description: text of at most 65535 characters."""
 
     id: Int | None = api_field("Id")
     """API field Id: whole number."""
 
-    name: str | None = api_field("Name", max_length=128)
+    name: Text | None = api_field("Name", max_length=128)
     """API field Name: text of at most 128 characters."""
 
     priority: SupportPriority | None = api_field("Priority")
@@ -123,3 +134,32 @@ class Support(MiniCRMModel):
 
     user_id: User | None = api_field("UserId")
     """API field UserId (UserId): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+
+
+class SupportSearchItem(MiniCRMModel):
+    """A search result of a project of the 'Support' module: ids, not labels; get() fetches the record."""
+
+    id: Int | None = api_field("Id")
+    name: Text | None = api_field("Name")
+    url: Text | None = api_field("Url")
+    status_id: SupportStatus | None = api_field("StatusId")
+    user_id: User | None = api_field("UserId")
+    deleted: Int | None = api_field("Deleted")
+
+
+class SupportFilters(TypedDict, total=False):
+    """Search filters on the fields of a project of the 'Support' module; enum fields take their members."""
+
+    callback: SupportCallback
+    contact_id: int
+    created_at: datetime
+    created_by: User
+    deadline: datetime
+    description: str
+    id: int
+    name: str
+    priority: SupportPriority
+    set1220: SupportSet1220
+    status_id: SupportStatus
+    updated_by: User
+    user_id: User
