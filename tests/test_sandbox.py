@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -263,3 +264,39 @@ def test_seed_is_the_same_for_the_same_n() -> None:
             answers.append([api.get(f"Project/{pid}").json() for pid in api.get("Project").json()["Results"]])
     assert answers[0] == answers[1]
     assert len(answers[0]) == 15
+
+
+def test_the_command_serves_prints_its_address_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    db = tmp_path / "sandbox.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "sandbox", "--port", "0", "--seed", "2", "--db", str(db), "--quiet"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        second = process.stderr.readline()
+        assert first.startswith("MiniCRM sandbox for system 'demo' at http://127.0.0.1:")
+        settings = dict(part.split("=", 1) for part in second.split())
+        assert settings["MINICRM_SYSTEM_ID"] == "sandbox" and settings["MINICRM_API_KEY"] == "sandbox-key"
+        answer = httpx.get(settings["MINICRM_BASE_URL"] + "/Project", params={"CategoryId": 3}, auth=("sandbox", "sandbox-key"))
+        assert answer.json()["Count"] == 2
+        snapshot = tmp_path / "pulled.json"
+        pulled = subprocess.run(
+            [sys.executable, "-m", "generator", "pull", "--output", str(snapshot), "--quiet"],
+            env={**__import__("os").environ, **settings},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert pulled.returncode == 0, pulled.stderr
+        assert json.loads(snapshot.read_text(encoding="utf-8"))["endpoints"] == load_demo_snapshot().endpoints
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+    assert db.exists()

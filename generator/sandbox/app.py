@@ -170,6 +170,8 @@ class _Guard:
         self.lock = threading.Lock()
         self.arrivals: list[tuple[float, str, str]] = []
         """(monotonic time, method, path) of every authenticated request, for measurements."""
+        self.injected = {"throttled": 0, "failed": 0, "dropped": 0}
+        """How many answers each fault switch changed."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -194,8 +196,10 @@ class _Guard:
                     throttled = False
             else:
                 throttled = False
-            fail = self.random.random() < faults.fail_rate
-            drop = self.random.random() < faults.drop_rate
+            fail = not throttled and self.random.random() < faults.fail_rate
+            drop = not throttled and not fail and self.random.random() < faults.drop_rate
+            for name, happened in (("throttled", throttled), ("failed", fail), ("dropped", drop)):
+                self.injected[name] += happened
         if throttled:
             await PlainTextResponse("Too Many Requests", status_code=429)(scope, receive, send)
             return
