@@ -284,8 +284,7 @@ def sandbox_command(
     click.echo(f"MiniCRM sandbox for system {snapshot.system_id!r} at {server.base_url}", err=True)
     click.echo(f"  MINICRM_BASE_URL={server.base_url} MINICRM_SYSTEM_ID={system_id} MINICRM_API_KEY={api_key}", err=True)
     try:
-        while server._thread is not None and server._thread.is_alive():
-            server._thread.join(0.5)
+        server.wait()
     except KeyboardInterrupt:
         click.echo("stopping the sandbox", err=True)
     finally:

@@ -135,6 +135,13 @@ def sorted_module_ids(category: Any) -> list[str]:
     return sorted(category, key=lambda key: (0, int(key), "") if key.isascii() and key.isdigit() else (1, 0, key))
 
 
+def current_umask() -> int:
+    """The process umask: temporary files are private, the files they become should not be."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_text_atomically(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path``, fsync it, then rename it into place."""
     path = Path(path)
@@ -143,9 +150,7 @@ def write_text_atomically(path: Path, text: str) -> None:
         raise SnapshotError(f"cannot write {path}: folder {directory} does not exist")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp_name, 0o666 & ~mask)
+        os.chmod(tmp_name, 0o666 & ~current_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import GenerationError
-from .snapshot import canonical_json
+from .snapshot import canonical_json, current_umask
 
 MANIFEST = ".minicrm-codegen.json"
 _NEW, _OLD = "minicrm-new", "minicrm-old"
@@ -32,13 +32,6 @@ class WriteReport:
     written: int
     removed: tuple[str, ...]
     kept: tuple[str, ...]
-
-
-def _umask() -> int:
-    """The process umask (mkdtemp makes private folders; the output should not be)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def digest(text: str) -> str:
@@ -153,7 +146,7 @@ def write_project(files: Mapping[str, str], output: Path, manifest: str, force: 
     previous = check_output_folder(output, force)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.{_NEW}-", dir=output.parent))
     try:
-        os.chmod(staging, 0o777 & ~_umask())
+        os.chmod(staging, 0o777 & ~current_umask())
         for relative, text in files.items():
             path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,9 @@ Entities are independent, so with many of them they are rendered in parallel pro
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 
@@ -138,19 +140,23 @@ def render_entity(job: EntityJob) -> str:
     return fit_long_statements(source)
 
 
-def _render_entities(jobs: list[EntityJob]) -> list[str]:
-    """Render every entity file; with many entities, in forked worker processes.
+@contextmanager
+def _rendering_entities(jobs: list[EntityJob]) -> Iterator[Callable[[], list[str]]]:
+    """Start rendering every entity file; the block's value collects the results in order.
 
-    The first entity is rendered here before forking: that warms datamodel-code-generator and
-    the compiled templates once, so the workers inherit them instead of each paying for it.
+    With many entities they render in forked worker processes while the caller renders the
+    other files. The first entity is rendered here before forking: that warms
+    datamodel-code-generator and the compiled templates once, so the workers inherit them.
     """
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
-        return [render_entity(job) for job in jobs]
+        yield lambda: [render_entity(job) for job in jobs]
+        return
     first = render_entity(jobs[0])
     rest = jobs[1:]
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        return [first, *pool.map(render_entity, rest, chunksize=max(1, len(rest) // (workers * 4)))]
+        pending = pool.map(render_entity, rest, chunksize=max(1, len(rest) // (workers * 4)))
+        yield lambda: [first, *pending]
 
 
 def session_example(tenant: Tenant) -> dict[str, str] | None:
@@ -184,9 +190,17 @@ def render_package(tenant: Tenant, package: str) -> dict[str, str]:
         module = next((m for m in tenant.modules if m.entity is entity), None)
         jobs.append(EntityJob(entity, tuple(by_name[name] for name in owned), package, header, module, USER_TYPE in by_name))
 
+    with _rendering_entities(jobs) as entity_files:
+        files = _package_files(tenant, package, header, jobs)
+        for job, source in zip(jobs, entity_files()):
+            files[f"{package}/models/{job.entity.module}.py"] = source
+    return dict(sorted(files.items()))
+
+
+def _package_files(tenant: Tenant, package: str, header: str, jobs: list[EntityJob]) -> dict[str, str]:
+    """Every file but the entity files: shared types, client, package and project files."""
+    by_name = {choice.name: choice for choice in tenant.choice_types}
     files: dict[str, str] = {}
-    for job, source in zip(jobs, _render_entities(jobs)):
-        files[f"{package}/models/{job.entity.module}.py"] = source
     shared = [by_name[name] for name in sorted(SHARED_TYPES) if name in by_name]
     user_type = USER_TYPE if USER_TYPE in by_name else "Int"
     context = {
@@ -229,4 +243,4 @@ def render_package(tenant: Tenant, package: str) -> dict[str, str]:
     files[f"{package}/py.typed"] = ""
     files["pyproject.toml"] = render("project/pyproject.toml.jinja", **context)
     files["README.md"] = render("project/README.md.jinja", **context)
-    return dict(sorted(files.items()))
+    return files

@@ -82,6 +82,11 @@ class SandboxServer:
         self._bound()
         return self
 
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C raises KeyboardInterrupt here)."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(0.5)
+
     def stop(self) -> None:
         self.server.should_exit = True
         if self._thread is not None:
