@@ -24,7 +24,11 @@ with Client() as crm:
     crm.sales.update(lead, Sales(name=f"{record.name} (called back)"))
     # Create a ToDo on the project.
     todo_id = crm.todos.create(
-        ToDo(project_id=lead.id, comment="Send the offer", deadline=datetime(2026, 12, 1, 10))
+        ToDo(
+            project_id=lead.id,
+            comment="Send the offer",
+            deadline=datetime(2026, 12, 1, 10),
+        )
     )
     print("ToDo", todo_id, [todo.comment for todo in crm.todos.list(lead.id or 0)])
     # Errors are typed and carry the server's message.

@@ -32,7 +32,9 @@ detail = Sales.from_api(
         "DateTime1106": "2013-05-25 13:12:00",
     }
 )
-found = Sales.from_api({"Id": "1234", "StatusId": "2509", "UserId": "3200", "Deleted": "0"})
+found = Sales.from_api(
+    {"Id": "1234", "StatusId": "2509", "UserId": "3200", "Deleted": "0"}
+)
 assert detail.status_id is found.status_id is SalesStatus.CONTACTED
 assert detail.user_id is User.JOHN_DOE and detail.user_id.label == "John Doe"
 assert detail.referrer is SalesReferrer.WOM and detail.referrer.id == 1254
@@ -40,7 +42,9 @@ assert detail.set1035 == SalesSet1035.FIRST_CHOICE | SalesSet1035.THIRD_CHOICE
 assert detail.date_time1106 == datetime(2013, 5, 25, 13, 12)
 
 # Build a record by Python names; to_api() sends only what was set, under API names.
-update = Sales(name="Renewal 2026", referrer=SalesReferrer.GOOGLE, set1035=SalesSet1035(6))
+update = Sales(
+    name="Renewal 2026", referrer=SalesReferrer.GOOGLE, set1035=SalesSet1035(6)
+)
 assert update.to_api() == {"Name": "Renewal 2026", "Referrer": 1255, "Set1035": 6}
 
 # Accented schema names become readable attributes; Set labels may contain commas.

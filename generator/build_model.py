@@ -35,7 +35,9 @@ from .model import (
     Tenant,
 )
 
-SERVER_SET_FIELDS = frozenset({"Id", "CreatedAt", "UpdatedAt", "CreatedBy", "UpdatedBy"})
+SERVER_SET_FIELDS = frozenset(
+    {"Id", "CreatedAt", "UpdatedAt", "CreatedBy", "UpdatedBy"}
+)
 RELATION_KINDS: Mapping[str, Kind] = {
     "CategoryId": Kind.CATEGORY_ID,
     "ContactId": Kind.CONTACT_ID,
@@ -87,7 +89,9 @@ _OPTIONS_IN_DOC = 25
 
 def is_bit_values(ids: list[int]) -> bool:
     """Keys of a Set: distinct powers of two, 1 among them, none above 2**63."""
-    return 1 in ids and all(0 < value <= LARGEST_BIT and value & (value - 1) == 0 for value in ids)
+    return 1 in ids and all(
+        0 < value <= LARGEST_BIT and value & (value - 1) == 0 for value in ids
+    )
 
 
 def options_of(raw: Any) -> dict[int, str]:
@@ -129,7 +133,9 @@ class _Builder:
 
     # -- fields --------------------------------------------------------------------------------
 
-    def classify(self, entity: str, endpoint: str, module_id: int | None, api_name: str, raw: Any) -> _RawField:
+    def classify(
+        self, entity: str, endpoint: str, module_id: int | None, api_name: str, raw: Any
+    ) -> _RawField:
         location = f"{endpoint} {api_name!r}"
         relation = RELATION_KINDS.get(api_name)
         if isinstance(raw, str):
@@ -139,15 +145,30 @@ class _Builder:
             return _RawField(api_name, kind, raw, limit, {}, None)
         options = options_of(raw)
         if relation is not None:
-            return _RawField(api_name, relation, "options", None, options, ChoiceStyle.ENUM if options else None)
+            return _RawField(
+                api_name,
+                relation,
+                "options",
+                None,
+                options,
+                ChoiceStyle.ENUM if options else None,
+            )
         if not options:
-            self.warn(location, "empty-options", "has an empty option map; it is typed as its raw value")
+            self.warn(
+                location,
+                "empty-options",
+                "has an empty option map; it is typed as its raw value",
+            )
             return _RawField(api_name, Kind.UNKNOWN, "{}", None, {}, None)
         bits = is_bit_values(list(options))
         style = ChoiceStyle.FLAG if bits else ChoiceStyle.ENUM
         override = self.config.override_for(entity, module_id, api_name)
         if override is ChoiceStyle.FLAG and not bits:
-            self.warn(location, "override-ignored", "is configured as a Set but its option ids are not bit values; kept as an Enum")
+            self.warn(
+                location,
+                "override-ignored",
+                "is configured as a Set but its option ids are not bit values; kept as an Enum",
+            )
         elif override is not None:
             style = override
         kind = Kind.SET if style is ChoiceStyle.FLAG else Kind.ENUM
@@ -158,17 +179,30 @@ class _Builder:
             return _PLAIN_KINDS[raw], None
         text = _TEXT.fullmatch(raw)
         if text is not None:
-            return Kind.TEXT, int(text.group(1)) if text.group(1) else DEFAULT_TEXT_LIMIT
+            return Kind.TEXT, (
+                int(text.group(1)) if text.group(1) else DEFAULT_TEXT_LIMIT
+            )
         if _FILE.fullmatch(raw):
             return Kind.FILE, None
-        self.warn(location, "unknown-type", f"has the unknown type {raw!r}; it is typed as its raw value")
+        self.warn(
+            location,
+            "unknown-type",
+            f"has the unknown type {raw!r}; it is typed as its raw value",
+        )
         return Kind.UNKNOWN, None
 
-    def raw_entity(self, kind: EntityKind, endpoint: str, module_id: int | None, key: tuple[int, int]) -> _RawEntity:
+    def raw_entity(
+        self,
+        kind: EntityKind,
+        endpoint: str,
+        module_id: int | None,
+        key: tuple[int, int],
+    ) -> _RawEntity:
         schema = self.snapshot.endpoints.get(endpoint)
         schema = schema if isinstance(schema, dict) else {}
         fields = tuple(
-            self.classify(kind.value, endpoint, module_id, api_name, schema[api_name]) for api_name in sorted(schema)
+            self.classify(kind.value, endpoint, module_id, api_name, schema[api_name])
+            for api_name in sorted(schema)
         )
         return _RawEntity(key, kind, endpoint, module_id, fields)
 
@@ -182,16 +216,28 @@ class _Builder:
         suffix: Any = naming.identifier_suffix,
         joiner: str = "_",
     ) -> dict[Any, str]:
-        names = naming.unique_names(bases, sort_key=sort_key, suffix=suffix, joiner=joiner)
+        names = naming.unique_names(
+            bases, sort_key=sort_key, suffix=suffix, joiner=joiner
+        )
         for key, name in sorted(names.items(), key=lambda item: item[1]):
             if name != bases[key]:
-                self.warn(scope, "renamed", f"{bases[key]!r} is taken, so {_describe(key)} is named {name!r}")
+                self.warn(
+                    scope,
+                    "renamed",
+                    f"{bases[key]!r} is taken, so {_describe(key)} is named {name!r}",
+                )
         return names
 
     def options(self, raw: Mapping[int, str], scope: str) -> tuple[Option, ...]:
-        bases = {option_id: naming.constant_case(label, "option") for option_id, label in raw.items()}
+        bases = {
+            option_id: naming.constant_case(label, "option")
+            for option_id, label in raw.items()
+        }
         names = self.unique(bases, scope)
-        return tuple(Option(option_id, raw[option_id], names[option_id]) for option_id in sorted(raw))
+        return tuple(
+            Option(option_id, raw[option_id], names[option_id])
+            for option_id in sorted(raw)
+        )
 
     # -- the whole tenant ----------------------------------------------------------------------
 
@@ -200,7 +246,9 @@ class _Builder:
         category = endpoints.get(snap.CATEGORY)
         detailed = endpoints.get(snap.CATEGORY_DETAILED)
         detailed = detailed if isinstance(detailed, dict) else {}
-        module_labels = {int(key): str(label) for key, label in (category or {}).items()}
+        module_labels = {
+            int(key): str(label) for key, label in (category or {}).items()
+        }
 
         raw_entities = [
             self.raw_entity(EntityKind.BUSINESS, snap.SCHEMA_BUSINESS, None, (0, 0)),
@@ -208,10 +256,15 @@ class _Builder:
         ]
         for module_id in sorted(module_labels):
             endpoint = snap.project_schema_endpoint(str(module_id))
-            raw_entities.append(self.raw_entity(EntityKind.PROJECT, endpoint, module_id, (1, module_id)))
+            raw_entities.append(
+                self.raw_entity(EntityKind.PROJECT, endpoint, module_id, (1, module_id))
+            )
 
         module_classes = self.unique(
-            {module_id: naming.pascal_case(label, "Project") for module_id, label in module_labels.items()},
+            {
+                module_id: naming.pascal_case(label, "Project")
+                for module_id, label in module_labels.items()
+            },
             snap.CATEGORY,
             joiner="",
         )
@@ -225,12 +278,17 @@ class _Builder:
         entity_bases = {
             (0, 0): "Business",
             (0, 1): "Person",
-            **{(1, module_id): module_classes[module_id] for module_id in module_labels},
+            **{
+                (1, module_id): module_classes[module_id] for module_id in module_labels
+            },
         }
 
         field_names: dict[tuple[tuple[int, int], str], str] = {}
         for entity in raw_entities:
-            bases = {field.api_name: naming.snake_case(field.api_name, "field") for field in entity.fields}
+            bases = {
+                field.api_name: naming.snake_case(field.api_name, "field")
+                for field in entity.fields
+            }
             for api_name, name in self.unique(bases, entity.endpoint).items():
                 field_names[(entity.key, api_name)] = name
 
@@ -249,10 +307,16 @@ class _Builder:
             owner = entity_bases[entity.key]
             for field in entity.fields:
                 if field.kind is Kind.STATUS_ID and field.options:
-                    type_bases[("status", *entity.key)] = f"{owner}Status"[: naming.MAX_LENGTH]
+                    type_bases[("status", *entity.key)] = f"{owner}Status"[
+                        : naming.MAX_LENGTH
+                    ]
                 elif field.kind in (Kind.ENUM, Kind.SET):
-                    pascal = naming.pascal_case(field_names[(entity.key, field.api_name)], "Field", frozenset())
-                    type_bases[("field", *entity.key, field.api_name)] = (owner + pascal)[: naming.MAX_LENGTH]
+                    pascal = naming.pascal_case(
+                        field_names[(entity.key, field.api_name)], "Field", frozenset()
+                    )
+                    type_bases[("field", *entity.key, field.api_name)] = (
+                        owner + pascal
+                    )[: naming.MAX_LENGTH]
         rank = {"reserved": 0, "model": 1, "companion": 2, "status": 3, "field": 4}
         type_names = self.unique(
             type_bases,
@@ -272,7 +336,9 @@ class _Builder:
                 "A user of the system (UserId, CreatedBy, UpdatedBy).",
             )
         modules_map = dict(module_labels)
-        modules_map.update(self.merged_options(raw_entities, frozenset({Kind.CATEGORY_ID}), "modules"))
+        modules_map.update(
+            self.merged_options(raw_entities, frozenset({Kind.CATEGORY_ID}), "modules")
+        )
         if modules_map:
             choice_types[MODULE_TYPE] = ChoiceType(
                 MODULE_TYPE,
@@ -307,7 +373,9 @@ class _Builder:
                     choice_types[choice] = ChoiceType(
                         choice,
                         raw.style,
-                        self.options(raw.options, f"{entity.endpoint} {raw.api_name!r}"),
+                        self.options(
+                            raw.options, f"{entity.endpoint} {raw.api_name!r}"
+                        ),
                         f"The options of the {raw.api_name} field of {subject}.",
                     )
                 fields.append(
@@ -354,11 +422,15 @@ class _Builder:
             business=entities[(0, 0)],
             person=entities[(0, 1)],
             modules=modules,
-            choice_types=tuple(sorted(choice_types.values(), key=lambda choice: choice.name)),
+            choice_types=tuple(
+                sorted(choice_types.values(), key=lambda choice: choice.name)
+            ),
             diagnostics=tuple(sorted(set(self.diagnostics))),
         )
 
-    def merged_options(self, entities: list[_RawEntity], kinds: frozenset[Kind], scope: str) -> dict[int, str]:
+    def merged_options(
+        self, entities: list[_RawEntity], kinds: frozenset[Kind], scope: str
+    ) -> dict[int, str]:
         """The union of every option map of these relation kinds; on a clash the smaller label wins."""
         merged: dict[int, str] = {}
         for entity in entities:
@@ -368,7 +440,11 @@ class _Builder:
                 for option_id, label in field.options.items():
                     known = merged.get(option_id)
                     if known is not None and known != label:
-                        self.warn(scope, "label-clash", f"id {option_id} is called both {known!r} and {label!r}")
+                        self.warn(
+                            scope,
+                            "label-clash",
+                            f"id {option_id} is called both {known!r} and {label!r}",
+                        )
                         label = min(known, label)
                     merged[option_id] = label
         return merged
@@ -404,13 +480,21 @@ def _field_doc(field: _RawField) -> str:
         return f"{head}: type {field.raw_type!r} is not known to the generator; the raw value is kept."
     if field.options:
         listed = sorted(field.options.items())
-        shown = ", ".join(f"{label} ({option_id})" for option_id, label in listed[:_OPTIONS_IN_DOC])
-        more = f", and {len(listed) - _OPTIONS_IN_DOC} more" if len(listed) > _OPTIONS_IN_DOC else ""
+        shown = ", ".join(
+            f"{label} ({option_id})" for option_id, label in listed[:_OPTIONS_IN_DOC]
+        )
+        more = (
+            f", and {len(listed) - _OPTIONS_IN_DOC} more"
+            if len(listed) > _OPTIONS_IN_DOC
+            else ""
+        )
         what = "any of" if field.kind is Kind.SET else "one of"
         return f"{head} ({field.kind.value}): {what} {shown}{more}."
     return f"{head}: {_KIND_WORDS.get(field.kind, field.kind.value)}."
 
 
-def build_tenant(snapshot: snap.Snapshot, config: GeneratorConfig | None = None) -> Tenant:
+def build_tenant(
+    snapshot: snap.Snapshot, config: GeneratorConfig | None = None
+) -> Tenant:
     """The intermediate model of a snapshot, with warnings collected as values."""
     return _Builder(snapshot, config or GeneratorConfig()).build()

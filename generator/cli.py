@@ -31,7 +31,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 def live_options(function: F) -> F:
     """The flags that say which live system to read, with their environment fallbacks."""
     options = [
-        click.option("--system-id", envvar="MINICRM_SYSTEM_ID", help="System id (env MINICRM_SYSTEM_ID)."),
+        click.option(
+            "--system-id",
+            envvar="MINICRM_SYSTEM_ID",
+            help="System id (env MINICRM_SYSTEM_ID).",
+        ),
         click.option(
             "--api-key",
             envvar="MINICRM_API_KEY",
@@ -57,14 +61,20 @@ def live_options(function: F) -> F:
     return function
 
 
-def connection_from(system_id: str | None, api_key: str | None, base_url: str) -> Connection:
+def connection_from(
+    system_id: str | None, api_key: str | None, base_url: str
+) -> Connection:
     if not system_id:
         raise ConfigError("no system id: pass --system-id or set MINICRM_SYSTEM_ID")
     if not api_key:
         raise ConfigError("no API key: set MINICRM_API_KEY (or pass --api-key)")
     if not base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"--base-url must start with http:// or https://, got {base_url!r}")
-    return Connection(system_id=system_id, api_key=api_key, base_url=base_url.rstrip("/"))
+        raise ConfigError(
+            f"--base-url must start with http:// or https://, got {base_url!r}"
+        )
+    return Connection(
+        system_id=system_id, api_key=api_key, base_url=base_url.rstrip("/")
+    )
 
 
 def progress_printer(quiet: bool) -> Callable[[int, int], None] | None:
@@ -83,7 +93,11 @@ def progress_printer(quiet: bool) -> Callable[[int, int], None] | None:
 
 
 def pull_live(
-    system_id: str | None, api_key: str | None, base_url: str, rate_limit: int, quiet: bool
+    system_id: str | None,
+    api_key: str | None,
+    base_url: str,
+    rate_limit: int,
+    quiet: bool,
 ) -> Snapshot:
     connection = connection_from(system_id, api_key, base_url)
     policy = FetchPolicy(rate_limit=rate_limit)
@@ -111,11 +125,22 @@ def main() -> None:
 
 
 @main.command("pull")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Snapshot file to write.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Snapshot file to write.",
+)
 @live_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 def pull_command(
-    output: Path, system_id: str | None, api_key: str | None, base_url: str, rate_limit: int, quiet: bool
+    output: Path,
+    system_id: str | None,
+    api_key: str | None,
+    base_url: str,
+    rate_limit: int,
+    quiet: bool,
 ) -> None:
     """Fetch a live system's schema into a snapshot file (the lock file).
 
@@ -123,12 +148,16 @@ def pull_command(
     It is written atomically: on any failure an existing snapshot stays untouched.
     """
     if not output.parent.is_dir() and str(output.parent):
-        raise ConfigError(f"cannot write {output}: folder {output.parent} does not exist")
+        raise ConfigError(
+            f"cannot write {output}: folder {output.parent} does not exist"
+        )
     snapshot = pull_live(system_id, api_key, base_url, rate_limit, quiet)
     snapshot.write(output)
     if not quiet:
         modules = len(snapshot.module_ids())
-        click.echo(f"wrote {output}: {modules} modules, {snapshot.fingerprint}", err=True)
+        click.echo(
+            f"wrote {output}: {modules} modules, {snapshot.fingerprint}", err=True
+        )
 
 
 def snapshot_source(
@@ -141,7 +170,11 @@ def snapshot_source(
     quiet: bool,
 ) -> Snapshot:
     """The one place that turns ``--schema`` / ``--demo`` / live flags into a snapshot."""
-    chosen = [name for name, given in (("--schema", schema is not None), ("--demo", demo)) if given]
+    chosen = [
+        name
+        for name, given in (("--schema", schema is not None), ("--demo", demo))
+        if given
+    ]
     if len(chosen) > 1:
         raise ConfigError(f"{' and '.join(chosen)} both name a schema; give only one")
     if schema is not None:
@@ -160,7 +193,11 @@ PACKAGE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def check_package_name(name: str) -> str:
-    if not PACKAGE_NAME.fullmatch(name) or keyword.iskeyword(name) or name in sys.stdlib_module_names:
+    if (
+        not PACKAGE_NAME.fullmatch(name)
+        or keyword.iskeyword(name)
+        or name in sys.stdlib_module_names
+    ):
         raise ConfigError(
             f"--package-name {name!r} is not usable: use lower-case letters, digits and _, "
             "not starting with a digit, and not a keyword or a standard-library module"
@@ -173,14 +210,37 @@ def default_package_name(snapshot: Snapshot) -> str:
 
 
 @main.command("generate")
-@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder of the generated project.")
-@click.option("--package-name", help="Python package name (default: minicrm_<system id>).")
-@click.option("--schema", type=click.Path(dir_okay=False, path_type=Path), help="Snapshot file written by `pull`.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder of the generated project.",
+)
+@click.option(
+    "--package-name", help="Python package name (default: minicrm_<system id>)."
+)
+@click.option(
+    "--schema",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Snapshot file written by `pull`.",
+)
 @click.option("--demo", is_flag=True, help="Use the bundled demo system's schema.")
 @live_options
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="TOML file with per-field overrides.")
-@click.option("--force", is_flag=True, help="Write into a folder minicrm-codegen did not make, or over edited files.")
-@click.option("--strict", is_flag=True, help="Fail (and write nothing) when there are warnings.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML file with per-field overrides.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a folder minicrm-codegen did not make, or over edited files.",
+)
+@click.option(
+    "--strict", is_flag=True, help="Fail (and write nothing) when there are warnings."
+)
 @click.option("--quiet", "-q", is_flag=True, help="Only errors.")
 def generate_command(
     output: Path,
@@ -204,16 +264,22 @@ def generate_command(
     config = load_config(config_path)
     if package_name is not None:
         check_package_name(package_name)
-    snapshot = snapshot_source(schema, demo, system_id, api_key, base_url, rate_limit, quiet)
+    snapshot = snapshot_source(
+        schema, demo, system_id, api_key, base_url, rate_limit, quiet
+    )
     package = package_name or check_package_name(default_package_name(snapshot))
     tenant = build_tenant(snapshot, config)
     warnings = tenant.diagnostics
     if warnings and strict:
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
-        raise GenerationError(f"{len(warnings)} warning(s) and --strict is set; nothing was written")
+        raise GenerationError(
+            f"{len(warnings)} warning(s) and --strict is set; nothing was written"
+        )
     files = render_package(tenant, package)
-    manifest = manifest_text(files, f"minicrm-codegen {__version__}", tenant.fingerprint, package)
+    manifest = manifest_text(
+        files, f"minicrm-codegen {__version__}", tenant.fingerprint, package
+    )
     report = write_project(files, output, manifest, force)
     if not quiet:
         for warning in warnings:
@@ -227,18 +293,60 @@ def generate_command(
 
 
 @main.command("sandbox")
-@click.option("--schema", type=click.Path(dir_okay=False, path_type=Path), help="Snapshot whose schema to serve.")
-@click.option("--demo", is_flag=True, help="Serve the bundled demo system (the default).")
+@click.option(
+    "--schema",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Snapshot whose schema to serve.",
+)
+@click.option(
+    "--demo", is_flag=True, help="Serve the bundled demo system (the default)."
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="SQLite file (in memory when omitted).")
-@click.option("--system-id", default="sandbox", show_default=True, help="System id clients log in with.")
-@click.option("--api-key", default="sandbox-key", show_default=True, help="API key clients log in with.")
-@click.option("--seed", "seed_count", type=click.IntRange(min=0), default=0, help="Fill an empty system with N projects per module.")
-@click.option("--rate-limit", type=click.IntRange(min=1), help="Requests per minute before 429 (real systems: 60).")
-@click.option("--latency-ms", type=click.IntRange(min=0), default=0, help="Delay every answer.")
-@click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of requests answered 500.")
-@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of connections cut before the answer.")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file (in memory when omitted).",
+)
+@click.option(
+    "--system-id",
+    default="sandbox",
+    show_default=True,
+    help="System id clients log in with.",
+)
+@click.option(
+    "--api-key",
+    default="sandbox-key",
+    show_default=True,
+    help="API key clients log in with.",
+)
+@click.option(
+    "--seed",
+    "seed_count",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Fill an empty system with N projects per module.",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(min=1),
+    help="Requests per minute before 429 (real systems: 60).",
+)
+@click.option(
+    "--latency-ms", type=click.IntRange(min=0), default=0, help="Delay every answer."
+)
+@click.option(
+    "--fail-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of requests answered 500.",
+)
+@click.option(
+    "--drop-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of connections cut before the answer.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No access log.")
 def sandbox_command(
     schema: Path | None,
@@ -267,22 +375,45 @@ def sandbox_command(
     if schema is not None and demo:
         raise ConfigError("--schema and --demo both name a schema; give only one")
     snapshot = load_snapshot(schema) if schema is not None else load_demo_snapshot()
-    faults = Faults(rate_limit=rate_limit, latency_ms=latency_ms, fail_rate=fail_rate, drop_rate=drop_rate)
+    faults = Faults(
+        rate_limit=rate_limit,
+        latency_ms=latency_ms,
+        fail_rate=fail_rate,
+        drop_rate=drop_rate,
+    )
     try:
-        server = SandboxServer(snapshot, system_id, api_key, host, port, str(db) if db else None, faults, access_log=not quiet)
+        server = SandboxServer(
+            snapshot,
+            system_id,
+            api_key,
+            host,
+            port,
+            str(db) if db else None,
+            faults,
+            access_log=not quiet,
+        )
     except sqlite3.Error as exc:
         raise ConfigError(f"cannot open the database {db}: {exc}") from None
     if seed_count:
         if server.store.count():
-            click.echo(f"the database already holds data; --seed {seed_count} left it as it is", err=True)
+            click.echo(
+                f"the database already holds data; --seed {seed_count} left it as it is",
+                err=True,
+            )
         else:
             seed(server.sandbox, seed_count)
     try:
         server.start()
     except RuntimeError as exc:
         raise ConfigError(f"{exc}: is the port in use? try --port") from None
-    click.echo(f"MiniCRM sandbox for system {snapshot.system_id!r} at {server.base_url}", err=True)
-    click.echo(f"  MINICRM_BASE_URL={server.base_url} MINICRM_SYSTEM_ID={system_id} MINICRM_API_KEY={api_key}", err=True)
+    click.echo(
+        f"MiniCRM sandbox for system {snapshot.system_id!r} at {server.base_url}",
+        err=True,
+    )
+    click.echo(
+        f"  MINICRM_BASE_URL={server.base_url} MINICRM_SYSTEM_ID={system_id} MINICRM_API_KEY={api_key}",
+        err=True,
+    )
     try:
         server.wait()
     except KeyboardInterrupt:

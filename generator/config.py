@@ -33,9 +33,13 @@ _STYLE_WORDS = {"enum": ChoiceStyle.ENUM, "set": ChoiceStyle.FLAG}
 class GeneratorConfig:
     """Choices the schema cannot make by itself."""
 
-    choice_overrides: Mapping[str, ChoiceStyle] = field(default_factory=lambda: dict(DEFAULT_CHOICE_OVERRIDES))
+    choice_overrides: Mapping[str, ChoiceStyle] = field(
+        default_factory=lambda: dict(DEFAULT_CHOICE_OVERRIDES)
+    )
 
-    def override_for(self, entity: str, module_id: int | None, api_name: str) -> ChoiceStyle | None:
+    def override_for(
+        self, entity: str, module_id: int | None, api_name: str
+    ) -> ChoiceStyle | None:
         """The configured style of a field: the module-specific key wins over the general one."""
         if module_id is not None:
             specific = self.choice_overrides.get(f"Project/{module_id}.{api_name}")
@@ -56,10 +60,14 @@ def load_config(path: Path | None) -> GeneratorConfig:
         raise ConfigError(f"cannot read configuration file {path}: {exc}") from None
     unknown = sorted(set(document) - {"choices"})
     if unknown:
-        raise ConfigError(f"{path}: unknown section(s) {', '.join(unknown)}; only [choices] is read")
+        raise ConfigError(
+            f"{path}: unknown section(s) {', '.join(unknown)}; only [choices] is read"
+        )
     choices = document.get("choices", {})
     if not isinstance(choices, dict):
-        raise ConfigError(f"{path}: [choices] must be a table of \"Entity.Field\" = \"enum\" | \"set\"")
+        raise ConfigError(
+            f'{path}: [choices] must be a table of "Entity.Field" = "enum" | "set"'
+        )
     overrides = dict(DEFAULT_CHOICE_OVERRIDES)
     for key, value in choices.items():
         entity, dot, api_name = key.partition(".")
@@ -73,6 +81,8 @@ def load_config(path: Path | None) -> GeneratorConfig:
             )
         style = _STYLE_WORDS.get(value) if isinstance(value, str) else None
         if style is None:
-            raise ConfigError(f"{path}: choice {key!r} must be \"enum\" or \"set\", not {value!r}")
+            raise ConfigError(
+                f'{path}: choice {key!r} must be "enum" or "set", not {value!r}'
+            )
         overrides[key] = style
     return GeneratorConfig(choice_overrides=overrides)

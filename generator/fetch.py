@@ -182,7 +182,9 @@ class _Puller:
                 f"(HTTP {response.status_code} on {endpoint}); check --system-id and --api-key "
                 "(or MINICRM_SYSTEM_ID / MINICRM_API_KEY)"
             )
-        if response.status_code == 404 and endpoint.startswith(snap.SCHEMA_PROJECT_PREFIX):
+        if response.status_code == 404 and endpoint.startswith(
+            snap.SCHEMA_PROJECT_PREFIX
+        ):
             module_id = endpoint.removeprefix(snap.SCHEMA_PROJECT_PREFIX)
             name = category.get(module_id) if isinstance(category, dict) else None
             raise self._fail(

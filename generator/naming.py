@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from anyascii import anyascii
 from pydantic import BaseModel
@@ -40,6 +40,42 @@ _CAMEL_LOWER_UPPER = re.compile(r"([a-z0-9])([A-Z])")
 _CAMEL_ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")
+
+#: What the generated runtime exports from ``_values.py`` and ``_errors.py``.
+VALUE_EXPORTS = (
+    "Bool",
+    "ChoiceEnum",
+    "ChoiceFlag",
+    "DateTime",
+    "Int",
+    "MiniCRMModel",
+    "Text",
+    "TextTooLongError",
+    "UnknownOptionWarning",
+)
+ERROR_EXPORTS = (
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "MethodNotAllowedError",
+    "MiniCRMError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServerError",
+)
+#: Records, type aliases and the page type that are the same in every system (models/_shared.py).
+SHARED_RECORDS = (
+    "Address",
+    "ContactSearchItem",
+    "ModuleInfo",
+    "SearchPage",
+    "StatusGroup",
+    "ToDo",
+    "ToDoItem",
+    "ToDoStatus",
+)
 
 #: Names a generated model's attributes must not take: keywords, everything ``BaseModel`` defines
 #: (``model_dump``, ``schema``, ``copy``, ``dict``, ``json``…), the type names our annotations use,
@@ -69,19 +105,11 @@ RESERVED_CLASSES: frozenset[str] = frozenset(
     {
         *keyword.kwlist,
         *dir(builtins),
-        "Address",
+        *VALUE_EXPORTS,
+        *ERROR_EXPORTS,
+        *SHARED_RECORDS,
         "AddressesResource",
-        "APIConnectionError",
-        "APIStatusError",
-        "APITimeoutError",
-        "AuthenticationError",
-        "BadRequestError",
-        "MethodNotAllowedError",
-        "MiniCRMError",
-        "NotFoundError",
         "Pacer",
-        "RateLimitError",
-        "ServerError",
         "Transport",
         "AsyncTransport",
         "Annotated",
@@ -89,20 +117,12 @@ RESERVED_CLASSES: frozenset[str] = frozenset(
         "AsyncClient",
         "AsyncIterator",
         "BusinessesResource",
-        "ContactSearchItem",
         "ContactsResource",
         "Generic",
         "Iterator",
-        "ModuleInfo",
         "ModulesResource",
         "PersonsResource",
-        "SearchPage",
-        "StatusGroup",
         "T",
-        "Text",
-        "ToDo",
-        "ToDoItem",
-        "ToDoStatus",
         "ToDosResource",
         "TypeVar",
         "TypedDict",
@@ -111,34 +131,26 @@ RESERVED_CLASSES: frozenset[str] = frozenset(
         "Business",
         "ClassVar",
         "Client",
-        "Bool",
         "Callable",
-        "ChoiceEnum",
-        "ChoiceFlag",
         "ConfigDict",
-        "DateTime",
         "Dict",
         "Enum",
         "Field",
-        "Int",
         "IntEnum",
         "IntFlag",
         "JsonValue",
         "List",
         "Literal",
         "Mapping",
-        "MiniCRMModel",
         "Module",
         "Optional",
         "Person",
         "Self",
         "Sequence",
         "Set",
-        "TextTooLongError",
         "Tuple",
         "Type",
         "Union",
-        "UnknownOptionWarning",
         "User",
     }
 )
@@ -155,7 +167,9 @@ def words(label: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def _finish(name: str, fallback: str, reserved: frozenset[str], joiner: str, escape: str = "_") -> str:
+def _finish(
+    name: str, fallback: str, reserved: frozenset[str], joiner: str, escape: str = "_"
+) -> str:
     if not name:
         name = fallback
     elif name[0].isdigit():
@@ -167,23 +181,32 @@ def _finish(name: str, fallback: str, reserved: frozenset[str], joiner: str, esc
     return name
 
 
-def snake_case(label: str, fallback: str, reserved: frozenset[str] = RESERVED_ATTRIBUTES) -> str:
+def snake_case(
+    label: str, fallback: str, reserved: frozenset[str] = RESERVED_ATTRIBUTES
+) -> str:
     """An attribute name: ``"E-mail cím"`` -> ``e_mail_cim``."""
     name = "_".join(word.lower() for word in words(label))
     return _finish(name, fallback.lower(), reserved, "_")
 
 
-def pascal_case(label: str, fallback: str, reserved: frozenset[str] = RESERVED_CLASSES) -> str:
+def pascal_case(
+    label: str, fallback: str, reserved: frozenset[str] = RESERVED_CLASSES
+) -> str:
     """A class name: ``"Értékesítés"`` -> ``Ertekesites``; all-capital words are capitalised.
 
     A reserved class name gets ``Model`` appended (``Client`` -> ``ClientModel``), as class names
     carry no underscores.
     """
-    parts = [word.capitalize() if word.isupper() else word[0].upper() + word[1:] for word in words(label)]
+    parts = [
+        word.capitalize() if word.isupper() else word[0].upper() + word[1:]
+        for word in words(label)
+    ]
     return _finish("".join(parts), fallback, reserved, "", "Model")
 
 
-def constant_case(label: str, fallback: str, reserved: frozenset[str] = RESERVED_MEMBERS) -> str:
+def constant_case(
+    label: str, fallback: str, reserved: frozenset[str] = RESERVED_MEMBERS
+) -> str:
     """An enum member name: ``"Qualified (Ideal)"`` -> ``QUALIFIED_IDEAL``."""
     name = "_".join(word.upper() for word in words(label))
     return _finish(name, fallback.upper(), reserved, "_")
@@ -192,7 +215,9 @@ def constant_case(label: str, fallback: str, reserved: frozenset[str] = RESERVED
 def module_name(class_name: str) -> str:
     """The file a class lives in: unique because class names are unique case-insensitively."""
     name = class_name.lower()
-    return name + "_" if keyword.iskeyword(name) or keyword.issoftkeyword(name) else name
+    return (
+        name + "_" if keyword.iskeyword(name) or keyword.issoftkeyword(name) else name
+    )
 
 
 def key_digest(key: object, length: int = 6) -> str:
@@ -215,7 +240,7 @@ K = TypeVar("K", bound=Hashable)
 
 def unique_names(
     bases: Mapping[K, str],
-    sort_key: Callable[[K], object] = lambda key: key,
+    sort_key: Callable[[K], Any] = lambda key: key,
     suffix: Callable[[K], str] = identifier_suffix,
     joiner: str = "_",
 ) -> dict[K, str]:
@@ -241,14 +266,24 @@ def unique_names(
         holders: defaultdict[str, list[K]] = defaultdict(list)
         for key, name in names.items():
             holders[name.casefold()].append(key)
-        clashing = [key for keys in holders.values() if len(keys) > 1 for key in keys if key not in plain]
+        clashing = [
+            key
+            for keys in holders.values()
+            if len(keys) > 1
+            for key in keys
+            if key not in plain
+        ]
         if not clashing:
             return names
         for key in clashing:
-            names[key] = f"{bases[key]}{joiner}{suffix(key)}{joiner}{key_digest(key, length)}"
+            names[key] = (
+                f"{bases[key]}{joiner}{suffix(key)}{joiner}{key_digest(key, length)}"
+            )
         length += 2
 
 
-def unique_labels(labels: Iterable[tuple[K, str]], style: Callable[[str], str]) -> dict[K, str]:
+def unique_labels(
+    labels: Iterable[tuple[K, str]], style: Callable[[str], str]
+) -> dict[K, str]:
     """Style every label, then make the results unique: the common case in one call."""
     return unique_names({key: style(label) for key, label in labels})

@@ -117,7 +117,9 @@ def find_problem(snapshot: Snapshot) -> str | None:
     """The first reason a snapshot cannot be used, or None: every endpoint there and well formed."""
     endpoints = snapshot.endpoints
     required = [CATEGORY, CATEGORY_DETAILED, SCHEMA_BUSINESS, SCHEMA_PERSON]
-    required += [project_schema_endpoint(module_id) for module_id in snapshot.module_ids()]
+    required += [
+        project_schema_endpoint(module_id) for module_id in snapshot.module_ids()
+    ]
     for endpoint in required:
         if endpoint not in endpoints:
             return f"the answer of {endpoint} is missing"
@@ -132,7 +134,12 @@ def sorted_module_ids(category: Any) -> list[str]:
     """The module ids of a ``Category`` answer, numeric ones first in numeric order."""
     if not isinstance(category, dict):
         return []
-    return sorted(category, key=lambda key: (0, int(key), "") if key.isascii() and key.isdigit() else (1, 0, key))
+    return sorted(
+        category,
+        key=lambda key: (
+            (0, int(key), "") if key.isascii() and key.isdigit() else (1, 0, key)
+        ),
+    )
 
 
 def current_umask() -> int:
@@ -148,7 +155,9 @@ def write_text_atomically(path: Path, text: str) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise SnapshotError(f"cannot write {path}: folder {directory} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=directory
+    )
     try:
         os.chmod(tmp_name, 0o666 & ~current_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -171,7 +180,9 @@ def parse_snapshot(text: str, origin: str) -> Snapshot:
             "re-create it with `minicrm-codegen pull`"
         ) from None
     if not isinstance(document, dict):
-        raise SnapshotError(f"{origin} is not a snapshot: expected a JSON object at the top")
+        raise SnapshotError(
+            f"{origin} is not a snapshot: expected a JSON object at the top"
+        )
     version = document.get("format_version")
     if version != FORMAT_VERSION:
         raise SnapshotError(
@@ -181,10 +192,14 @@ def parse_snapshot(text: str, origin: str) -> Snapshot:
     endpoints = document.get("endpoints")
     source = document.get("source")
     if not isinstance(endpoints, dict) or not isinstance(source, dict):
-        raise SnapshotError(f"{origin} is not a snapshot: 'endpoints' and 'source' must be objects")
+        raise SnapshotError(
+            f"{origin} is not a snapshot: 'endpoints' and 'source' must be objects"
+        )
     base_url, system_id = source.get("base_url"), source.get("system_id")
     if not isinstance(base_url, str) or not isinstance(system_id, str):
-        raise SnapshotError(f"{origin}: 'source' needs string 'base_url' and 'system_id'")
+        raise SnapshotError(
+            f"{origin}: 'source' needs string 'base_url' and 'system_id'"
+        )
     snapshot = Snapshot(endpoints=endpoints, base_url=base_url, system_id=system_id)
     problem = find_problem(snapshot)
     if problem is not None:
@@ -203,7 +218,9 @@ def load_snapshot(path: Path) -> Snapshot:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SnapshotError(f"snapshot {path} does not exist; create it with `minicrm-codegen pull`") from None
+        raise SnapshotError(
+            f"snapshot {path} does not exist; create it with `minicrm-codegen pull`"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"cannot read snapshot {path}: {exc}") from None
     return parse_snapshot(text, f"snapshot {path}")
@@ -211,5 +228,9 @@ def load_snapshot(path: Path) -> Snapshot:
 
 def load_demo_snapshot() -> Snapshot:
     """The bundled demo tenant, the embedded default wherever a snapshot is accepted."""
-    text = resources.files("generator").joinpath("demo", DEMO_RESOURCE).read_text(encoding="utf-8")
+    text = (
+        resources.files("generator")
+        .joinpath("demo", DEMO_RESOURCE)
+        .read_text(encoding="utf-8")
+    )
     return parse_snapshot(text, "the bundled demo snapshot")

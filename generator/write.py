@@ -38,7 +38,9 @@ def digest(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def manifest_text(files: Mapping[str, str], generator: str, fingerprint: str, package: str) -> str:
+def manifest_text(
+    files: Mapping[str, str], generator: str, fingerprint: str, package: str
+) -> str:
     return canonical_json(
         {
             "generator": generator,
@@ -56,7 +58,9 @@ def read_manifest(folder: Path) -> dict[str, str] | None:
     except (OSError, ValueError):
         return None
     files = document.get("files") if isinstance(document, dict) else None
-    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+    if not isinstance(files, dict) or not all(
+        isinstance(v, str) for v in files.values()
+    ):
         return None
     return {str(path): value for path, value in files.items()}
 
@@ -70,7 +74,9 @@ def _is_managed_dir(relative: str, managed: set[str]) -> bool:
     return any(path.startswith(prefix) for path in managed)
 
 
-def _carry_user_files(source: Path, target: Path, managed: set[str], generated: set[str]) -> list[str]:
+def _carry_user_files(
+    source: Path, target: Path, managed: set[str], generated: set[str]
+) -> list[str]:
     """Move what the user added from ``source`` into ``target``; generated paths win."""
     kept: list[str] = []
     for folder, dirs, files in os.walk(source, topdown=True):
@@ -79,7 +85,9 @@ def _carry_user_files(source: Path, target: Path, managed: set[str], generated: 
             relative = (base / name).as_posix()
             if name in _DROPPED_DIRS:
                 dirs.remove(name)
-            elif not _is_managed_dir(relative, managed) and not _is_managed_dir(relative, generated):
+            elif not _is_managed_dir(relative, managed) and not _is_managed_dir(
+                relative, generated
+            ):
                 destination = target / relative
                 if not destination.exists():
                     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -105,16 +113,25 @@ def recover(output: Path) -> None:
         if not output.exists():
             os.replace(backup, output)
             continue
-        _carry_user_files(backup, output, set(read_manifest(backup) or {}), set(read_manifest(output) or {}))
+        _carry_user_files(
+            backup,
+            output,
+            set(read_manifest(backup) or {}),
+            set(read_manifest(output) or {}),
+        )
         shutil.rmtree(backup, ignore_errors=True)
 
 
 def check_output_folder(output: Path, force: bool) -> dict[str, str]:
     """Refuse folders we did not make and generated files edited by hand, unless ``force``."""
     if output.exists() and not output.is_dir():
-        raise GenerationError(f"{output} exists and is not a folder; choose another --output")
+        raise GenerationError(
+            f"{output} exists and is not a folder; choose another --output"
+        )
     if not output.parent.is_dir():
-        raise GenerationError(f"cannot write {output}: folder {output.parent} does not exist")
+        raise GenerationError(
+            f"cannot write {output}: folder {output.parent} does not exist"
+        )
     if not output.exists():
         return {}
     manifest = read_manifest(output)
@@ -128,7 +145,9 @@ def check_output_folder(output: Path, force: bool) -> dict[str, str]:
     edited = sorted(
         path
         for path, recorded in manifest.items()
-        if (output / path).is_file() and digest((output / path).read_text(encoding="utf-8", errors="replace")) != recorded
+        if (output / path).is_file()
+        and digest((output / path).read_text(encoding="utf-8", errors="replace"))
+        != recorded
     )
     if edited and not force:
         raise GenerationError(
@@ -139,12 +158,16 @@ def check_output_folder(output: Path, force: bool) -> dict[str, str]:
     return manifest
 
 
-def write_project(files: Mapping[str, str], output: Path, manifest: str, force: bool) -> WriteReport:
+def write_project(
+    files: Mapping[str, str], output: Path, manifest: str, force: bool
+) -> WriteReport:
     """Replace ``output`` with exactly ``files`` (plus the manifest), keeping user-added files."""
     output = Path(os.path.abspath(output))
     recover(output)
     previous = check_output_folder(output, force)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.{_NEW}-", dir=output.parent))
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{output.name}.{_NEW}-", dir=output.parent)
+    )
     try:
         os.chmod(staging, 0o777 & ~current_umask())
         for relative, text in files.items():
@@ -157,7 +180,9 @@ def write_project(files: Mapping[str, str], output: Path, manifest: str, force: 
         raise
     kept: list[str] = []
     if output.exists():
-        backup = Path(tempfile.mkdtemp(prefix=f".{output.name}.{_OLD}-", dir=output.parent))
+        backup = Path(
+            tempfile.mkdtemp(prefix=f".{output.name}.{_OLD}-", dir=output.parent)
+        )
         os.replace(output, backup)
         os.replace(staging, output)
         kept = _carry_user_files(backup, output, set(previous), set(files))

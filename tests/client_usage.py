@@ -22,29 +22,46 @@ from minicrm_demo import (
 
 def sync_tour(crm: Client, contact_id: int) -> dict[str, object]:
     project_id = crm.sales.create(
-        Sales(contact_id=contact_id, name="Tour", referrer=SalesReferrer.WOM), reference_id="tour-1"
+        Sales(contact_id=contact_id, name="Tour", referrer=SalesReferrer.WOM),
+        reference_id="tour-1",
     )
     record = crm.sales.get(project_id)
     by_reference = crm.sales.get_by_reference("tour-1")
     crm.sales.update(project_id, Sales(status_id=SalesStatus.CONTRACTING))
     page = crm.sales.search_page(0, referrer=SalesReferrer.WOM, user=User.JOHN_DOE)
-    found = list(crm.sales.search(query="Tour", updated_since=date(2000, 1, 1), status_group="Open"))
+    found = list(
+        crm.sales.search(
+            query="Tour", updated_since=date(2000, 1, 1), status_group="Open"
+        )
+    )
     full = list(crm.sales.search_records(referrer=SalesReferrer.WOM))
     crm.sales.trash(project_id)
     trashed = [item.id for item in crm.sales.search(deleted=True)]
     crm.sales.restore(project_id)
-    person_id = crm.persons.create(Person(first_name="Ada", last_name="Tour", email="ada@example.invalid"))
+    person_id = crm.persons.create(
+        Person(first_name="Ada", last_name="Tour", email="ada@example.invalid")
+    )
     crm.persons.update(person_id, Person(position="CTO"))
     person = crm.persons.get(person_id)
     people = list(crm.persons.search(email="ada@example.invalid"))
     companies = list(crm.businesses.search(name="Tour"))
     mixed = list(crm.contacts.search(query="Tour", type="Person"))
-    todo_id = crm.todos.create(ToDo(project_id=project_id, comment="Tour todo", deadline=datetime(2026, 12, 1, 9)))
+    todo_id = crm.todos.create(
+        ToDo(
+            project_id=project_id,
+            comment="Tour todo",
+            deadline=datetime(2026, 12, 1, 9),
+        )
+    )
     crm.todos.update(todo_id, ToDo(comment="Tour todo, changed"))
     todo = crm.todos.get(todo_id)
     crm.todos.close(todo_id)
     todos = crm.todos.list(project_id, "All")
-    address_id = crm.addresses.create(Address(contact_id=person_id, name="Home", address="Fő utca 1.", city="Budapest"))
+    address_id = crm.addresses.create(
+        Address(
+            contact_id=person_id, name="Home", address="Fő utca 1.", city="Budapest"
+        )
+    )
     crm.addresses.update(address_id, Address(city="Szeged"))
     return {
         "record": record,
@@ -68,14 +85,18 @@ def sync_tour(crm: Client, contact_id: int) -> dict[str, object]:
 
 async def async_tour(crm: AsyncClient, contact_id: int) -> dict[str, object]:
     project_id = await crm.sales.create(
-        Sales(contact_id=contact_id, name="Async tour", referrer=SalesReferrer.GOOGLE), reference_id="tour-2"
+        Sales(contact_id=contact_id, name="Async tour", referrer=SalesReferrer.GOOGLE),
+        reference_id="tour-2",
     )
     record = await crm.sales.get(project_id)
     by_reference = await crm.sales.get_by_reference("tour-2")
     await crm.sales.update(project_id, Sales(status_id=SalesStatus.CUSTOMER))
     page = await crm.sales.search_page(0, referrer=SalesReferrer.GOOGLE)
     found = [item async for item in crm.sales.search(query="Async tour")]
-    full = [record async for record in crm.sales.search_records(referrer=SalesReferrer.GOOGLE)]
+    full = [
+        record
+        async for record in crm.sales.search_records(referrer=SalesReferrer.GOOGLE)
+    ]
     await crm.sales.trash(project_id)
     trashed = [item.id async for item in crm.sales.search(deleted=True)]
     await crm.sales.restore(project_id)
@@ -87,7 +108,9 @@ async def async_tour(crm: AsyncClient, contact_id: int) -> dict[str, object]:
     await crm.todos.update(todo_id, ToDo(comment="Async todo, changed"))
     todo = await crm.todos.get(todo_id)
     await crm.todos.close(todo_id)
-    address_id = await crm.addresses.create(Address(contact_id=person_id, name="Office"))
+    address_id = await crm.addresses.create(
+        Address(contact_id=person_id, name="Office")
+    )
     await crm.addresses.update(address_id, Address(city="Pécs"))
     return {
         "record": record,

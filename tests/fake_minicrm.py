@@ -66,14 +66,25 @@ def _handler(fake: FakeMiniCRM, lock: threading.Lock) -> type[BaseHTTPRequestHan
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet server
+        def log_message(
+            self, format: str, *args: Any
+        ) -> None:  # noqa: A002 - quiet server
             pass
 
-        def answer(self, status: int, body: bytes | str, headers: dict[str, str] | None = None) -> None:
+        def answer(
+            self, status: int, body: bytes | str, headers: dict[str, str] | None = None
+        ) -> None:
             data = body.encode("utf-8") if isinstance(body, str) else body
             self.send_response(status)
-            content_type = "application/json; charset=utf-8" if status == 200 else "text/plain; charset=utf-8"
-            for name, value in {"Content-Type": content_type, **(headers or {})}.items():
+            content_type = (
+                "application/json; charset=utf-8"
+                if status == 200
+                else "text/plain; charset=utf-8"
+            )
+            for name, value in {
+                "Content-Type": content_type,
+                **(headers or {}),
+            }.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -94,7 +105,9 @@ def _handler(fake: FakeMiniCRM, lock: threading.Lock) -> type[BaseHTTPRequestHan
                     recent.append(now)
                 scripted = fake.script.get(path)
                 canned = scripted.popleft() if scripted else None
-            expected = base64.b64encode(f"{fake.system_id}:{fake.api_key}".encode()).decode()
+            expected = base64.b64encode(
+                f"{fake.system_id}:{fake.api_key}".encode()
+            ).decode()
             if self.headers.get("Authorization") != f"Basic {expected}":
                 if fake.auth_failure_status == 404:
                     self.answer(404, "Unauthorized: Access denied")

@@ -1,5 +1,6 @@
 """A hostile tenant: every naming case of the foundation issue, unknown types, empty option maps,
-a 63-bit Set, a 2,000-option enum, modules with equal or empty names, and code-injection canaries."""
+a 63-bit Set, a 2,000-option enum, modules with equal or empty names, and code-injection canaries.
+"""
 
 from __future__ import annotations
 
@@ -49,19 +50,24 @@ NAMES = [
     "",
     "   ",
     "x" * 3000,
-    'quote " and \' both',
+    "quote \" and ' both",
     "back\\slash\\",
     "line\nbreak",
     "nul\x00byte",
     "{{ 7 * 7 }}",
     "{% raw %}",
-    "ends with quote\"",
+    'ends with quote"',
 ]
 
 
 def hostile_endpoints(canary: Path) -> dict[str, Any]:
     labels = NAMES + canary_payloads(canary)
-    modules = {str(10 + index): label for index, label in enumerate(["Sales", "sales", "", "", "Client", "Business", *labels[:12]])}
+    modules = {
+        str(10 + index): label
+        for index, label in enumerate(
+            ["Sales", "sales", "", "", "Client", "Business", *labels[:12]]
+        )
+    }
     users = {str(5000 + index): label for index, label in enumerate(labels)}
     custom: dict[str, Any] = {
         "Float1910": "Float",
@@ -74,14 +80,38 @@ def hostile_endpoints(canary: Path) -> dict[str, Any]:
         "Checkbox": {"1": "Yes"},
     }
     for index, label in enumerate(labels):
-        custom[label if label not in custom else f"{label}{index}"] = {str(7000 + index): label, str(8000 + index): label}
-        custom[f"Enum{index}"] = {str(9000 + position): other for position, other in enumerate(labels)}
-    project = {"Id": "Int", "CategoryId": modules, "ContactId": "Int", "StatusId": {str(20 + i): l for i, l in enumerate(labels)}, "UserId": users, "Name": "Text(128)", **custom}
+        custom[label if label not in custom else f"{label}{index}"] = {
+            str(7000 + index): label,
+            str(8000 + index): label,
+        }
+        custom[f"Enum{index}"] = {
+            str(9000 + position): other for position, other in enumerate(labels)
+        }
+    project = {
+        "Id": "Int",
+        "CategoryId": modules,
+        "ContactId": "Int",
+        "StatusId": {str(20 + i): l for i, l in enumerate(labels)},
+        "UserId": users,
+        "Name": "Text(128)",
+        **custom,
+    }
     endpoints: dict[str, Any] = {
         "Category": modules,
-        "Category?Detailed=1": {key: {"Id": int(key), "Name": name, "Type": "Generic"} for key, name in modules.items()},
-        "Schema/Business": {"Id": "Int", "Type": {"1": "Cég", "2": "Személy"}, **{label: "Text(64)" for label in labels}},
-        "Schema/Person": {"Id": "Int", "Type": {"1": "Cég", "2": "Személy"}, "UserId": users},
+        "Category?Detailed=1": {
+            key: {"Id": int(key), "Name": name, "Type": "Generic"}
+            for key, name in modules.items()
+        },
+        "Schema/Business": {
+            "Id": "Int",
+            "Type": {"1": "Cég", "2": "Személy"},
+            **{label: "Text(64)" for label in labels},
+        },
+        "Schema/Person": {
+            "Id": "Int",
+            "Type": {"1": "Cég", "2": "Személy"},
+            "UserId": users,
+        },
     }
     for key in modules:
         endpoints[f"Schema/Project/{key}"] = project
@@ -89,4 +119,6 @@ def hostile_endpoints(canary: Path) -> dict[str, Any]:
 
 
 def hostile_snapshot(canary: Path) -> Snapshot:
-    return Snapshot(hostile_endpoints(canary), "http://127.0.0.1:1/Api/R3", 'sys"; import os #\n')
+    return Snapshot(
+        hostile_endpoints(canary), "http://127.0.0.1:1/Api/R3", 'sys"; import os #\n'
+    )

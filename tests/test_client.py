@@ -61,15 +61,23 @@ def aconnect(server: SandboxServer, **options: object) -> AsyncClient:
 
 
 def new_contact(server: SandboxServer) -> int:
-    return int(server.sandbox.put_contact(None, {"Type": "Person", "FirstName": "Test"})["Id"])
+    return int(
+        server.sandbox.put_contact(None, {"Type": "Person", "FirstName": "Test"})["Id"]
+    )
 
 
 def test_every_resource_sync(server: SandboxServer) -> None:
     with connect(server) as crm:
         seen = sync_tour(crm, new_contact(server))
     record = seen["record"]
-    assert isinstance(record, Sales) and record.referrer is SalesReferrer.WOM and record.name == "Tour"
-    assert isinstance(seen["by_reference"], Sales) and seen["by_reference"].id == record.id
+    assert (
+        isinstance(record, Sales)
+        and record.referrer is SalesReferrer.WOM
+        and record.name == "Tour"
+    )
+    assert (
+        isinstance(seen["by_reference"], Sales) and seen["by_reference"].id == record.id
+    )
     assert [item.id for item in seen["found"]] == [record.id]  # type: ignore[attr-defined]
     assert [r.status_id for r in seen["full"]] == [SalesStatus.CONTRACTING]  # type: ignore[attr-defined]
     assert seen["trashed"] == [record.id]
@@ -79,7 +87,13 @@ def test_every_resource_sync(server: SandboxServer) -> None:
     assert [t.status for t in seen["todos"]] == ["Closed"]  # type: ignore[attr-defined]
     assert seen["address"].city == "Szeged"  # type: ignore[attr-defined]
     assert list(seen["addresses"].values()) == ["Home (Fő utca 1.)"]  # type: ignore[attr-defined]
-    assert seen["modules"] == {3: "Sales", 5: "Support", 6: "Projects", 8: "Invoicing", 11: "Értékesítés"}
+    assert seen["modules"] == {
+        3: "Sales",
+        5: "Support",
+        6: "Projects",
+        8: "Invoicing",
+        11: "Értékesítés",
+    }
     assert seen["detailed"][11].name == "Értékesítés"  # type: ignore[index]
 
 
@@ -100,12 +114,18 @@ def test_every_resource_async(server: SandboxServer) -> None:
 
 
 def test_usage_scripts_pass_mypy_strict(tmp_path: Path) -> None:
-    mypy_strict(REPO / "tests" / "client_usage.py", REPO / "docs" / "client_session.py", cwd=EXAMPLE)
+    mypy_strict(
+        REPO / "tests" / "client_usage.py",
+        REPO / "docs" / "client_session.py",
+        cwd=EXAMPLE,
+    )
 
 
 def test_generated_readme_session_passes_mypy_strict(tmp_path: Path) -> None:
     readme = (EXAMPLE / "README.md").read_text(encoding="utf-8")
-    session = readme.split("## A session", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    session = (
+        readme.split("## A session", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    )
     script = tmp_path / "session.py"
     script.write_text(session, encoding="utf-8")
     mypy_strict(script, cwd=EXAMPLE)
@@ -123,30 +143,57 @@ def test_misuse_of_search_filters_is_a_type_error(tmp_path: Path) -> None:
     )
     result = mypy_strict(script, cwd=EXAMPLE, check=False)
     assert result.returncode == 1
-    assert 'Argument "referrer" to "search" of "SalesResource" has incompatible type "SupportPriority"' in result.stdout
+    assert (
+        'Argument "referrer" to "search" of "SalesResource" has incompatible type "SupportPriority"'
+        in result.stdout
+    )
     assert 'Unexpected keyword argument "no_such_field"' in result.stdout
-    assert 'Argument "status_group" to "search_page" of "SalesResource" has incompatible type' in result.stdout
+    assert (
+        'Argument "status_group" to "search_page" of "SalesResource" has incompatible type'
+        in result.stdout
+    )
 
 
 def test_readme_session_runs_against_the_sandbox(server: SandboxServer) -> None:
     contact = new_contact(server)
-    server.sandbox.put_project(None, {"CategoryId": 3, "ContactId": contact, "Name": "Lead", "Referrer": "Google"})
-    env = {"MINICRM_BASE_URL": server.base_url, "MINICRM_SYSTEM_ID": SYSTEM, "MINICRM_API_KEY": KEY, "PYTHONPATH": str(EXAMPLE)}
+    server.sandbox.put_project(
+        None,
+        {"CategoryId": 3, "ContactId": contact, "Name": "Lead", "Referrer": "Google"},
+    )
+    env = {
+        "MINICRM_BASE_URL": server.base_url,
+        "MINICRM_SYSTEM_ID": SYSTEM,
+        "MINICRM_API_KEY": KEY,
+        "PYTHONPATH": str(EXAMPLE),
+    }
     result = run(sys.executable, REPO / "docs" / "client_session.py", env=env)
     assert result.stdout.splitlines()[0] == "Lead In progress Google"
     assert "404 Project (GET): Project not found: 999999" in result.stdout
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert (REPO / "docs" / "client_session.py").read_text(encoding="utf-8").split('"""', 2)[2].strip() in readme
+    assert (REPO / "docs" / "client_session.py").read_text(encoding="utf-8").split(
+        '"""', 2
+    )[2].strip() in readme
 
 
 def test_paging_over_several_pages_and_an_empty_search(server: SandboxServer) -> None:
     contact = new_contact(server)
     for index in range(250):
-        server.sandbox.put_project(None, {"CategoryId": 5, "ContactId": contact, "Name": f"p{index}", "Priority": 1600 + index % 3})
+        server.sandbox.put_project(
+            None,
+            {
+                "CategoryId": 5,
+                "ContactId": contact,
+                "Name": f"p{index}",
+                "Priority": 1600 + index % 3,
+            },
+        )
     with connect(server, rate_limit=None) as crm:
         ids = [item.id for item in crm.support.search()]
         assert len(ids) == len(set(ids)) == 250
-        assert crm.support.search_page(2).count == 250 and len(crm.support.search_page(2).items) == 50
+        assert (
+            crm.support.search_page(2).count == 250
+            and len(crm.support.search_page(2).items) == 50
+        )
         assert crm.support.search_page(3).items == []
         assert list(crm.sales.search()) == []
         assert crm.sales.search_page().count == 0
@@ -160,9 +207,19 @@ def test_paging_over_several_pages_and_an_empty_search(server: SandboxServer) ->
 
 def test_search_items_have_ids_and_records_have_labels(server: SandboxServer) -> None:
     contact = new_contact(server)
-    server.sandbox.put_project(None, {"CategoryId": 3, "ContactId": contact, "StatusId": "Contacted", "UserId": "Kovács Éva"})
+    server.sandbox.put_project(
+        None,
+        {
+            "CategoryId": 3,
+            "ContactId": contact,
+            "StatusId": "Contacted",
+            "UserId": "Kovács Éva",
+        },
+    )
     seen: list[httpx.Response] = []
-    http = httpx.Client(event_hooks={"response": [lambda response: seen.append(response) or None]})
+    http = httpx.Client(
+        event_hooks={"response": [lambda response: seen.append(response) or None]}
+    )
     with connect(server, http_client=http) as crm:
         item = next(crm.sales.search())
         record = crm.sales.get(item)
@@ -180,10 +237,16 @@ def test_every_error_code_with_its_plain_text_body(server: SandboxServer) -> Non
     with connect(server, max_retries=0) as crm:
         with pytest.raises(NotFoundError) as not_found:
             crm.sales.get(1)
-        assert (not_found.value.status, not_found.value.method, not_found.value.path) == (404, "GET", "Project/1")
+        assert (
+            not_found.value.status,
+            not_found.value.method,
+            not_found.value.path,
+        ) == (404, "GET", "Project/1")
         assert not_found.value.message == "Project (GET): Project not found: 1"
         project = crm.sales.create(Sales(contact_id=new_contact(server), name="x"))
-        with pytest.raises(BadRequestError, match="Invalid value 'x' for the Int1107 field") as bad:
+        with pytest.raises(
+            BadRequestError, match="Invalid value 'x' for the Int1107 field"
+        ) as bad:
             crm._core.request("PUT", f"Project/{project}", json={"Int1107": "x"})
         assert bad.value.status == 400
         with pytest.raises(MethodNotAllowedError) as wrong_method:
@@ -193,39 +256,73 @@ def test_every_error_code_with_its_plain_text_body(server: SandboxServer) -> Non
         with pytest.raises(AuthenticationError) as denied:
             intruder.modules.list()
     assert denied.value.status == 401 and "wrong-key" not in str(denied.value)
-    response = httpx.Response(404, text="Unauthorized: Access denied", request=httpx.Request("GET", "http://x/Category"))
+    response = httpx.Response(
+        404,
+        text="Unauthorized: Access denied",
+        request=httpx.Request("GET", "http://x/Category"),
+    )
     assert isinstance(error_for(response, "Category"), AuthenticationError)
-    with SandboxServer(load_demo_snapshot(), SYSTEM, KEY, faults=Faults(rate_limit=1)) as limited:
+    with SandboxServer(
+        load_demo_snapshot(), SYSTEM, KEY, faults=Faults(rate_limit=1)
+    ) as limited:
         with connect(limited, max_retries=0) as crm:
             crm.modules.list()
             with pytest.raises(RateLimitError):
                 crm.modules.list()
-    with SandboxServer(load_demo_snapshot(), SYSTEM, KEY, faults=Faults(fail_rate=1.0)) as failing:
-        with connect(failing, max_retries=0) as crm, pytest.raises(ServerError) as failed:
+    with SandboxServer(
+        load_demo_snapshot(), SYSTEM, KEY, faults=Faults(fail_rate=1.0)
+    ) as failing:
+        with (
+            connect(failing, max_retries=0) as crm,
+            pytest.raises(ServerError) as failed,
+        ):
             crm.modules.list()
-        assert failed.value.status == 500 and failed.value.message == "Internal Server Error"
-    with SandboxServer(load_demo_snapshot(), SYSTEM, KEY, faults=Faults(latency_ms=500)) as slow:
-        with connect(slow, max_retries=0, timeout=0.1) as crm, pytest.raises(APITimeoutError):
+        assert (
+            failed.value.status == 500
+            and failed.value.message == "Internal Server Error"
+        )
+    with SandboxServer(
+        load_demo_snapshot(), SYSTEM, KEY, faults=Faults(latency_ms=500)
+    ) as slow:
+        with (
+            connect(slow, max_retries=0, timeout=0.1) as crm,
+            pytest.raises(APITimeoutError),
+        ):
             crm.modules.list()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with Client(SYSTEM, KEY, base_url=f"http://127.0.0.1:{port}/Api/R3", max_retries=1, retry_backoff=0.01) as crm:
+    with Client(
+        SYSTEM,
+        KEY,
+        base_url=f"http://127.0.0.1:{port}/Api/R3",
+        max_retries=1,
+        retry_backoff=0.01,
+    ) as crm:
         with pytest.raises(APIConnectionError):
             crm.modules.list()
 
 
 @pytest.mark.parametrize("faults", [Faults(fail_rate=1.0), Faults(rate_limit=1)])
-def test_retries_on_500_and_429_are_bounded(faults: Faults, caplog: pytest.LogCaptureFixture) -> None:
+def test_retries_on_500_and_429_are_bounded(
+    faults: Faults, caplog: pytest.LogCaptureFixture
+) -> None:
     with SandboxServer(load_demo_snapshot(), SYSTEM, KEY, faults=faults) as running:
         if faults.rate_limit:
-            connect(running, max_retries=0).modules.list()  # spend the one request of the window
+            connect(
+                running, max_retries=0
+            ).modules.list()  # spend the one request of the window
         before = len(running.arrivals)
-        with caplog.at_level(logging.WARNING, logger="minicrm_demo"), connect(running, max_retries=3) as crm:
+        with (
+            caplog.at_level(logging.WARNING, logger="minicrm_demo"),
+            connect(running, max_retries=3) as crm,
+        ):
             with pytest.raises((ServerError, RateLimitError)):
                 crm.modules.list()
         assert len(running.arrivals) - before == 4
-        retries = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
+        retries = [
+            r.getMessage() for r in caplog.records if "retrying" in r.getMessage()
+        ]
         assert len(retries) == 3 and "attempt 4 of 4" in retries[-1]
         assert KEY not in caplog.text
 
@@ -238,7 +335,9 @@ def test_a_transient_failure_is_retried_and_succeeds(server: SandboxServer) -> N
         calls += 1
         server.faults.fail_rate = 1.0 if calls == 1 else 0.0
 
-    with connect(server, http_client=httpx.Client(event_hooks={"request": [fail_first]})) as crm:
+    with connect(
+        server, http_client=httpx.Client(event_hooks={"request": [fail_first]})
+    ) as crm:
         assert crm.modules.list()[3] == "Sales"
     assert calls == 2
 
@@ -255,7 +354,9 @@ def test_pacing_keeps_inside_the_rate_limit_measured_by_the_server(mode: str) ->
         else:
 
             async def burst() -> None:
-                async with aconnect(running, rate_limit=5, rate_period=0.5, max_retries=0) as crm:
+                async with aconnect(
+                    running, rate_limit=5, rate_period=0.5, max_retries=0
+                ) as crm:
                     await asyncio.gather(*(crm.modules.list() for _ in range(15)))
 
             asyncio.run(burst())
@@ -265,8 +366,13 @@ def test_pacing_keeps_inside_the_rate_limit_measured_by_the_server(mode: str) ->
 
 def test_without_pacing_the_server_does_throttle() -> None:
     # The measurement is sound: the same burst with pacing off trips the server's limit.
-    with SandboxServer(load_demo_snapshot(), SYSTEM, KEY, faults=Faults(rate_limit=5, rate_period=0.5)) as running:
-        with connect(running, rate_limit=None, max_retries=0) as crm, pytest.raises(RateLimitError):
+    with SandboxServer(
+        load_demo_snapshot(), SYSTEM, KEY, faults=Faults(rate_limit=5, rate_period=0.5)
+    ) as running:
+        with (
+            connect(running, rate_limit=None, max_retries=0) as crm,
+            pytest.raises(RateLimitError),
+        ):
             for _ in range(15):
                 crm.modules.list()
 
@@ -276,10 +382,14 @@ def test_async_search_records_fetches_concurrently_inside_the_budget() -> None:
     with SandboxServer(load_demo_snapshot(), SYSTEM, KEY, faults=faults) as running:
         contact = new_contact(running)
         for index in range(30):
-            running.sandbox.put_project(None, {"CategoryId": 3, "ContactId": contact, "Name": f"r{index}"})
+            running.sandbox.put_project(
+                None, {"CategoryId": 3, "ContactId": contact, "Name": f"r{index}"}
+            )
 
         async def main() -> list[str | None]:
-            async with aconnect(running, rate_limit=10, rate_period=0.5, max_retries=0) as crm:
+            async with aconnect(
+                running, rate_limit=10, rate_period=0.5, max_retries=0
+            ) as crm:
                 return [record.name async for record in crm.sales.search_records()]
 
         names = asyncio.run(main())
@@ -287,15 +397,23 @@ def test_async_search_records_fetches_concurrently_inside_the_budget() -> None:
         assert running.max_in_window(0.5) <= 10
 
 
-def test_create_with_reference_id_across_a_dropped_connection_makes_one_record(server: SandboxServer) -> None:
+def test_create_with_reference_id_across_a_dropped_connection_makes_one_record(
+    server: SandboxServer,
+) -> None:
     contact = new_contact(server)
 
     def drop_creates(request: httpx.Request) -> None:
-        server.faults.drop_rate = 1.0 if request.method == "PUT" and request.url.path.endswith("/Project") else 0.0
+        server.faults.drop_rate = (
+            1.0
+            if request.method == "PUT" and request.url.path.endswith("/Project")
+            else 0.0
+        )
 
     http = httpx.Client(event_hooks={"request": [drop_creates]})
     with connect(server, http_client=http) as crm:
-        project_id = crm.sales.create(Sales(contact_id=contact, name="Once"), reference_id="ext-42")
+        project_id = crm.sales.create(
+            Sales(contact_id=contact, name="Once"), reference_id="ext-42"
+        )
         assert crm.sales.get_by_reference("ext-42") is not None
     matches = server.sandbox.search_projects({"ReferenceId": "ext-42"})
     assert matches["Count"] == 1 and list(matches["Results"]) == [str(project_id)]
@@ -303,7 +421,9 @@ def test_create_with_reference_id_across_a_dropped_connection_makes_one_record(s
     assert puts == ["/Api/R3/Project"]
 
 
-def test_a_create_without_reference_id_is_never_blindly_retried(server: SandboxServer) -> None:
+def test_a_create_without_reference_id_is_never_blindly_retried(
+    server: SandboxServer,
+) -> None:
     server.faults.drop_rate = 1.0
     with connect(server) as crm, pytest.raises(APIConnectionError):
         crm.sales.create(Sales(contact_id=new_contact(server), name="Maybe"))
@@ -311,7 +431,9 @@ def test_a_create_without_reference_id_is_never_blindly_retried(server: SandboxS
     assert server.sandbox.search_projects({"Query": "Maybe"})["Count"] == 1
 
 
-def test_credentials_from_the_environment_and_never_in_repr(server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_credentials_from_the_environment_and_never_in_repr(
+    server: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MINICRM_SYSTEM_ID", SYSTEM)
     monkeypatch.setenv("MINICRM_API_KEY", KEY)
     monkeypatch.setenv("MINICRM_BASE_URL", server.base_url)
@@ -323,13 +445,21 @@ def test_credentials_from_the_environment_and_never_in_repr(server: SandboxServe
         Client()
 
 
-def test_unknown_options_from_the_server_do_not_break_the_client(server: SandboxServer) -> None:
+def test_unknown_options_from_the_server_do_not_break_the_client(
+    server: SandboxServer,
+) -> None:
     contact = new_contact(server)
-    pid = server.sandbox.put_project(None, {"CategoryId": 5, "ContactId": contact, "Priority": 1602})["Id"]
+    pid = server.sandbox.put_project(
+        None, {"CategoryId": 5, "ContactId": contact, "Priority": 1602}
+    )["Id"]
     record = server.store.get(pid, ("Project",))
     assert record is not None
     record.data["Priority"] = 1700  # an option added to the system after generation
     server.store.update(pid, record.data, "2026-01-01 00:00:00")
     with connect(server) as crm, pytest.warns(UserWarning, match="not known"):
         support = crm.support.get(pid)
-    assert isinstance(support, Support) and support.priority is not None and not support.priority.known
+    assert (
+        isinstance(support, Support)
+        and support.priority is not None
+        and not support.priority.known
+    )

@@ -14,7 +14,7 @@ from tools import fresh_venv, run
 
 SYSTEM, KEY = "e2e", "e2e-secret-key-0123456789"
 
-JOB = r'''
+JOB = r"""
 import asyncio, json, sys
 from datetime import datetime
 from e2e_crm import AsyncClient, Client, Person, Projects, ProjectsPhase, Sales, SalesReferrer, ToDo
@@ -65,31 +65,76 @@ async def main():
 
 asyncio.run(main())
 print(json.dumps(report))
-'''
+"""
 
 
 def test_pull_generate_install_and_run_a_job_under_faults(tmp_path: Path) -> None:
     faults = Faults(latency_ms=2, fail_rate=0.08, drop_rate=0.05, seed=7)
     with SandboxServer(load_demo_snapshot(), SYSTEM, KEY, faults=faults) as sandbox:
-        env = {"MINICRM_BASE_URL": sandbox.base_url, "MINICRM_SYSTEM_ID": SYSTEM, "MINICRM_API_KEY": KEY}
+        env = {
+            "MINICRM_BASE_URL": sandbox.base_url,
+            "MINICRM_SYSTEM_ID": SYSTEM,
+            "MINICRM_API_KEY": KEY,
+        }
         cli = [sys.executable, "-m", "generator"]
         snapshot = tmp_path / "e2e.snapshot.json"
         run(*cli, "pull", "--output", snapshot, "--quiet", env=env)
         assert KEY not in snapshot.read_text(encoding="utf-8")
-        run(*cli, "generate", "--schema", snapshot, "--output", tmp_path / "client", "--package-name", "e2e_crm", "--quiet")
+        run(
+            *cli,
+            "generate",
+            "--schema",
+            snapshot,
+            "--output",
+            tmp_path / "client",
+            "--package-name",
+            "e2e_crm",
+            "--quiet",
+        )
         python = fresh_venv(tmp_path / "venv")
-        run(python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", tmp_path / "client")
+        run(
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            tmp_path / "client",
+        )
         job = tmp_path / "job.py"
         job.write_text(JOB, encoding="utf-8")
         result = run(python, job, cwd=tmp_path, env=env)
         report = json.loads(result.stdout.splitlines()[-1])
         store = sandbox.sandbox
 
-        assert report["sync"] == {"ids": 120, "live": 115, "google": 55, "trashed": 5, "page1": 15, "count": 115, "todos": 1}
-        assert report["async"] == {"ids": 110, "live": 107, "budgets": True, "trashed": 3}
+        assert report["sync"] == {
+            "ids": 120,
+            "live": 115,
+            "google": 55,
+            "trashed": 5,
+            "page1": 15,
+            "count": 115,
+            "todos": 1,
+        }
+        assert report["async"] == {
+            "ids": 110,
+            "live": 107,
+            "budgets": True,
+            "trashed": 3,
+        }
         # Nothing duplicated on the server either, though connections were dropped and 500s answered.
-        sales = store.search_projects({"CategoryId": "3"})["Count"] + store.search_projects({"CategoryId": "3", "Deleted": "1"})["Count"]
-        projects = store.search_projects({"CategoryId": "6"})["Count"] + store.search_projects({"CategoryId": "6", "Deleted": "1"})["Count"]
+        sales = (
+            store.search_projects({"CategoryId": "3"})["Count"]
+            + store.search_projects({"CategoryId": "3", "Deleted": "1"})["Count"]
+        )
+        projects = (
+            store.search_projects({"CategoryId": "6"})["Count"]
+            + store.search_projects({"CategoryId": "6", "Deleted": "1"})["Count"]
+        )
         assert (sales, projects) == (120, 110)
         assert store.search_contacts({"Name": "ToEnd"})["Count"] == 2
-        assert sandbox.guard.injected["failed"] > 5 and sandbox.guard.injected["dropped"] > 5
+        assert (
+            sandbox.guard.injected["failed"] > 5
+            and sandbox.guard.injected["dropped"] > 5
+        )

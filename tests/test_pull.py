@@ -20,15 +20,24 @@ from fake_minicrm import FakeMiniCRM, Scripted, serve
 FAST = FetchPolicy(backoff_base=0.01, backoff_cap=0.05, timeout=5.0)
 
 
-def run_pull(fake: FakeMiniCRM, output: Path, *extra: str, api_key: str | None = None) -> Result:
-    env = {"MINICRM_API_KEY": api_key or fake.api_key, "MINICRM_SYSTEM_ID": fake.system_id}
+def run_pull(
+    fake: FakeMiniCRM, output: Path, *extra: str, api_key: str | None = None
+) -> Result:
+    env = {
+        "MINICRM_API_KEY": api_key or fake.api_key,
+        "MINICRM_SYSTEM_ID": fake.system_id,
+    }
     return CliRunner().invoke(
-        main, ["pull", "--output", str(output), "--base-url", fake.base_url, *extra], env=env
+        main,
+        ["pull", "--output", str(output), "--base-url", fake.base_url, *extra],
+        env=env,
     )
 
 
 def connection(fake: FakeMiniCRM) -> Connection:
-    return Connection(system_id=fake.system_id, api_key=fake.api_key, base_url=fake.base_url)
+    return Connection(
+        system_id=fake.system_id, api_key=fake.api_key, base_url=fake.base_url
+    )
 
 
 def assert_one_line_error(result: Result, *needles: str) -> str:
@@ -42,7 +51,9 @@ def assert_one_line_error(result: Result, *needles: str) -> str:
     return lines[0]
 
 
-def test_pull_writes_the_snapshot_of_the_system(fake_crm: FakeMiniCRM, tmp_path: Path) -> None:
+def test_pull_writes_the_snapshot_of_the_system(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
     output = tmp_path / "tenant.snapshot.json"
     result = run_pull(fake_crm, output)
     assert result.exit_code == 0, result.output
@@ -58,7 +69,9 @@ def test_pull_writes_the_snapshot_of_the_system(fake_crm: FakeMiniCRM, tmp_path:
     assert sorted(fake_crm.paths()) == sorted(expected)
 
 
-def test_same_schema_gives_the_same_bytes(fake_crm: FakeMiniCRM, tmp_path: Path) -> None:
+def test_same_schema_gives_the_same_bytes(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     assert run_pull(fake_crm, first).exit_code == 0
     # The server answers its maps in the reverse key order the second time.
@@ -69,7 +82,9 @@ def test_same_schema_gives_the_same_bytes(fake_crm: FakeMiniCRM, tmp_path: Path)
     assert first.read_bytes() == second.read_bytes()
 
 
-def test_credentials_only_travel_in_the_authorization_header(fake_crm: FakeMiniCRM) -> None:
+def test_credentials_only_travel_in_the_authorization_header(
+    fake_crm: FakeMiniCRM,
+) -> None:
     snapshot = pull(connection(fake_crm), FAST)
     assert fake_crm.api_key not in repr(connection(fake_crm))
     assert all(fake_crm.api_key not in path for path in fake_crm.paths())
@@ -78,12 +93,18 @@ def test_credentials_only_travel_in_the_authorization_header(fake_crm: FakeMiniC
 
 def test_progress_counts_every_schema(fake_crm: FakeMiniCRM) -> None:
     seen: list[tuple[int, int]] = []
-    pull(connection(fake_crm), FAST, progress=lambda done, total: seen.append((done, total)))
+    pull(
+        connection(fake_crm),
+        FAST,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert seen[-1] == (9, 9)
     assert [done for done, _ in seen] == list(range(1, 10))
 
 
-def test_quiet_when_output_is_not_a_terminal(fake_crm: FakeMiniCRM, tmp_path: Path) -> None:
+def test_quiet_when_output_is_not_a_terminal(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
     result = run_pull(fake_crm, tmp_path / "s.json", "--quiet")
     assert result.exit_code == 0
     assert result.output == ""
@@ -103,7 +124,9 @@ def test_flaky_server_500_then_429_then_success(fake_crm: FakeMiniCRM) -> None:
 
 
 def test_retry_after_is_honoured(fake_crm: FakeMiniCRM) -> None:
-    fake_crm.queue("Schema/Person", Scripted(429, "Too Many Requests", {"Retry-After": "1"}))
+    fake_crm.queue(
+        "Schema/Person", Scripted(429, "Too Many Requests", {"Retry-After": "1"})
+    )
     pull(connection(fake_crm), FAST)
     times = [moment for moment, path in fake_crm.arrivals if path == "Schema/Person"]
     assert len(times) == 2
@@ -112,7 +135,9 @@ def test_retry_after_is_honoured(fake_crm: FakeMiniCRM) -> None:
 
 def test_retries_are_bounded(fake_crm: FakeMiniCRM) -> None:
     fake_crm.queue("Schema/Person", *[Scripted(503, "Service Unavailable")] * 10)
-    with pytest.raises(PullError, match=r"gave up on Schema/Person after 5 attempts: HTTP 503"):
+    with pytest.raises(
+        PullError, match=r"gave up on Schema/Person after 5 attempts: HTTP 503"
+    ):
         pull(connection(fake_crm), FAST)
     assert fake_crm.paths().count("Schema/Person") == 5
 
@@ -130,19 +155,36 @@ def test_wrong_credentials(fake_crm: FakeMiniCRM, tmp_path: Path, status: int) -
     assert sorted(path.name for path in tmp_path.iterdir()) == ["tenant.json"]
 
 
-def test_api_key_given_as_flag_never_leaks(fake_crm: FakeMiniCRM, tmp_path: Path) -> None:
+def test_api_key_given_as_flag_never_leaks(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
     fake_crm.auth_failure_status = 401
     result = CliRunner().invoke(
         main,
-        ["pull", "-o", str(tmp_path / "s.json"), "--base-url", fake_crm.base_url, "--system-id", "42", "--api-key", "flag-key-XYZ"],
+        [
+            "pull",
+            "-o",
+            str(tmp_path / "s.json"),
+            "--base-url",
+            fake_crm.base_url,
+            "--system-id",
+            "42",
+            "--api-key",
+            "flag-key-XYZ",
+        ],
         env={"MINICRM_API_KEY": ""},
     )
     assert_one_line_error(result, "rejected the credentials")
     assert "flag-key-XYZ" not in result.output
 
 
-def test_non_json_answer_names_the_endpoint(fake_crm: FakeMiniCRM, tmp_path: Path) -> None:
-    fake_crm.queue("Schema/Business", Scripted(200, "<html>maintenance</html>", {"Content-Type": "text/html"}))
+def test_non_json_answer_names_the_endpoint(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
+    fake_crm.queue(
+        "Schema/Business",
+        Scripted(200, "<html>maintenance</html>", {"Content-Type": "text/html"}),
+    )
     result = run_pull(fake_crm, tmp_path / "s.json")
     assert_one_line_error(result, "Schema/Business", "not JSON", "text/html")
     assert not (tmp_path / "s.json").exists()
@@ -176,7 +218,11 @@ def test_unreachable_host() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    target = Connection(system_id="1", api_key="k-unreachable", base_url=f"http://127.0.0.1:{port}/Api/R3")
+    target = Connection(
+        system_id="1",
+        api_key="k-unreachable",
+        base_url=f"http://127.0.0.1:{port}/Api/R3",
+    )
     with pytest.raises(PullError) as caught:
         pull(target, FAST)
     message = str(caught.value)
@@ -185,7 +231,11 @@ def test_unreachable_host() -> None:
 
 
 def test_missing_credentials_are_a_usage_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["pull", "-o", str(tmp_path / "s.json")], env={"MINICRM_SYSTEM_ID": "", "MINICRM_API_KEY": ""})
+    result = CliRunner().invoke(
+        main,
+        ["pull", "-o", str(tmp_path / "s.json")],
+        env={"MINICRM_SYSTEM_ID": "", "MINICRM_API_KEY": ""},
+    )
     assert_one_line_error(result, "no system id")
     assert result.exit_code == 2
 
@@ -200,12 +250,19 @@ def big_tenant(modules: int) -> dict[str, Any]:
     category = {str(100 + index): f"Modul {index}" for index in range(modules)}
     endpoints: dict[str, Any] = {
         "Category": category,
-        "Category?Detailed=1": {key: {"Id": int(key), "Name": name, "Type": "Generic"} for key, name in category.items()},
+        "Category?Detailed=1": {
+            key: {"Id": int(key), "Name": name, "Type": "Generic"}
+            for key, name in category.items()
+        },
         "Schema/Business": {"Id": "Int", "Name": "Text(255)"},
         "Schema/Person": {"Id": "Int", "FirstName": "Text(255)"},
     }
     for key in category:
-        endpoints[f"Schema/Project/{key}"] = {"Id": "Int", "CategoryId": category, "Name": "Text(128)"}
+        endpoints[f"Schema/Project/{key}"] = {
+            "Id": "Int",
+            "CategoryId": category,
+            "Name": "Text(128)",
+        }
     return endpoints
 
 
@@ -225,5 +282,14 @@ def test_the_server_does_throttle_an_unpaced_client() -> None:
     # The measuring server is sound: a client with a budget far above the server's trips 429.
     fake = FakeMiniCRM(endpoints=big_tenant(30), rate_limit=10, rate_period=0.5)
     with serve(fake):
-        pull(connection(fake), FetchPolicy(rate_limit=1000, rate_period=0.5, backoff_base=0.2, backoff_cap=0.5, max_attempts=10))
+        pull(
+            connection(fake),
+            FetchPolicy(
+                rate_limit=1000,
+                rate_period=0.5,
+                backoff_base=0.2,
+                backoff_cap=0.5,
+                max_attempts=10,
+            ),
+        )
     assert fake.throttled > 0

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from generator.errors import SnapshotError
-from generator.snapshot import FORMAT_VERSION, Snapshot, load_demo_snapshot, load_snapshot
+from generator.snapshot import (
+    FORMAT_VERSION,
+    Snapshot,
+    load_demo_snapshot,
+    load_snapshot,
+)
+
+from tools import reordered
 
 
 def test_demo_snapshot_is_canonical_and_verified() -> None:
@@ -24,11 +31,7 @@ def test_demo_snapshot_is_canonical_and_verified() -> None:
 
 def test_bytes_do_not_depend_on_key_order(tmp_path: Path) -> None:
     demo = load_demo_snapshot()
-    reordered = {
-        endpoint: dict(reversed(list(answer.items()))) if isinstance(answer, dict) else answer
-        for endpoint, answer in reversed(list(demo.endpoints.items()))
-    }
-    again = Snapshot(endpoints=reordered, base_url=demo.base_url, system_id=demo.system_id)
+    again = reordered(demo)
     assert again.to_json() == demo.to_json()
     again.write(tmp_path / "s.json")
     assert load_snapshot(tmp_path / "s.json") == demo
@@ -36,10 +39,14 @@ def test_bytes_do_not_depend_on_key_order(tmp_path: Path) -> None:
 
 def test_fingerprint_depends_on_the_schema_only() -> None:
     demo = load_demo_snapshot()
-    elsewhere = Snapshot(endpoints=demo.endpoints, base_url="http://127.0.0.1:1/Api/R3", system_id="7")
+    elsewhere = Snapshot(
+        endpoints=demo.endpoints, base_url="http://127.0.0.1:1/Api/R3", system_id="7"
+    )
     assert elsewhere.fingerprint == demo.fingerprint
     changed = dict(demo.endpoints, **{"Schema/Person": {"Id": "Int"}})
-    assert Snapshot(changed, demo.base_url, demo.system_id).fingerprint != demo.fingerprint
+    assert (
+        Snapshot(changed, demo.base_url, demo.system_id).fingerprint != demo.fingerprint
+    )
 
 
 @pytest.mark.parametrize(
@@ -60,14 +67,19 @@ def test_broken_snapshot_files(tmp_path: Path, content: str, needle: str) -> Non
 
 def test_edited_snapshot_is_detected(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
-    path.write_text(load_demo_snapshot().to_json().replace('"Sales"', '"Sales!"', 1), encoding="utf-8")
+    path.write_text(
+        load_demo_snapshot().to_json().replace('"Sales"', '"Sales!"', 1),
+        encoding="utf-8",
+    )
     with pytest.raises(SnapshotError, match="fingerprint does not match"):
         load_snapshot(path)
 
 
 def test_missing_module_schema_is_detected(tmp_path: Path) -> None:
     demo = load_demo_snapshot()
-    endpoints = {key: value for key, value in demo.endpoints.items() if key != "Schema/Project/8"}
+    endpoints = {
+        key: value for key, value in demo.endpoints.items() if key != "Schema/Project/8"
+    }
     path = tmp_path / "s.json"
     Snapshot(endpoints, demo.base_url, demo.system_id).write(path)
     with pytest.raises(SnapshotError, match="Schema/Project/8 is missing"):

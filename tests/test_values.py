@@ -33,7 +33,14 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
 )
 
 # The API page's examples.
-SEARCH_ITEM = {"Id": "1234", "Name": "Test project", "Url": "https://r3.minicrm.hu/Api/R3/Project/1234", "StatusId": "2500", "UserId": "3200", "Deleted": "0"}
+SEARCH_ITEM = {
+    "Id": "1234",
+    "Name": "Test project",
+    "Url": "https://r3.minicrm.hu/Api/R3/Project/1234",
+    "StatusId": "2500",
+    "UserId": "3200",
+    "Deleted": "0",
+}
 DETAIL = {
     "Id": 1234,
     "CategoryId": 3,
@@ -48,7 +55,16 @@ DETAIL = {
     "Int1107": 12500,
     "File1103": "https://cdn.minicrm.hu/doc/2013/04-25/A/Q/AQFwQq7Os0kE5ykH_GSJfg-1",
 }
-BUSINESS = {"Id": 12346, "Type": "Business", "Name": "Test Business", "Email": "info@test.com", "EmailType": "", "Phone": "06-1 / 987-65432", "Employees": 0, "YearlyRevenue": 0}
+BUSINESS = {
+    "Id": 12346,
+    "Type": "Business",
+    "Name": "Test Business",
+    "Email": "info@test.com",
+    "EmailType": "",
+    "Phone": "06-1 / 987-65432",
+    "Employees": 0,
+    "YearlyRevenue": 0,
+}
 
 
 def test_search_item_has_ids_and_detail_has_labels_same_members() -> None:
@@ -59,8 +75,13 @@ def test_search_item_has_ids_and_detail_has_labels_same_members() -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         detail = Sales.from_api(DETAIL)
-    assert detail.status_id is SalesStatus.CONTACTED and detail.category_id is Module.SALES
-    assert detail.interested_in is not None and detail.interested_in.label == "Premium products"
+    assert (
+        detail.status_id is SalesStatus.CONTACTED and detail.category_id is Module.SALES
+    )
+    assert (
+        detail.interested_in is not None
+        and detail.interested_in.label == "Premium products"
+    )
     # "WOM" is a Referrer option, not a LeadSource option of the demo: it comes through unknown.
     assert detail.lead_source is not None and not detail.lead_source.known
     assert [w.category for w in caught] == [UnknownOptionWarning]
@@ -81,7 +102,9 @@ def test_labels_that_differ_only_by_case_pick_the_exact_one() -> None:
     assert Sales.from_api({"UserId": "nagy péter"}).user_id is User.NAGY_PETER_3303
 
 
-@pytest.mark.parametrize("raw", [9998, "9997", "A brand new option"])  # each warns once per process
+@pytest.mark.parametrize(
+    "raw", [9998, "9997", "A brand new option"]
+)  # each warns once per process
 def test_unknown_enum_value_warns_and_round_trips(raw: Any) -> None:
     with pytest.warns(UnknownOptionWarning, match="SalesQualification"):
         record = Sales.from_api({"Qualification": raw})
@@ -94,17 +117,32 @@ def test_unknown_enum_value_warns_and_round_trips(raw: Any) -> None:
     assert member not in list(SalesQualification)
 
 
-@pytest.mark.parametrize("raw", [5, "5", "First choice, Third choice", "First choice,Third choice", ["First choice", "Third choice"]])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        5,
+        "5",
+        "First choice, Third choice",
+        "First choice,Third choice",
+        ["First choice", "Third choice"],
+    ],
+)
 def test_set_accepts_bitmask_or_labels_and_writes_the_bitmask(raw: Any) -> None:
     record = Sales.from_api({"Set1035": raw})
     assert record.set1035 == SalesSet1035.FIRST_CHOICE | SalesSet1035.THIRD_CHOICE
-    assert record.set1035 is not None and record.set1035.labels == ["First choice", "Third choice"]
+    assert record.set1035 is not None and record.set1035.labels == [
+        "First choice",
+        "Third choice",
+    ]
     assert record.to_api() == {"Set1035": 5}
 
 
 def test_set_labels_containing_commas() -> None:
     record = Ertekesites.from_api({"Érdeklődés": "Termék C, kiegészítővel, Termék B"})
-    assert record.erdeklodes == ErtekesitesErdeklodes.TERMEK_B | ErtekesitesErdeklodes.TERMEK_C_KIEGESZITOVEL
+    assert (
+        record.erdeklodes
+        == ErtekesitesErdeklodes.TERMEK_B | ErtekesitesErdeklodes.TERMEK_C_KIEGESZITOVEL
+    )
     assert record.to_api() == {"Érdeklődés": 6}
 
 
@@ -112,13 +150,18 @@ def test_set_with_a_2_to_the_35_bit_and_unknown_bits_round_trip() -> None:
     mask = 2**35 | 2**60 | 1
     record = Support.from_api({"Set1220": str(mask)})
     assert record.set1220 is not None
-    assert SupportSet1220.CSATORNA_36 in record.set1220 and SupportSet1220.CSATORNA_1 in record.set1220
+    assert (
+        SupportSet1220.CSATORNA_36 in record.set1220
+        and SupportSet1220.CSATORNA_1 in record.set1220
+    )
     assert record.set1220.labels == ["Csatorna 1", "Csatorna 36"]
     assert record.to_api() == {"Set1220": mask}
 
 
 def test_single_checkbox_set() -> None:
-    assert Support.from_api({"Callback": "Visszahívást kér"}).to_api() == {"Callback": 1}
+    assert Support.from_api({"Callback": "Visszahívást kér"}).to_api() == {
+        "Callback": 1
+    }
     assert Support.from_api({"Callback": ""}).callback is None
 
 
@@ -142,15 +185,22 @@ def test_datetime_forms(raw: Any, expected: datetime | None) -> None:
 
 
 def test_datetime_written_naive_and_dates_accepted() -> None:
-    assert Projects(start_date=date(2026, 1, 31)).to_api() == {"StartDate": "2026-01-31 00:00:00"}
+    assert Projects(start_date=date(2026, 1, 31)).to_api() == {
+        "StartDate": "2026-01-31 00:00:00"
+    }
     with pytest.raises(ValueError, match="naive"):
         Projects.from_api({"StartDate": datetime(2026, 1, 1).astimezone()})
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         Projects.from_api({"StartDate": "31/01/2026"})
 
 
-@pytest.mark.parametrize(("raw", "expected"), [(12500, 12500), ("12500", 12500), ("-3", -3), ("", None), (12.0, 12)])
-def test_int_accepts_numbers_and_numeric_strings(raw: Any, expected: int | None) -> None:
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(12500, 12500), ("12500", 12500), ("-3", -3), ("", None), (12.0, 12)],
+)
+def test_int_accepts_numbers_and_numeric_strings(
+    raw: Any, expected: int | None
+) -> None:
     assert Sales.from_api({"Int1107": raw}).int1107 == expected
 
 
@@ -160,7 +210,10 @@ def test_int_refuses_what_is_not_a_whole_number(raw: Any) -> None:
         Sales.from_api({"Int1107": raw})
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("0", False), ("1", True), (0, False), (1, True), (True, True), ("", None)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("0", False), ("1", True), (0, False), (1, True), (True, True), ("", None)],
+)
 def test_boolean_forms(raw: Any, expected: bool | None) -> None:
     record = Projects.from_api({"Billable": raw})
     assert record.billable is expected
@@ -171,13 +224,17 @@ def test_text_limit_is_checked_on_write_not_on_read() -> None:
     long_name = "x" * 200
     record = Sales.from_api({"Name": long_name})
     assert record.name == long_name
-    with pytest.raises(TextTooLongError, match="Name is 200 characters long; the field allows 128"):
+    with pytest.raises(
+        TextTooLongError, match="Name is 200 characters long; the field allows 128"
+    ):
         record.to_api()
     assert Sales(name="x" * 128).to_api() == {"Name": "x" * 128}
 
 
 def test_construct_by_python_or_api_names_and_dump_only_what_was_set() -> None:
-    by_python = Sales(name="Deal", status_id=SalesStatus.CUSTOMER, user_id=User.KOVACS_EVA)
+    by_python = Sales(
+        name="Deal", status_id=SalesStatus.CUSTOMER, user_id=User.KOVACS_EVA
+    )
     by_api = Sales.from_api({"Name": "Deal", "StatusId": 2540, "UserId": "Kovács Éva"})
     assert by_python == by_api
     assert by_python.to_api() == {"Name": "Deal", "StatusId": 2540, "UserId": 3300}

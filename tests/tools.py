@@ -8,11 +8,20 @@ import sys
 import sysconfig
 import venv
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from generator.snapshot import Snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [str(arg) for arg in args],
         cwd=cwd,
@@ -23,15 +32,28 @@ def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None =
     )
     if check and result.returncode != 0:
         command = " ".join(str(arg) for arg in args)[:300]
-        raise AssertionError(f"{command} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"{command} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
-def mypy_strict(*targets: Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+def mypy_strict(
+    *targets: Path, cwd: Path, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """``mypy --strict`` with ``cwd`` on the import path (where a generated package lives)."""
     return run(
-        sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull,
-        *targets, cwd=cwd, env={"MYPYPATH": str(cwd)}, check=check,
+        sys.executable,
+        "-m",
+        "mypy",
+        "--strict",
+        "--no-incremental",
+        "--cache-dir",
+        os.devnull,
+        *targets,
+        cwd=cwd,
+        env={"MYPYPATH": str(cwd)},
+        check=check,
     )
 
 
@@ -44,8 +66,12 @@ def fresh_venv(folder: Path) -> Path:
     its python. Its own site-packages come first, so what is installed into it wins."""
     venv.EnvBuilder(with_pip=True).create(folder)
     python = folder / "bin" / "python"
-    child_site = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip()
-    (Path(child_site) / "_parent_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    child_site = run(
+        python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    ).stdout.strip()
+    (Path(child_site) / "_parent_env.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
+    )
     return python
 
 
@@ -58,3 +84,16 @@ def generated_tree(folder: Path) -> dict[str, bytes]:
     tree = {path: (folder / path).read_bytes() for path in files}
     tree[manifest.name] = manifest.read_bytes()
     return tree
+
+
+def reordered(snapshot: "Snapshot") -> "Snapshot":
+    """The same schema with every answer's keys, and the answers, in reverse order."""
+    from generator.snapshot import Snapshot
+
+    endpoints = {
+        endpoint: (
+            dict(reversed(list(answer.items()))) if isinstance(answer, dict) else answer
+        )
+        for endpoint, answer in reversed(list(snapshot.endpoints.items()))
+    }
+    return Snapshot(endpoints, snapshot.base_url, snapshot.system_id)

@@ -18,45 +18,12 @@ from multiprocessing import get_context
 from .. import __version__
 from ..build_model import MODULE_TYPE, USER_TYPE
 from ..model import ChoiceType, Entity, Kind, Module, Tenant
+from ..naming import ERROR_EXPORTS, SHARED_RECORDS, VALUE_EXPORTS
 from .black_fit import fit_long_statements
 from .datamodel import render_model_class, type_name
 from .templates import render
 
 SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE})
-ERROR_EXPORTS = (
-    "APIConnectionError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
-    "MethodNotAllowedError",
-    "MiniCRMError",
-    "NotFoundError",
-    "RateLimitError",
-    "ServerError",
-)
-#: Records, type aliases and the page type that are the same in every system (models/_shared.py).
-SHARED_RECORDS = (
-    "Address",
-    "ContactSearchItem",
-    "ModuleInfo",
-    "SearchPage",
-    "StatusGroup",
-    "ToDo",
-    "ToDoItem",
-    "ToDoStatus",
-)
-VALUE_EXPORTS = (
-    "Bool",
-    "ChoiceEnum",
-    "ChoiceFlag",
-    "DateTime",
-    "Int",
-    "MiniCRMModel",
-    "Text",
-    "TextTooLongError",
-    "UnknownOptionWarning",
-)
 PARALLEL_THRESHOLD = 8
 
 
@@ -84,7 +51,17 @@ UNFILTERED = frozenset({"CategoryId", "Deleted"})
 #: Keyword parameters of a project search; a field with the same Python name (``UpdatedAt``
 #: is both) is reached through the parameter, not through the filters.
 SEARCH_PARAMETERS = frozenset(
-    {"self", "page", "query", "updated_since", "updated_at", "status_group", "user", "deleted", "main_contact_id"}
+    {
+        "self",
+        "page",
+        "query",
+        "updated_since",
+        "updated_at",
+        "status_group",
+        "user",
+        "deleted",
+        "main_contact_id",
+    }
 )
 
 
@@ -135,7 +112,9 @@ def render_entity(job: EntityJob) -> str:
         value_imports=value_imports,
         shared_imports=sorted(types & SHARED_TYPES),
         choices=job.choices,
-        model_class=render_model_class(entity, job.package, entity.module, SHARED_TYPES),
+        model_class=render_model_class(
+            entity, job.package, entity.module, SHARED_TYPES
+        ),
     )
     return fit_long_statements(source)
 
@@ -154,8 +133,12 @@ def _rendering_entities(jobs: list[EntityJob]) -> Iterator[Callable[[], list[str
         return
     first = render_entity(jobs[0])
     rest = jobs[1:]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        pending = pool.map(render_entity, rest, chunksize=max(1, len(rest) // (workers * 4)))
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("fork")
+    ) as pool:
+        pending = pool.map(
+            render_entity, rest, chunksize=max(1, len(rest) // (workers * 4))
+        )
         yield lambda: [first, *pending]
 
 
@@ -185,10 +168,23 @@ def render_package(tenant: Tenant, package: str) -> dict[str, str]:
     jobs = []
     for entity in tenant.entities:
         owned = sorted(
-            {field.choice for field in entity.fields if field.choice and field.choice not in SHARED_TYPES}
+            {
+                field.choice
+                for field in entity.fields
+                if field.choice and field.choice not in SHARED_TYPES
+            }
         )
         module = next((m for m in tenant.modules if m.entity is entity), None)
-        jobs.append(EntityJob(entity, tuple(by_name[name] for name in owned), package, header, module, USER_TYPE in by_name))
+        jobs.append(
+            EntityJob(
+                entity,
+                tuple(by_name[name] for name in owned),
+                package,
+                header,
+                module,
+                USER_TYPE in by_name,
+            )
+        )
 
     with _rendering_entities(jobs) as entity_files:
         files = _package_files(tenant, package, header, jobs)
@@ -197,7 +193,9 @@ def render_package(tenant: Tenant, package: str) -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
-def _package_files(tenant: Tenant, package: str, header: str, jobs: list[EntityJob]) -> dict[str, str]:
+def _package_files(
+    tenant: Tenant, package: str, header: str, jobs: list[EntityJob]
+) -> dict[str, str]:
     """Every file but the entity files: shared types, client, package and project files."""
     by_name = {choice.name: choice for choice in tenant.choice_types}
     files: dict[str, str] = {}
@@ -212,7 +210,11 @@ def _package_files(tenant: Tenant, package: str, header: str, jobs: list[EntityJ
         "jobs": jobs,
         "model_exports": sorted(
             [entity.name for entity in tenant.entities]
-            + [name for module in tenant.modules for name in (module.search_item, module.filters)]
+            + [
+                name
+                for module in tenant.modules
+                for name in (module.search_item, module.filters)
+            ]
             + list(by_name)
             + list(SHARED_RECORDS)
         ),
@@ -221,22 +223,35 @@ def _package_files(tenant: Tenant, package: str, header: str, jobs: list[EntityJ
         "Kind": Kind,
         "user_type": user_type,
         "example": session_example(tenant),
-        "shared_exports": sorted([choice.name for choice in shared] + list(SHARED_RECORDS)),
+        "shared_exports": sorted(
+            [choice.name for choice in shared] + list(SHARED_RECORDS)
+        ),
     }
     client_imports = sorted(
         {tenant.person.name, tenant.business.name, *SHARED_RECORDS}
-        | {name for module in tenant.modules for name in (module.entity.name, module.search_item, module.filters)}
+        | {
+            name
+            for module in tenant.modules
+            for name in (module.entity.name, module.search_item, module.filters)
+        }
         | ({USER_TYPE} & set(by_name))
     )
     files[f"{package}/models/_shared.py"] = fit_long_statements(
         render("package/shared.py.jinja", choices=shared, **context)
     )
-    files[f"{package}/models/__init__.py"] = render("package/models_init.py.jinja", **context)
+    files[f"{package}/models/__init__.py"] = render(
+        "package/models_init.py.jinja", **context
+    )
     files[f"{package}/_errors.py"] = render("package/_errors.py.jinja", **context)
     files[f"{package}/_pacing.py"] = render("package/_pacing.py.jinja", **context)
     for module_name, is_async in (("_client", False), ("_async_client", True)):
         files[f"{package}/{module_name}.py"] = fit_long_statements(
-            render("package/client.py.jinja", is_async=is_async, client_imports=client_imports, **context)
+            render(
+                "package/client.py.jinja",
+                is_async=is_async,
+                client_imports=client_imports,
+                **context,
+            )
         )
     files[f"{package}/__init__.py"] = render("package/init.py.jinja", **context)
     files[f"{package}/_values.py"] = render("package/_values.py.jinja", **context)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import black
+from black.mode import Mode, TargetVersion
 from black.strings import str_width
 
 LINE_LENGTH = 88
@@ -20,13 +21,18 @@ LINE_LENGTH = 88
 @lru_cache(maxsize=4096)
 def _format_statement(statement: str, indent: int) -> str:
     """Black's layout of one statement at ``indent``; a block header gets a stand-in body."""
-    mode = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=LINE_LENGTH - indent)
+    mode = Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH - indent)
     opens_block = statement.endswith(":")
-    formatted = black.format_str(statement + ("\n    pass\n" if opens_block else "\n"), mode=mode)
+    formatted = black.format_str(
+        statement + ("\n    pass\n" if opens_block else "\n"), mode=mode
+    )
     if opens_block:
         formatted = formatted[: formatted.rindex("    pass")]
     pad = " " * indent
-    return "".join(pad + line if line.strip() else line for line in formatted.splitlines(keepends=True))
+    return "".join(
+        pad + line if line.strip() else line
+        for line in formatted.splitlines(keepends=True)
+    )
 
 
 def fit_long_statements(source: str) -> str:

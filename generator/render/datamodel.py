@@ -13,7 +13,9 @@ import json
 import warnings
 from typing import Any
 
-from datamodel_code_generator import DataModelType, InputFileType, PythonVersion, generate
+from datamodel_code_generator import generate
+from datamodel_code_generator.enums import DataModelType, InputFileType
+from datamodel_code_generator.format import PythonVersion
 
 from ..errors import GenerationError
 from ..model import Entity, Field, Kind
@@ -42,7 +44,9 @@ def type_name(field: Field) -> str:
     return field.choice or VALUE_TYPES[field.kind]
 
 
-def type_schema(field: Field, package: str, entity_module: str, shared: frozenset[str]) -> dict[str, str]:
+def type_schema(
+    field: Field, package: str, entity_module: str, shared: frozenset[str]
+) -> dict[str, str]:
     """JSON Schema for a field's type: a ``customTypePath`` to our value, enum or flag types."""
     name = type_name(field)
     if name == "JsonValue":
@@ -53,7 +57,9 @@ def type_schema(field: Field, package: str, entity_module: str, shared: frozense
     return {"customTypePath": f"{package}.models.{module}.{name}"}
 
 
-def entity_schema(entity: Entity, package: str, entity_module: str, shared: frozenset[str]) -> dict[str, Any]:
+def entity_schema(
+    entity: Entity, package: str, entity_module: str, shared: frozenset[str]
+) -> dict[str, Any]:
     properties = {}
     for field in entity.fields:
         properties[field.api_name] = {
@@ -73,7 +79,9 @@ def entity_schema(entity: Entity, package: str, entity_module: str, shared: froz
     }
 
 
-def render_model_class(entity: Entity, package: str, entity_module: str, shared: frozenset[str]) -> str:
+def render_model_class(
+    entity: Entity, package: str, entity_module: str, shared: frozenset[str]
+) -> str:
     """The record model class of one entity, as datamodel-code-generator renders it."""
     schema = entity_schema(entity, package, entity_module, shared)
     aliases = {f"{entity.name}.{field.api_name}": field.name for field in entity.fields}
@@ -95,8 +103,12 @@ def render_model_class(entity: Entity, package: str, entity_module: str, shared:
             use_standard_collections=True,
         )
     if not isinstance(output, str):
-        raise GenerationError(f"datamodel-code-generator gave no single module for {entity.name}")
+        raise GenerationError(
+            f"datamodel-code-generator gave no single module for {entity.name}"
+        )
     start = output.find(f"class {entity.name}(")
     if start < 0:
-        raise GenerationError(f"datamodel-code-generator renamed the model {entity.name}; please report this")
+        raise GenerationError(
+            f"datamodel-code-generator renamed the model {entity.name}; please report this"
+        )
     return output[start:].rstrip()

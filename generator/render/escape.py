@@ -35,7 +35,9 @@ _MARKDOWN = str.maketrans({char: "\\" + char for char in "\\`*_{}[]<>()#+-.!|~"}
 def one_line(text: str, limit: int = DOC_LIMIT) -> str:
     """Text on one line: control and format characters become spaces, long text is cut."""
     if not text.isprintable():
-        text = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in text)
+        text = "".join(
+            " " if unicodedata.category(char)[0] in "CZ" else char for char in text
+        )
     flat = " ".join(text.split())
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"

@@ -22,7 +22,9 @@ def templates_dir() -> Path:
     for candidate in (_PACKAGE_DIR / "templates", _PACKAGE_DIR.parent / "templates"):
         if (candidate / "package").is_dir():
             return candidate
-    raise FileNotFoundError("the generator's templates are missing; reinstall minicrm-codegen")
+    raise FileNotFoundError(
+        "the generator's templates are missing; reinstall minicrm-codegen"
+    )
 
 
 @cache

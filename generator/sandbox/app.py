@@ -47,7 +47,10 @@ class _DroppedConnection(Exception):
 
 
 def _json(value: Any) -> Response:
-    return Response(json.dumps(value, separators=(",", ":")), media_type="application/json; charset=utf-8")
+    return Response(
+        json.dumps(value, separators=(",", ":")),
+        media_type="application/json; charset=utf-8",
+    )
 
 
 def _int_param(request: Request, name: str) -> int:
@@ -67,11 +70,15 @@ def _body(request_body: bytes, entity: str) -> dict[str, Any]:
     return body
 
 
-def build_app(sandbox: Sandbox, system_id: str, api_key: str, faults: Faults | None = None) -> _Guard:
+def build_app(
+    sandbox: Sandbox, system_id: str, api_key: str, faults: Faults | None = None
+) -> _Guard:
     """The R3 server for one sandbox, guarded by HTTP Basic credentials."""
     faults = faults or Faults()
 
-    def handler(action: Callable[[Request], Awaitable[Any]]) -> Callable[[Request], Awaitable[Response]]:
+    def handler(
+        action: Callable[[Request], Awaitable[Any]],
+    ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             try:
                 return _json(await action(request))
@@ -92,41 +99,65 @@ def build_app(sandbox: Sandbox, system_id: str, api_key: str, faults: Faults | N
     async def project(request: Request) -> Any:
         if request.method == "GET":
             return await run(sandbox.get_project, _int_param(request, "id"))
-        return await run(sandbox.put_project, _int_param(request, "id"), _body(await request.body(), "Project"))
+        return await run(
+            sandbox.put_project,
+            _int_param(request, "id"),
+            _body(await request.body(), "Project"),
+        )
 
     async def projects(request: Request) -> Any:
         if request.method == "GET":
             return await run(sandbox.search_projects, dict(request.query_params))
-        return await run(sandbox.put_project, None, _body(await request.body(), "Project"))
+        return await run(
+            sandbox.put_project, None, _body(await request.body(), "Project")
+        )
 
     async def contact(request: Request) -> Any:
         if request.method == "GET":
             return await run(sandbox.get_contact, _int_param(request, "id"))
-        return await run(sandbox.put_contact, _int_param(request, "id"), _body(await request.body(), "Contact"))
+        return await run(
+            sandbox.put_contact,
+            _int_param(request, "id"),
+            _body(await request.body(), "Contact"),
+        )
 
     async def contacts(request: Request) -> Any:
         if request.method == "GET":
             return await run(sandbox.search_contacts, dict(request.query_params))
-        return await run(sandbox.put_contact, None, _body(await request.body(), "Contact"))
+        return await run(
+            sandbox.put_contact, None, _body(await request.body(), "Contact")
+        )
 
     async def todo(request: Request) -> Any:
         if request.method == "GET":
             return await run(sandbox.get_todo, _int_param(request, "id"))
-        return await run(sandbox.put_todo, _int_param(request, "id"), _body(await request.body(), "ToDo"))
+        return await run(
+            sandbox.put_todo,
+            _int_param(request, "id"),
+            _body(await request.body(), "ToDo"),
+        )
 
     async def todos(request: Request) -> Any:
         return await run(sandbox.put_todo, None, _body(await request.body(), "ToDo"))
 
     async def todo_list(request: Request) -> Any:
-        return await run(sandbox.todo_list, _int_param(request, "id"), dict(request.query_params))
+        return await run(
+            sandbox.todo_list, _int_param(request, "id"), dict(request.query_params)
+        )
 
     async def address(request: Request) -> Any:
         if request.method == "GET":
             return await run(sandbox.get_address, _int_param(request, "id"))
-        return await run(sandbox.put_address, _int_param(request, "id"), _body(await request.body(), "Address"))
+        return await run(
+            sandbox.put_address,
+            _int_param(request, "id"),
+            _body(await request.body(), "Address"),
+        )
 
     async def addresses(request: Request) -> Any:
-        return await run(sandbox.put_address, None, _body(await request.body(), "Address"))
+        return await run(
+            sandbox.put_address, None, _body(await request.body(), "Address")
+        )
 
     async def address_list(request: Request) -> Any:
         return await run(sandbox.address_list, _int_param(request, "id"))
@@ -148,22 +179,32 @@ def build_app(sandbox: Sandbox, system_id: str, api_key: str, faults: Faults | N
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        return PlainTextResponse(f"Api ({request.method}): Not found: {request.url.path}", status_code=404)
+        return PlainTextResponse(
+            f"Api ({request.method}): Not found: {request.url.path}", status_code=404
+        )
 
     async def not_allowed(request: Request, exc: Exception) -> Response:
         entity = request.url.path.removeprefix(ROOT + "/").split("/")[0] or "Api"
-        return PlainTextResponse(f"{entity} ({request.method}): Method not allowed!", status_code=405)
+        return PlainTextResponse(
+            f"{entity} ({request.method}): Method not allowed!", status_code=405
+        )
 
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
+    app = Starlette(
+        routes=routes, exception_handlers={404: not_found, 405: not_allowed}
+    )
     return _Guard(app, system_id, api_key, faults)
 
 
 class _Guard:
     """Credentials first, then the fault switches, then the routes."""
 
-    def __init__(self, app: ASGIApp, system_id: str, api_key: str, faults: Faults) -> None:
+    def __init__(
+        self, app: ASGIApp, system_id: str, api_key: str, faults: Faults
+    ) -> None:
         self.app = app
-        self.expected = "Basic " + base64.b64encode(f"{system_id}:{api_key}".encode()).decode()
+        self.expected = (
+            "Basic " + base64.b64encode(f"{system_id}:{api_key}".encode()).decode()
+        )
         self.faults = faults
         self.random = random.Random(faults.seed)
         self.recent: deque[float] = deque()
@@ -180,7 +221,9 @@ class _Guard:
         headers = dict(scope["headers"])
         given = headers.get(b"authorization", b"").decode("latin-1")
         if not secrets.compare_digest(given, self.expected):
-            await PlainTextResponse("Unauthorized", status_code=401)(scope, receive, send)
+            await PlainTextResponse("Unauthorized", status_code=401)(
+                scope, receive, send
+            )
             return
         faults = self.faults
         with self.lock:
@@ -197,16 +240,26 @@ class _Guard:
             else:
                 throttled = False
             fail = not throttled and self.random.random() < faults.fail_rate
-            drop = not throttled and not fail and self.random.random() < faults.drop_rate
-            for name, happened in (("throttled", throttled), ("failed", fail), ("dropped", drop)):
+            drop = (
+                not throttled and not fail and self.random.random() < faults.drop_rate
+            )
+            for name, happened in (
+                ("throttled", throttled),
+                ("failed", fail),
+                ("dropped", drop),
+            ):
                 self.injected[name] += happened
         if throttled:
-            await PlainTextResponse("Too Many Requests", status_code=429)(scope, receive, send)
+            await PlainTextResponse("Too Many Requests", status_code=429)(
+                scope, receive, send
+            )
             return
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
         if fail:
-            await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
+            await PlainTextResponse("Internal Server Error", status_code=500)(
+                scope, receive, send
+            )
             return
         if not drop:
             await self.app(scope, receive, send)

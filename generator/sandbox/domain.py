@@ -22,8 +22,27 @@ from .store import Record, Store
 PAGE_SIZE = 100
 DATETIME = "%Y-%m-%d %H:%M:%S"
 CONTACT_KINDS = ("Person", "Business")
-TODO_FIELDS = ("UserId", "Comment", "Deadline", "Status", "Duration", "Reminder", "AddressId", "Type")
-ADDRESS_FIELDS = ("ContactId", "Type", "Name", "CountryId", "County", "City", "PostalCode", "Address", "Default")
+TODO_FIELDS = (
+    "UserId",
+    "Comment",
+    "Deadline",
+    "Status",
+    "Duration",
+    "Reminder",
+    "AddressId",
+    "Type",
+)
+ADDRESS_FIELDS = (
+    "ContactId",
+    "Type",
+    "Name",
+    "CountryId",
+    "County",
+    "City",
+    "PostalCode",
+    "Address",
+    "Default",
+)
 STATUS_GROUPS = ("Lead", "Open", "Success", "Failed")
 _INTEGER = re.compile(r"-?[0-9]+")
 
@@ -55,7 +74,11 @@ class Codec:
             return None
         choice = self.choice_of(field)
         if choice is not None:
-            return self._write_flag(choice, value) if choice.style is ChoiceStyle.FLAG else self._write_option(choice, value)
+            return (
+                self._write_flag(choice, value)
+                if choice.style is ChoiceStyle.FLAG
+                else self._write_option(choice, value)
+            )
         if field.kind is Kind.TEXT:
             text = str(value)
             if field.text_limit is not None and len(text) > field.text_limit:
@@ -83,7 +106,11 @@ class Codec:
         for option in choice.options:
             if option.label == text:
                 return option.id
-        folded = [option.id for option in choice.options if option.label.casefold() == text.casefold()]
+        folded = [
+            option.id
+            for option in choice.options
+            if option.label.casefold() == text.casefold()
+        ]
         if len(folded) == 1:
             return folded[0]
         raise ValueError(value)
@@ -104,7 +131,9 @@ class Codec:
         while start < len(parts):
             for end in range(len(parts), start, -1):
                 joined = [", ".join(parts[start:end]), ",".join(parts[start:end])]
-                bit = next((by_label[label] for label in joined if label in by_label), None)
+                bit = next(
+                    (by_label[label] for label in joined if label in by_label), None
+                )
                 if bit is not None:
                     mask |= bit
                     start = end
@@ -121,8 +150,13 @@ class Codec:
         if choice is None:
             return stored
         if choice.style is ChoiceStyle.FLAG:
-            return ", ".join(option.label for option in choice.options if option.id & stored)
-        return next((option.label for option in choice.options if option.id == stored), str(stored))
+            return ", ".join(
+                option.label for option in choice.options if option.id & stored
+            )
+        return next(
+            (option.label for option in choice.options if option.id == stored),
+            str(stored),
+        )
 
 
 def _write_int(value: Any) -> int:
@@ -148,13 +182,17 @@ def _write_datetime(value: Any) -> str:
 def _page(params: Mapping[str, str], entity: str) -> int:
     raw = params.get("Page", "0")
     if not _INTEGER.fullmatch(raw) or int(raw) < 0:
-        raise ApiError(400, entity, "GET", f"Invalid value '{raw}' for the Page parameter.")
+        raise ApiError(
+            400, entity, "GET", f"Invalid value '{raw}' for the Page parameter."
+        )
     return int(raw)
 
 
 def _paged(items: list[tuple[int, dict[str, Any]]], page: int) -> dict[str, Any]:
     chosen = items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    results: dict[str, Any] | list[Any] = {str(item_id): item for item_id, item in chosen} if chosen else []
+    results: dict[str, Any] | list[Any] = (
+        {str(item_id): item for item_id, item in chosen} if chosen else []
+    )
     return {"Count": len(items), "Results": results}
 
 
@@ -187,7 +225,15 @@ class Sandbox:
     def _fields(self, entity: Entity) -> dict[str, Field]:
         return {field.api_name: field for field in entity.fields}
 
-    def _apply(self, entity: Entity, label: str, method: str, stored: dict[str, Any], body: Mapping[str, Any], fixed: tuple[str, ...] = ()) -> None:
+    def _apply(
+        self,
+        entity: Entity,
+        label: str,
+        method: str,
+        stored: dict[str, Any],
+        body: Mapping[str, Any],
+        fixed: tuple[str, ...] = (),
+    ) -> None:
         """Validate ``body`` against ``entity`` and write it into ``stored``."""
         fields = self._fields(entity)
         for name, value in body.items():
@@ -201,12 +247,21 @@ class Sandbox:
             try:
                 stored[name] = self.codec.write(field, value)
             except ValueError:
-                raise ApiError(400, label, method, f"Invalid value '{value}' for the {name} field.") from None
+                raise ApiError(
+                    400, label, method, f"Invalid value '{value}' for the {name} field."
+                ) from None
         if "ReferenceId" in body:
-            stored["ReferenceId"] = None if body["ReferenceId"] in (None, "") else str(body["ReferenceId"])
+            stored["ReferenceId"] = (
+                None if body["ReferenceId"] in (None, "") else str(body["ReferenceId"])
+            )
         if "Deleted" in body:
             if str(body["Deleted"]) not in ("0", "1", "True", "False"):
-                raise ApiError(400, label, method, f"Invalid value '{body['Deleted']}' for the Deleted field.")
+                raise ApiError(
+                    400,
+                    label,
+                    method,
+                    f"Invalid value '{body['Deleted']}' for the Deleted field.",
+                )
             stored["Deleted"] = 1 if str(body["Deleted"]) in ("1", "True") else 0
 
     def _detail(self, entity: Entity, record: Record) -> dict[str, Any]:
@@ -214,7 +269,9 @@ class Sandbox:
         for field in entity.fields:
             if field.api_name == "Id":
                 continue
-            answer[field.api_name] = self.codec.label(field, record.data.get(field.api_name))
+            answer[field.api_name] = self.codec.label(
+                field, record.data.get(field.api_name)
+            )
         answer["Deleted"] = str(record.data.get("Deleted", 0))
         if record.data.get("ReferenceId") is not None:
             answer["ReferenceId"] = record.data["ReferenceId"]
@@ -224,20 +281,30 @@ class Sandbox:
             answer["UpdatedAt"] = record.updated_at
         return answer
 
-    def _matches(self, entity: Entity, label: str, record: Record, name: str, wanted: str) -> bool:
+    def _matches(
+        self, entity: Entity, label: str, record: Record, name: str, wanted: str
+    ) -> bool:
         field = self._fields(entity).get(name)
         if field is None:
             return False
         try:
             value = self.codec.write(field, wanted)
         except ValueError:
-            raise ApiError(400, label, "GET", f"Invalid value '{wanted}' for the {name} field.") from None
+            raise ApiError(
+                400, label, "GET", f"Invalid value '{wanted}' for the {name} field."
+            ) from None
         stored = record.data.get(name)
-        if field.kind is Kind.SET and isinstance(stored, int) and isinstance(value, int):
+        if (
+            field.kind is Kind.SET
+            and isinstance(stored, int)
+            and isinstance(value, int)
+        ):
             return stored & value == value
         return bool(stored == value)
 
-    def _server_fields(self, entity: Entity, stored: dict[str, Any], creating: bool, user: int | None) -> None:
+    def _server_fields(
+        self, entity: Entity, stored: dict[str, Any], creating: bool, user: int | None
+    ) -> None:
         names = {field.api_name for field in entity.fields}
         if creating and "CreatedAt" in names:
             stored["CreatedAt"] = self.clock()
@@ -261,7 +328,9 @@ class Sandbox:
         answer["ContactId"] = record.data.get("ContactId")
         return answer
 
-    def put_project(self, record_id: int | None, body: Mapping[str, Any]) -> dict[str, Any]:
+    def put_project(
+        self, record_id: int | None, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
         with self.store.transaction():
             if record_id is None:
                 return {"Id": self._create_project(body)}
@@ -269,10 +338,23 @@ class Sandbox:
             if record is None:
                 raise ApiError(404, "Project", "PUT", f"Project not found: {record_id}")
             for fixed in ("CategoryId", "ContactId"):
-                if fixed in body and str(body[fixed]) != str(record.category_id if fixed == "CategoryId" else record.data.get(fixed)):
-                    raise ApiError(400, "Project", "PUT", f"The {fixed} field can't be changed.")
+                if fixed in body and str(body[fixed]) != str(
+                    record.category_id
+                    if fixed == "CategoryId"
+                    else record.data.get(fixed)
+                ):
+                    raise ApiError(
+                        400, "Project", "PUT", f"The {fixed} field can't be changed."
+                    )
             entity = self.modules[record.category_id or 0].entity
-            self._apply(entity, "Project", "PUT", record.data, body, fixed=("CategoryId", "ContactId"))
+            self._apply(
+                entity,
+                "Project",
+                "PUT",
+                record.data,
+                body,
+                fixed=("CategoryId", "ContactId"),
+            )
             self._server_fields(entity, record.data, False, self._default_user())
             self.store.update(record.id, record.data, self.clock())
             return {"Id": record.id}
@@ -280,13 +362,33 @@ class Sandbox:
     def _create_project(self, body: Mapping[str, Any]) -> int:
         category = str(body.get("CategoryId", ""))
         if not _INTEGER.fullmatch(category) or int(category) not in self.modules:
-            raise ApiError(400, "Project", "PUT", f"Invalid value '{category}' for the CategoryId field.")
+            raise ApiError(
+                400,
+                "Project",
+                "PUT",
+                f"Invalid value '{category}' for the CategoryId field.",
+            )
         contact = str(body.get("ContactId", ""))
-        if not _INTEGER.fullmatch(contact) or self.store.get(int(contact), CONTACT_KINDS) is None:
-            raise ApiError(400, "Project", "PUT", f"Invalid value '{contact}' for the ContactId field.")
+        if (
+            not _INTEGER.fullmatch(contact)
+            or self.store.get(int(contact), CONTACT_KINDS) is None
+        ):
+            raise ApiError(
+                400,
+                "Project",
+                "PUT",
+                f"Invalid value '{contact}' for the ContactId field.",
+            )
         module = self.modules[int(category)]
         stored: dict[str, Any] = {"ContactId": int(contact), "Deleted": 0}
-        self._apply(module.entity, "Project", "PUT", stored, body, fixed=("CategoryId", "ContactId"))
+        self._apply(
+            module.entity,
+            "Project",
+            "PUT",
+            stored,
+            body,
+            fixed=("CategoryId", "ContactId"),
+        )
         statuses = self.codec.choices.get(module.status_type or "")
         if stored.get("StatusId") is None and statuses and statuses.options:
             stored["StatusId"] = statuses.options[0].id
@@ -312,17 +414,43 @@ class Sandbox:
     def search_projects(self, params: Mapping[str, str]) -> dict[str, Any]:
         page = _page(params, "Project")
         category = params.get("CategoryId")
-        if category is not None and (not _INTEGER.fullmatch(category) or int(category) not in self.modules):
-            raise ApiError(400, "Project", "GET", f"Invalid value '{category}' for the CategoryId parameter.")
+        if category is not None and (
+            not _INTEGER.fullmatch(category) or int(category) not in self.modules
+        ):
+            raise ApiError(
+                400,
+                "Project",
+                "GET",
+                f"Invalid value '{category}' for the CategoryId parameter.",
+            )
         module_ids = [int(category)] if category is not None else sorted(self.modules)
-        known = {"Query", "Page", "StatusGroup", "UpdatedSince", "UpdatedAt", "ReferenceId", "MainContactId", "Deleted", "CategoryId"}
-        field_names = {name for module_id in module_ids for name in self._fields(self.modules[module_id].entity)}
+        known = {
+            "Query",
+            "Page",
+            "StatusGroup",
+            "UpdatedSince",
+            "UpdatedAt",
+            "ReferenceId",
+            "MainContactId",
+            "Deleted",
+            "CategoryId",
+        }
+        field_names = {
+            name
+            for module_id in module_ids
+            for name in self._fields(self.modules[module_id].entity)
+        }
         for name in params:
             if name not in known and name not in field_names:
                 raise ApiError(400, "Project", "GET", f"Unknown parameter: {name}")
         group = params.get("StatusGroup")
         if group is not None and group not in STATUS_GROUPS:
-            raise ApiError(400, "Project", "GET", f"Invalid value '{group}' for the StatusGroup parameter.")
+            raise ApiError(
+                400,
+                "Project",
+                "GET",
+                f"Invalid value '{group}' for the StatusGroup parameter.",
+            )
         since = _parse_filter_date(params, "UpdatedSince", "Project")
         at = _parse_filter_date(params, "UpdatedAt", "Project")
         if at is not None and len(params["UpdatedAt"].strip()) == 10:
@@ -336,11 +464,20 @@ class Sandbox:
                 data = record.data
                 if bool(data.get("Deleted")) != trashed:
                     continue
-                if "ReferenceId" in params and data.get("ReferenceId") != params["ReferenceId"]:
+                if (
+                    "ReferenceId" in params
+                    and data.get("ReferenceId") != params["ReferenceId"]
+                ):
                     continue
-                if "MainContactId" in params and str(data.get("ContactId")) != params["MainContactId"]:
+                if (
+                    "MainContactId" in params
+                    and str(data.get("ContactId")) != params["MainContactId"]
+                ):
                     continue
-                if group is not None and self.status_group(module_id, data.get("StatusId")) != group:
+                if (
+                    group is not None
+                    and self.status_group(module_id, data.get("StatusId")) != group
+                ):
                     continue
                 if since is not None and record.updated_at <= since:
                     continue
@@ -361,7 +498,11 @@ class Sandbox:
     def _text_match(self, entity: Entity, record: Record, query: str) -> bool:
         if query == str(record.id):
             return True
-        texts = [record.data.get(f.api_name) for f in entity.fields if f.kind in (Kind.TEXT, Kind.FILE)]
+        texts = [
+            record.data.get(f.api_name)
+            for f in entity.fields
+            if f.kind in (Kind.TEXT, Kind.FILE)
+        ]
         return any(isinstance(text, str) and query in text.casefold() for text in texts)
 
     def _project_item(self, record: Record) -> dict[str, Any]:
@@ -388,7 +529,9 @@ class Sandbox:
                 wanted = choice.options[0 if kind == "Business" else 1]
                 if text in (str(wanted.id), wanted.label):
                     return kind
-        raise ApiError(400, "Contact", method, f"Invalid value '{value}' for the Type field.")
+        raise ApiError(
+            400, "Contact", method, f"Invalid value '{value}' for the Type field."
+        )
 
     def _type_label(self, kind: str) -> str:
         field = self._fields(self.contacts[kind]).get("Type")
@@ -405,22 +548,38 @@ class Sandbox:
         answer["Type"] = self._type_label(record.kind)
         return answer
 
-    def put_contact(self, record_id: int | None, body: Mapping[str, Any]) -> dict[str, Any]:
+    def put_contact(
+        self, record_id: int | None, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
         with self.store.transaction():
             if record_id is None:
                 kind = self._contact_kind(body.get("Type", ""), "PUT")
                 stored: dict[str, Any] = {"Deleted": 0}
                 entity = self.contacts[kind]
                 self._apply(entity, "Contact", "PUT", stored, body, fixed=("Type",))
-                if kind == "Person" and stored.get("BusinessId") is not None and self.store.get(stored["BusinessId"], ("Business",)) is None:
-                    raise ApiError(400, "Contact", "PUT", f"Invalid value '{stored['BusinessId']}' for the BusinessId field.")
+                if (
+                    kind == "Person"
+                    and stored.get("BusinessId") is not None
+                    and self.store.get(stored["BusinessId"], ("Business",)) is None
+                ):
+                    raise ApiError(
+                        400,
+                        "Contact",
+                        "PUT",
+                        f"Invalid value '{stored['BusinessId']}' for the BusinessId field.",
+                    )
                 self._server_fields(entity, stored, True, self._default_user())
                 return {"Id": self.store.insert(kind, None, stored, self.clock())}
             record = self.store.get(record_id, CONTACT_KINDS)
             if record is None:
                 raise ApiError(404, "Contact", "PUT", f"Contact not found: {record_id}")
-            if "Type" in body and self._contact_kind(body["Type"], "PUT") != record.kind:
-                raise ApiError(400, "Contact", "PUT", "The Type field can't be changed.")
+            if (
+                "Type" in body
+                and self._contact_kind(body["Type"], "PUT") != record.kind
+            ):
+                raise ApiError(
+                    400, "Contact", "PUT", "The Type field can't be changed."
+                )
             entity = self.contacts[record.kind]
             self._apply(entity, "Contact", "PUT", record.data, body, fixed=("Type",))
             self._server_fields(entity, record.data, False, self._default_user())
@@ -429,15 +588,34 @@ class Sandbox:
 
     def search_contacts(self, params: Mapping[str, str]) -> dict[str, Any]:
         page = _page(params, "Contact")
-        known = {"Query", "Page", "Name", "Email", "Phone", "Type", "MainContactId", "UpdatedSince", "ReferenceId", "Deleted"}
-        field_names = {name for entity in self.contacts.values() for name in self._fields(entity)}
+        known = {
+            "Query",
+            "Page",
+            "Name",
+            "Email",
+            "Phone",
+            "Type",
+            "MainContactId",
+            "UpdatedSince",
+            "ReferenceId",
+            "Deleted",
+        }
+        field_names = {
+            name for entity in self.contacts.values() for name in self._fields(entity)
+        }
         for name in params:
             if name not in known and name not in field_names:
                 raise ApiError(400, "Contact", "GET", f"Unknown parameter: {name}")
-        kinds = (self._contact_kind(params["Type"], "GET"),) if "Type" in params else CONTACT_KINDS
+        kinds = (
+            (self._contact_kind(params["Type"], "GET"),)
+            if "Type" in params
+            else CONTACT_KINDS
+        )
         phone = re.sub(r"\D", "", params.get("Phone", ""))
         if "Phone" in params and len(phone) < 6:
-            raise ApiError(400, "Contact", "GET", "Phone needs at least the last 6 digits.")
+            raise ApiError(
+                400, "Contact", "GET", "Phone needs at least the last 6 digits."
+            )
         since = _parse_filter_date(params, "UpdatedSince", "Contact")
         query = params.get("Query", "").casefold()
         items = []
@@ -449,13 +627,22 @@ class Sandbox:
                 continue
             if "Name" in params and params["Name"].casefold() not in name.casefold():
                 continue
-            if "Email" in params and (data.get("Email") or "").casefold() != params["Email"].casefold():
+            if (
+                "Email" in params
+                and (data.get("Email") or "").casefold() != params["Email"].casefold()
+            ):
                 continue
             if phone and not digits.endswith(phone):
                 continue
-            if "MainContactId" in params and str(data.get("BusinessId")) != params["MainContactId"]:
+            if (
+                "MainContactId" in params
+                and str(data.get("BusinessId")) != params["MainContactId"]
+            ):
                 continue
-            if "ReferenceId" in params and data.get("ReferenceId") != params["ReferenceId"]:
+            if (
+                "ReferenceId" in params
+                and data.get("ReferenceId") != params["ReferenceId"]
+            ):
                 continue
             if since is not None and record.updated_at <= since:
                 continue
@@ -466,7 +653,11 @@ class Sandbox:
             ):
                 continue
             entity = self.contacts[record.kind]
-            if any(not self._matches(entity, "Contact", record, k, v) for k, v in params.items() if k not in known):
+            if any(
+                not self._matches(entity, "Contact", record, k, v)
+                for k, v in params.items()
+                if k not in known
+            ):
                 continue
             items.append(
                 (
@@ -487,13 +678,30 @@ class Sandbox:
 
     def _todo_fields(self) -> dict[str, Field]:
         user_choice = "User" if self.users else None
-        kinds = {"UserId": Kind.USER_ID, "Deadline": Kind.DATETIME, "Reminder": Kind.DATETIME, "Duration": Kind.INT, "AddressId": Kind.INT}
+        kinds = {
+            "UserId": Kind.USER_ID,
+            "Deadline": Kind.DATETIME,
+            "Reminder": Kind.DATETIME,
+            "Duration": Kind.INT,
+            "AddressId": Kind.INT,
+        }
         return {
-            name: Field(name, name.lower(), kinds.get(name, Kind.TEXT), "", 4096, user_choice if name == "UserId" else None, False, "")
+            name: Field(
+                name,
+                name.lower(),
+                kinds.get(name, Kind.TEXT),
+                "",
+                4096,
+                user_choice if name == "UserId" else None,
+                False,
+                "",
+            )
             for name in TODO_FIELDS
         }
 
-    def _todo_apply(self, stored: dict[str, Any], body: Mapping[str, Any], method: str) -> None:
+    def _todo_apply(
+        self, stored: dict[str, Any], body: Mapping[str, Any], method: str
+    ) -> None:
         fields = self._todo_fields()
         for name, value in body.items():
             if name in ("Id", "ProjectId"):
@@ -502,21 +710,46 @@ class Sandbox:
                 raise ApiError(400, "ToDo", method, f"Unknown field: {name}")
             if name == "Status":
                 if value not in ("Open", "Closed"):
-                    raise ApiError(400, "ToDo", method, f"Invalid value '{value}' for the Status field.")
+                    raise ApiError(
+                        400,
+                        "ToDo",
+                        method,
+                        f"Invalid value '{value}' for the Status field.",
+                    )
                 stored["Status"] = value
                 continue
             try:
                 stored[name] = self.codec.write(fields[name], value)
             except ValueError:
-                raise ApiError(400, "ToDo", method, f"Invalid value '{value}' for the {name} field.") from None
+                raise ApiError(
+                    400,
+                    "ToDo",
+                    method,
+                    f"Invalid value '{value}' for the {name} field.",
+                ) from None
 
-    def put_todo(self, record_id: int | None, body: Mapping[str, Any]) -> dict[str, Any]:
+    def put_todo(
+        self, record_id: int | None, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
         with self.store.transaction():
             if record_id is None:
                 project = str(body.get("ProjectId", ""))
-                if not _INTEGER.fullmatch(project) or self.store.get(int(project), ("Project",)) is None:
-                    raise ApiError(400, "ToDo", "PUT", f"Invalid value '{project}' for the ProjectId field.")
-                stored: dict[str, Any] = {"ProjectId": int(project), "Status": "Open", "UserId": self._default_user(), "Type": ""}
+                if (
+                    not _INTEGER.fullmatch(project)
+                    or self.store.get(int(project), ("Project",)) is None
+                ):
+                    raise ApiError(
+                        400,
+                        "ToDo",
+                        "PUT",
+                        f"Invalid value '{project}' for the ProjectId field.",
+                    )
+                stored: dict[str, Any] = {
+                    "ProjectId": int(project),
+                    "Status": "Open",
+                    "UserId": self._default_user(),
+                    "Type": "",
+                }
                 self._todo_apply(stored, body, "PUT")
                 return {"Id": self.store.insert("ToDo", None, stored, self.clock())}
             record = self.store.get(record_id, ("ToDo",))
@@ -524,8 +757,12 @@ class Sandbox:
                 raise ApiError(404, "ToDo", "PUT", f"ToDo not found: {record_id}")
             if record.data.get("Status") != "Open":
                 raise ApiError(400, "ToDo", "PUT", "Only open ToDos can be changed.")
-            if "ProjectId" in body and str(body["ProjectId"]) != str(record.data["ProjectId"]):
-                raise ApiError(400, "ToDo", "PUT", "The ProjectId field can't be changed.")
+            if "ProjectId" in body and str(body["ProjectId"]) != str(
+                record.data["ProjectId"]
+            ):
+                raise ApiError(
+                    400, "ToDo", "PUT", "The ProjectId field can't be changed."
+                )
             self._todo_apply(record.data, body, "PUT")
             self.store.update(record.id, record.data, self.clock())
             return {"Id": record.id}
@@ -535,22 +772,36 @@ class Sandbox:
         if record is None:
             raise ApiError(404, "ToDo", "GET", f"ToDo not found: {record_id}")
         fields = self._todo_fields()
-        answer: dict[str, Any] = {"Id": record.id, "ProjectId": record.data["ProjectId"]}
+        answer: dict[str, Any] = {
+            "Id": record.id,
+            "ProjectId": record.data["ProjectId"],
+        }
         for name in TODO_FIELDS:
             value = record.data.get(name)
-            answer[name] = value if name in ("Status", "Type") else self.codec.label(fields[name], value)
+            answer[name] = (
+                value
+                if name in ("Status", "Type")
+                else self.codec.label(fields[name], value)
+            )
         return answer
 
     def todo_list(self, project_id: int, params: Mapping[str, str]) -> dict[str, Any]:
         status = params.get("Status", "All")
         if status not in ("Open", "Closed", "All"):
-            raise ApiError(400, "ToDoList", "GET", f"Invalid value '{status}' for the Status parameter.")
+            raise ApiError(
+                400,
+                "ToDoList",
+                "GET",
+                f"Invalid value '{status}' for the Status parameter.",
+            )
         if self.store.get(project_id, ("Project",)) is None:
             raise ApiError(404, "ToDoList", "GET", f"Project not found: {project_id}")
         results = []
         for record in self.store.all(("ToDo",)):
             data = record.data
-            if data["ProjectId"] != project_id or (status != "All" and data.get("Status") != status):
+            if data["ProjectId"] != project_id or (
+                status != "All" and data.get("Status") != status
+            ):
                 continue
             results.append(
                 {
@@ -567,12 +818,22 @@ class Sandbox:
 
     # -- addresses ------------------------------------------------------------------------------
 
-    def put_address(self, record_id: int | None, body: Mapping[str, Any]) -> dict[str, Any]:
+    def put_address(
+        self, record_id: int | None, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
         with self.store.transaction():
             if record_id is None:
                 contact = str(body.get("ContactId", ""))
-                if not _INTEGER.fullmatch(contact) or self.store.get(int(contact), CONTACT_KINDS) is None:
-                    raise ApiError(400, "Address", "PUT", f"Invalid value '{contact}' for the ContactId field.")
+                if (
+                    not _INTEGER.fullmatch(contact)
+                    or self.store.get(int(contact), CONTACT_KINDS) is None
+                ):
+                    raise ApiError(
+                        400,
+                        "Address",
+                        "PUT",
+                        f"Invalid value '{contact}' for the ContactId field.",
+                    )
                 stored: dict[str, Any] = {"ContactId": int(contact)}
                 self._address_apply(stored, body)
                 return {"Id": self.store.insert("Address", None, stored, self.clock())}
@@ -591,7 +852,12 @@ class Sandbox:
                 raise ApiError(400, "Address", "PUT", f"Unknown field: {name}")
             if name == "Default":
                 if str(value) not in ("0", "1"):
-                    raise ApiError(400, "Address", "PUT", f"Invalid value '{value}' for the Default field.")
+                    raise ApiError(
+                        400,
+                        "Address",
+                        "PUT",
+                        f"Invalid value '{value}' for the Default field.",
+                    )
                 stored[name] = int(value)
             elif name == "PostalCode":
                 stored[name] = value
@@ -602,13 +868,20 @@ class Sandbox:
         record = self.store.get(record_id, ("Address",))
         if record is None:
             raise ApiError(404, "Address", "GET", f"Address not found: {record_id}")
-        return {"Id": record.id, **{name: record.data.get(name, "") for name in ADDRESS_FIELDS}}
+        return {
+            "Id": record.id,
+            **{name: record.data.get(name, "") for name in ADDRESS_FIELDS},
+        }
 
     def address_list(self, contact_id: int) -> dict[str, Any]:
         if self.store.get(contact_id, CONTACT_KINDS) is None:
-            raise ApiError(404, "AddressList", "GET", f"Contact not found: {contact_id}")
+            raise ApiError(
+                404, "AddressList", "GET", f"Contact not found: {contact_id}"
+            )
         results = {
-            str(record.id): f"{record.data.get('Name', '')} ({record.data.get('Address', '')})"
+            str(
+                record.id
+            ): f"{record.data.get('Name', '')} ({record.data.get('Address', '')})"
             for record in self.store.all(("Address",))
             if record.data.get("ContactId") == contact_id
         }
@@ -619,7 +892,9 @@ def _contact_name(record: Record) -> str:
     data = record.data
     if record.kind == "Business":
         return str(data.get("Name") or "")
-    return " ".join(part for part in (data.get("LastName"), data.get("FirstName")) if part) or str(data.get("Name") or "")
+    return " ".join(
+        part for part in (data.get("LastName"), data.get("FirstName")) if part
+    ) or str(data.get("Name") or "")
 
 
 def _parse_filter_date(params: Mapping[str, str], name: str, entity: str) -> str | None:
@@ -628,4 +903,9 @@ def _parse_filter_date(params: Mapping[str, str], name: str, entity: str) -> str
     try:
         return _write_datetime(params[name])
     except ValueError:
-        raise ApiError(400, entity, "GET", f"Invalid value '{params[name]}' for the {name} parameter.") from None
+        raise ApiError(
+            400,
+            entity,
+            "GET",
+            f"Invalid value '{params[name]}' for the {name} parameter.",
+        ) from None

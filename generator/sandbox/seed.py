@@ -13,10 +13,48 @@ from typing import Any
 from ..model import ChoiceStyle, Field, Kind
 from .domain import DATETIME, Sandbox
 
-FIRST_NAMES = ["Anna", "Péter", "Éva", "Zoltán", "Ioana", "Mihai", "Ivana", "Marko", "Katalin", "Gábor"]
-LAST_NAMES = ["Kovács", "Nagy", "Szabó", "Tóth", "Popescu", "Ionescu", "Horvat", "Kovačević", "Varga", "Kiss"]
-COMPANIES = ["Alfa Kft.", "Béta Zrt.", "Gamma SRL", "Delta d.o.o.", "Epszilon Bt.", "Zéta Kft."]
-WORDS = ["ajánlat", "megújítás", "bővítés", "support", "licenc", "tanácsadás", "bevezetés", "audit"]
+FIRST_NAMES = [
+    "Anna",
+    "Péter",
+    "Éva",
+    "Zoltán",
+    "Ioana",
+    "Mihai",
+    "Ivana",
+    "Marko",
+    "Katalin",
+    "Gábor",
+]
+LAST_NAMES = [
+    "Kovács",
+    "Nagy",
+    "Szabó",
+    "Tóth",
+    "Popescu",
+    "Ionescu",
+    "Horvat",
+    "Kovačević",
+    "Varga",
+    "Kiss",
+]
+COMPANIES = [
+    "Alfa Kft.",
+    "Béta Zrt.",
+    "Gamma SRL",
+    "Delta d.o.o.",
+    "Epszilon Bt.",
+    "Zéta Kft.",
+]
+WORDS = [
+    "ajánlat",
+    "megújítás",
+    "bővítés",
+    "support",
+    "licenc",
+    "tanácsadás",
+    "bevezetés",
+    "audit",
+]
 
 
 def _value(sandbox: Sandbox, field: Field, rng: random.Random, day: datetime) -> Any:
@@ -47,11 +85,23 @@ def seed(sandbox: Sandbox, per_module: int) -> None:
     try:
         for module in sandbox.tenant.modules:
             skip = {"CategoryId", "ContactId", "StatusId", "UserId", "Name", "Deleted"}
-            custom = [f for f in module.entity.fields if not f.server_set and f.api_name not in skip and f.kind is not Kind.UNKNOWN]
+            custom = [
+                f
+                for f in module.entity.fields
+                if not f.server_set
+                and f.api_name not in skip
+                and f.kind is not Kind.UNKNOWN
+            ]
             for index in range(per_module):
                 business = None
                 if index % 3 == 0:
-                    business = sandbox.put_contact(None, {"Type": "Business", "Name": f"{rng.choice(COMPANIES)} {index}"})["Id"]
+                    business = sandbox.put_contact(
+                        None,
+                        {
+                            "Type": "Business",
+                            "Name": f"{rng.choice(COMPANIES)} {index}",
+                        },
+                    )["Id"]
                 person_body: dict[str, Any] = {
                     "Type": "Person",
                     "FirstName": rng.choice(FIRST_NAMES),
@@ -62,8 +112,24 @@ def seed(sandbox: Sandbox, per_module: int) -> None:
                 if business is not None:
                     person_body["BusinessId"] = business
                 person = sandbox.put_contact(None, person_body)["Id"]
-                sandbox.put_address(None, {"ContactId": person, "Type": "Számlázási", "Name": "Iroda", "CountryId": "Magyarország", "City": "Budapest", "PostalCode": 1000 + index, "Address": f"Fő utca {index + 1}.", "Default": 1})
-                body: dict[str, Any] = {"CategoryId": module.id, "ContactId": person, "Name": f"{rng.choice(WORDS).capitalize()} {module.id}-{index}"}
+                sandbox.put_address(
+                    None,
+                    {
+                        "ContactId": person,
+                        "Type": "Számlázási",
+                        "Name": "Iroda",
+                        "CountryId": "Magyarország",
+                        "City": "Budapest",
+                        "PostalCode": 1000 + index,
+                        "Address": f"Fő utca {index + 1}.",
+                        "Default": 1,
+                    },
+                )
+                body: dict[str, Any] = {
+                    "CategoryId": module.id,
+                    "ContactId": person,
+                    "Name": f"{rng.choice(WORDS).capitalize()} {module.id}-{index}",
+                }
                 for field in custom:
                     if rng.random() < 0.7:
                         value = _value(sandbox, field, rng, start)
@@ -74,6 +140,15 @@ def seed(sandbox: Sandbox, per_module: int) -> None:
                     body["StatusId"] = rng.choice(status.options).id
                 project = sandbox.put_project(None, body)["Id"]
                 for todo in range(2):
-                    sandbox.put_todo(None, {"ProjectId": project, "Comment": f"{rng.choice(WORDS)} #{todo + 1}", "Deadline": (start + timedelta(days=index + todo)).strftime(DATETIME)})
+                    sandbox.put_todo(
+                        None,
+                        {
+                            "ProjectId": project,
+                            "Comment": f"{rng.choice(WORDS)} #{todo + 1}",
+                            "Deadline": (start + timedelta(days=index + todo)).strftime(
+                                DATETIME
+                            ),
+                        },
+                    )
     finally:
         sandbox.clock = clock

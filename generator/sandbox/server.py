@@ -41,7 +41,12 @@ class SandboxServer:
         self.sandbox = Sandbox(self.snapshot, self.store)
         self.guard = build_app(self.sandbox, self.system_id, self.api_key, self.faults)
         config = uvicorn.Config(
-            self.guard, host=self.host, port=self.port, access_log=self.access_log, log_level="info" if self.access_log else "warning", lifespan="off"
+            self.guard,
+            host=self.host,
+            port=self.port,
+            access_log=self.access_log,
+            log_level="info" if self.access_log else "warning",
+            lifespan="off",
         )
         self.server = uvicorn.Server(config)
         logging.getLogger("uvicorn.error").addFilter(_HideDrops())
@@ -77,7 +82,9 @@ class SandboxServer:
         deadline = time.monotonic() + 10
         while not self.server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the sandbox could not start on {self.host}:{self.port}")
+                raise RuntimeError(
+                    f"the sandbox could not start on {self.host}:{self.port}"
+                )
             time.sleep(0.01)
         self._bound()
         return self

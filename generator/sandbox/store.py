@@ -30,11 +30,12 @@ class Record:
 class Store:
     def __init__(self, path: str | None = None) -> None:
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(
+            path or ":memory:", check_same_thread=False, isolation_level=None
+        )
         if path:
             self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(
-            """
+        self._db.executescript("""
             CREATE TABLE IF NOT EXISTS records (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 kind TEXT NOT NULL,
@@ -43,10 +44,12 @@ class Store:
                 updated_at TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS records_kind ON records (kind, category_id);
-            """
-        )
+            """)
         if self._db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 0:
-            self._db.execute("INSERT OR REPLACE INTO sqlite_sequence (name, seq) VALUES ('records', ?)", (FIRST_ID - 1,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO sqlite_sequence (name, seq) VALUES ('records', ?)",
+                (FIRST_ID - 1,),
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -60,7 +63,9 @@ class Store:
                 raise
             self._db.execute("COMMIT")
 
-    def insert(self, kind: str, category_id: int | None, data: dict[str, Any], now: str) -> int:
+    def insert(
+        self, kind: str, category_id: int | None, data: dict[str, Any], now: str
+    ) -> int:
         with self._lock:
             cursor = self._db.execute(
                 "INSERT INTO records (kind, category_id, data, updated_at) VALUES (?, ?, ?, ?)",
@@ -81,9 +86,15 @@ class Store:
                 f"SELECT id, kind, category_id, data, updated_at FROM records WHERE id = ? AND kind IN ({','.join('?' * len(kinds))})",
                 (record_id, *kinds),
             ).fetchone()
-        return None if row is None else Record(row[0], row[1], row[2], json.loads(row[3]), row[4])
+        return (
+            None
+            if row is None
+            else Record(row[0], row[1], row[2], json.loads(row[3]), row[4])
+        )
 
-    def all(self, kinds: tuple[str, ...], category_id: int | None = None) -> list[Record]:
+    def all(
+        self, kinds: tuple[str, ...], category_id: int | None = None
+    ) -> list[Record]:
         query = f"SELECT id, kind, category_id, data, updated_at FROM records WHERE kind IN ({','.join('?' * len(kinds))})"
         params: list[Any] = list(kinds)
         if category_id is not None:
