@@ -107,6 +107,26 @@ def pull_live(
 class Cli(click.Group):
     """Turns expected failures into one line on stderr and a non-zero exit code."""
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -118,13 +138,41 @@ class Cli(click.Group):
             sys.exit(130)
 
 
+class _OneLineUsageError(click.UsageError):
+    """A usage error shown as one line that says where help is, instead of click's three."""
+
+    def show(self, file: Any = None) -> None:
+        command = self.ctx.command_path if self.ctx else "minicrm-codegen"
+        click.echo(f"error: {self.format_message()} (see `{command} --help`)", err=True)
+
+
+def _one_line(exc: click.UsageError) -> _OneLineUsageError:
+    return _OneLineUsageError(exc.format_message(), exc.ctx)
+
+
+class _Command(click.Command):
+    """Subcommands report bad flags on one line too."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
+
 @click.group(cls=Cli)
 @click.version_option(__version__, prog_name="minicrm-codegen")
 def main() -> None:
     """Generate a typed Python client for one MiniCRM system from its schema."""
 
 
-@main.command("pull")
+@main.command("pull", cls=_Command)
 @click.option(
     "--output",
     "-o",
@@ -209,7 +257,7 @@ def default_package_name(snapshot: Snapshot) -> str:
     return "minicrm_" + naming.snake_case(snapshot.system_id, "system", frozenset())
 
 
-@main.command("generate")
+@main.command("generate", cls=_Command)
 @click.option(
     "--output",
     "-o",
@@ -292,7 +340,7 @@ def generate_command(
         click.echo(summary, err=True)
 
 
-@main.command("sandbox")
+@main.command("sandbox", cls=_Command)
 @click.option(
     "--schema",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -164,6 +164,27 @@ def test_hostile_package_is_black_and_mypy_clean(hostile: tuple[Path, Path]) -> 
     assert not canary.exists()
 
 
+def test_hostile_package_installs_and_imports_from_a_venv(
+    hostile: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out, canary = hostile
+    python = fresh_venv(tmp_path / "venv")
+    run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        out,
+    )
+    check = "import hostile_crm; print(len(hostile_crm.__all__), hostile_crm.Client.__name__)"
+    printed = run(python, "-W", "ignore", "-c", check, cwd=tmp_path).stdout.split()
+    assert int(printed[0]) > 1000 and printed[1] == "Client"
+    assert not canary.exists()
+
+
 def test_hostile_package_imports_and_keeps_every_label_intact(
     hostile: tuple[Path, Path],
 ) -> None:
@@ -242,6 +263,8 @@ def test_strict_turns_warnings_into_a_failure_and_writes_nothing(
         (["--demo", "--schema", "x.json"], "give only one"),
         ([], "no schema given"),
         (["--schema", "missing.json"], "does not exist"),
+        (["--demo", "--rate-limit", "0"], "'--rate-limit': 0 is not in the range"),
+        (["--demo", "--no-such-flag"], "No such option '--no-such-flag'"),
     ],
 )
 def test_bad_flags_get_a_one_line_error(
