@@ -466,7 +466,7 @@ def _subject(kind: EntityKind, module_label: str | None) -> str:
         return "a company contact"
     if kind is EntityKind.PERSON:
         return "a person contact"
-    return f"a project of the {module_label!r} module"
+    return f"a project of the “{module_label}” module"
 
 
 def _field_doc(field: _RawField) -> str:

@@ -324,11 +324,11 @@ async def _create(
 
 
 SalesRef = int | SalesSearchItem | Sales
-"""A project of the \"Sales\" module: its id, a search result or the record."""
+"""A project of the “Sales” module: its id, a search result or the record."""
 
 
 class SalesResource:
-    """Projects of the \"Sales\" module (CategoryId 3)."""
+    """Projects of the “Sales” module (CategoryId 3)."""
 
     category_id = 3
 
@@ -469,11 +469,11 @@ class SalesResource:
 
 
 SupportRef = int | SupportSearchItem | Support
-"""A project of the \"Support\" module: its id, a search result or the record."""
+"""A project of the “Support” module: its id, a search result or the record."""
 
 
 class SupportResource:
-    """Projects of the \"Support\" module (CategoryId 5)."""
+    """Projects of the “Support” module (CategoryId 5)."""
 
     category_id = 5
 
@@ -614,11 +614,11 @@ class SupportResource:
 
 
 ProjectsRef = int | ProjectsSearchItem | Projects
-"""A project of the \"Projects\" module: its id, a search result or the record."""
+"""A project of the “Projects” module: its id, a search result or the record."""
 
 
 class ProjectsResource:
-    """Projects of the \"Projects\" module (CategoryId 6)."""
+    """Projects of the “Projects” module (CategoryId 6)."""
 
     category_id = 6
 
@@ -759,11 +759,11 @@ class ProjectsResource:
 
 
 InvoicingRef = int | InvoicingSearchItem | Invoicing
-"""A project of the \"Invoicing\" module: its id, a search result or the record."""
+"""A project of the “Invoicing” module: its id, a search result or the record."""
 
 
 class InvoicingResource:
-    """Projects of the \"Invoicing\" module (CategoryId 8)."""
+    """Projects of the “Invoicing” module (CategoryId 8)."""
 
     category_id = 8
 
@@ -906,11 +906,11 @@ class InvoicingResource:
 
 
 ErtekesitesRef = int | ErtekesitesSearchItem | Ertekesites
-"""A project of the \"Értékesítés\" module: its id, a search result or the record."""
+"""A project of the “Értékesítés” module: its id, a search result or the record."""
 
 
 class ErtekesitesResource:
-    """Projects of the \"Értékesítés\" module (CategoryId 11)."""
+    """Projects of the “Értékesítés” module (CategoryId 11)."""
 
     category_id = 11
 
@@ -1244,7 +1244,7 @@ class ModulesResource:
 
 
 class AsyncClient:
-    """A asynchronous client for MiniCRM system \"demo\".
+    """A asynchronous client for MiniCRM system “demo”.
 
     Credentials come from the arguments or ``MINICRM_SYSTEM_ID`` / ``MINICRM_API_KEY``
     (``MINICRM_BASE_URL`` for the base URL). Calls share one rate limit (``rate_limit``
@@ -1295,27 +1295,27 @@ class AsyncClient:
 
     @cached_property
     def sales(self) -> SalesResource:
-        """Projects of the \"Sales\" module."""
+        """Projects of the “Sales” module."""
         return SalesResource(self._core)
 
     @cached_property
     def support(self) -> SupportResource:
-        """Projects of the \"Support\" module."""
+        """Projects of the “Support” module."""
         return SupportResource(self._core)
 
     @cached_property
     def projects(self) -> ProjectsResource:
-        """Projects of the \"Projects\" module."""
+        """Projects of the “Projects” module."""
         return ProjectsResource(self._core)
 
     @cached_property
     def invoicing(self) -> InvoicingResource:
-        """Projects of the \"Invoicing\" module."""
+        """Projects of the “Invoicing” module."""
         return InvoicingResource(self._core)
 
     @cached_property
     def ertekesites(self) -> ErtekesitesResource:
-        """Projects of the \"Értékesítés\" module."""
+        """Projects of the “Értékesítés” module."""
         return ErtekesitesResource(self._core)
 
     @cached_property
