@@ -280,10 +280,3 @@ def unique_names(
                 f"{bases[key]}{joiner}{suffix(key)}{joiner}{key_digest(key, length)}"
             )
         length += 2
-
-
-def unique_labels(
-    labels: Iterable[tuple[K, str]], style: Callable[[str], str]
-) -> dict[K, str]:
-    """Style every label, then make the results unique: the common case in one call."""
-    return unique_names({key: style(label) for key, label in labels})

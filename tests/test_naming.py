@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 import random
+from collections.abc import Callable, Iterable
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +16,13 @@ from generator.render import escape
 from hostile import NAMES
 
 HOSTILE = [*NAMES, "match", "_private", "__init__", "_", "0", "١٢٣", "'; DROP TABLE --"]
+
+
+def styled_unique(
+    entries: Iterable[tuple[int, str]], style: Callable[[str], str]
+) -> dict[int, str]:
+    return naming.unique_names({key: style(label) for key, label in entries})
+
 
 STYLES = {
     "snake": lambda label: naming.snake_case(label, "field"),
@@ -66,7 +74,7 @@ def test_reserved_names_get_a_trailing_underscore() -> None:
 
 def test_names_equal_after_folding_or_nfkc_are_told_apart() -> None:
     labels = {1: "ﬁle", 2: "file", 3: "E-mail", 4: "EMail", 5: "Email", 6: "email"}
-    names = naming.unique_labels(
+    names = styled_unique(
         labels.items(), lambda label: naming.constant_case(label, "option")
     )
     assert names == {
@@ -114,13 +122,13 @@ def test_unique_in_scope_and_independent_of_order(
     options: dict[int, str], seed: int
 ) -> None:
     style = STYLES["constant"]
-    names = naming.unique_labels(options.items(), style)
+    names = styled_unique(options.items(), style)
     assert len({name.casefold() for name in names.values()}) == len(options)
     for name in names.values():
         assert name.isidentifier() and not keyword.iskeyword(name)
     shuffled = list(options.items())
     random.Random(seed).shuffle(shuffled)
-    assert naming.unique_labels(shuffled, style) == names
+    assert styled_unique(shuffled, style) == names
 
 
 @settings(max_examples=200, deadline=None)
@@ -133,13 +141,13 @@ def test_adding_a_non_colliding_entry_renames_nothing(
     options: dict[int, str], new_id: int, new_label: str
 ) -> None:
     style = STYLES["snake"]
-    before = naming.unique_labels(options.items(), style)
+    before = styled_unique(options.items(), style)
     taken = {name.casefold() for name in before.values()} | {
         style(label).casefold() for label in options.values()
     }
     if style(new_label).casefold() in taken:
         return
-    after = naming.unique_labels([*options.items(), (new_id, new_label)], style)
+    after = styled_unique([*options.items(), (new_id, new_label)], style)
     assert {key: after[key] for key in options} == before
 
 

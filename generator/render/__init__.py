@@ -148,7 +148,7 @@ def session_example(tenant: Tenant) -> dict[str, str] | None:
         names = {field.api_name: field.name for field in module.entity.fields}
         for field in module.entity.fields:
             if field.kind is Kind.ENUM and field.choice and "Name" in names:
-                choice = next(c for c in tenant.choice_types if c.name == field.choice)
+                choice = tenant.choice_type(field.choice)
                 if choice.options:
                     return {
                         "model": module.entity.name,
