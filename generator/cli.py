@@ -7,8 +7,8 @@ Every expected failure is a :class:`~generator.errors.CodegenError`; it is print
 from __future__ import annotations
 
 import keyword
-import sqlite3
 import re
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__, naming
-from .errors import CodegenError, ConfigError, GenerationError
 from .build_model import build_tenant
 from .config import load_config
+from .errors import CodegenError, ConfigError, GenerationError
 from .fetch import DEFAULT_BASE_URL, Connection, FetchPolicy, pull
 from .render import render_package
 from .snapshot import Snapshot, load_demo_snapshot, load_snapshot
@@ -77,19 +77,24 @@ def connection_from(
     )
 
 
-def progress_printer(quiet: bool) -> Callable[[int, int], None] | None:
-    """A one-line progress counter on a terminal; nothing when quiet or not a terminal."""
-    stream = sys.stderr
-    if quiet or not stream.isatty():
-        return None
+class Progress:
+    """``fetching schemas: k/n`` on one terminal line; silent when quiet or not a terminal."""
 
-    def show(done: int, total: int) -> None:
-        stream.write(f"\rfetching schemas: {done}/{total}")
-        if done == total:
-            stream.write("\n")
-        stream.flush()
+    def __init__(self, quiet: bool) -> None:
+        self.active = not quiet and sys.stderr.isatty()
+        self.open_line = False
 
-    return show
+    def __call__(self, done: int, total: int) -> None:
+        if self.active:
+            sys.stderr.write(f"\rfetching schemas: {done}/{total}")
+            sys.stderr.flush()
+            self.open_line = True
+
+    def close(self) -> None:
+        """End the progress line, so whatever is printed next starts on its own line."""
+        if self.open_line:
+            sys.stderr.write("\n")
+            self.open_line = False
 
 
 def pull_live(
@@ -100,8 +105,11 @@ def pull_live(
     quiet: bool,
 ) -> Snapshot:
     connection = connection_from(system_id, api_key, base_url)
-    policy = FetchPolicy(rate_limit=rate_limit)
-    return pull(connection, policy, progress_printer(quiet))
+    progress = Progress(quiet)
+    try:
+        return pull(connection, FetchPolicy(rate_limit=rate_limit), progress)
+    finally:
+        progress.close()
 
 
 class Cli(click.Group):

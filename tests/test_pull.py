@@ -293,3 +293,53 @@ def test_the_server_does_throttle_an_unpaced_client() -> None:
             ),
         )
     assert fake.throttled > 0
+
+
+def test_progress_shows_on_a_terminal_and_ends_its_line(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    def pull_on_a_terminal(*extra: str) -> str:
+        master, slave = pty.openpty()
+        env = {
+            **os.environ,
+            "MINICRM_API_KEY": fake_crm.api_key,
+            "MINICRM_SYSTEM_ID": "42",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "generator",
+            "pull",
+            "--base-url",
+            fake_crm.base_url,
+        ]
+        process = subprocess.Popen(
+            [*command, "-o", str(tmp_path / "s.json"), *extra], stderr=slave, env=env
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=60)
+        os.close(master)
+        return b"".join(chunks).decode()
+
+    shown = pull_on_a_terminal()
+    assert "\rfetching schemas: 9/9\r\n" in shown
+    assert shown.splitlines()[-1].startswith("wrote ")
+    assert "fetching" not in pull_on_a_terminal("--quiet")
+    fake_crm.queue("Schema/Person", Scripted(200, "<html>"))
+    failed = pull_on_a_terminal()
+    assert "fetching schemas: " in failed
+    assert failed.splitlines()[-1].startswith("error: Schema/Person answered")
