@@ -110,12 +110,10 @@ class _Puller:
         connection: Connection,
         policy: FetchPolicy,
         progress: ProgressCallback | None,
-        transport: httpx.AsyncBaseTransport | None,
     ) -> None:
         self.connection = connection
         self.policy = policy
         self.progress = progress
-        self.transport = transport
         self.done = 0
         self.total = 0
 
@@ -129,7 +127,6 @@ class _Puller:
             base_url=base_url,
             auth=httpx.BasicAuth(self.connection.system_id, self.connection.api_key),
             timeout=self.policy.timeout,
-            transport=self.transport,
             headers={"Accept": "application/json"},
             follow_redirects=False,
         ) as client:
@@ -263,8 +260,7 @@ def pull(
     connection: Connection,
     policy: FetchPolicy | None = None,
     progress: ProgressCallback | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> snap.Snapshot:
     """Fetch every schema endpoint of a system and return them as a snapshot."""
-    puller = _Puller(connection, policy or FetchPolicy(), progress, transport)
+    puller = _Puller(connection, policy or FetchPolicy(), progress)
     return asyncio.run(puller.run())

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import GenerationError
 from .snapshot import canonical_json, current_umask
@@ -59,10 +59,17 @@ def read_manifest(folder: Path) -> dict[str, str] | None:
         return None
     files = document.get("files") if isinstance(document, dict) else None
     if not isinstance(files, dict) or not all(
-        isinstance(v, str) for v in files.values()
+        isinstance(path, str) and isinstance(value, str) and _inside(path)
+        for path, value in files.items()
     ):
         return None
-    return {str(path): value for path, value in files.items()}
+    return dict(files)
+
+
+def _inside(relative: str) -> bool:
+    """A manifest path that stays inside the output folder (an edited manifest cannot escape)."""
+    path = PurePosixPath(relative)
+    return bool(relative) and not path.is_absolute() and ".." not in path.parts
 
 
 def _siblings(output: Path, kind: str) -> list[Path]:
@@ -124,6 +131,10 @@ def recover(output: Path) -> None:
 
 def check_output_folder(output: Path, force: bool) -> dict[str, str]:
     """Refuse folders we did not make and generated files edited by hand, unless ``force``."""
+    if output.is_symlink():
+        raise GenerationError(
+            f"{output} is a symbolic link; pass the folder it points to as --output"
+        )
     if output.exists() and not output.is_dir():
         raise GenerationError(
             f"{output} exists and is not a folder; choose another --output"

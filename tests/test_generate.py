@@ -377,3 +377,30 @@ def test_output_that_is_a_file_is_refused(tmp_path: Path) -> None:
     result = generate("--demo", "--output", target)
     assert result.exit_code == 2 and "is a file" in result.stderr
     assert target.read_text(encoding="utf-8") == "x"
+
+
+def test_an_edited_manifest_cannot_reach_outside_the_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert generate("--demo", "--output", out, "--quiet").exit_code == 0
+    outside = tmp_path / "secret.txt"
+    outside.write_text("keep me", encoding="utf-8")
+    manifest = out / MANIFEST
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace(
+            '"files": {', '"files": {"../secret.txt": "sha256:0", '
+        ),
+        encoding="utf-8",
+    )
+    result = generate("--demo", "--output", out)
+    assert result.exit_code == 1 and "was not made by minicrm-codegen" in result.stderr
+    assert outside.read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_symbolic_link_as_output_is_refused(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    assert generate("--demo", "--output", real, "--quiet").exit_code == 0
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    result = generate("--demo", "--output", link)
+    assert result.exit_code == 1 and "symbolic link" in result.stderr
+    assert generated_tree(real) == generated_tree(EXAMPLE)
