@@ -15,7 +15,7 @@ All inference lives here, written down once:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,7 +215,9 @@ class _Builder:
         sort_key: Any = lambda key: key,
         suffix: Any = naming.identifier_suffix,
         joiner: str = "_",
+        describe: Callable[[Any], str] = repr,
     ) -> dict[Any, str]:
+        """Unique names, with a warning for every entry that had to be renamed."""
         names = naming.unique_names(
             bases, sort_key=sort_key, suffix=suffix, joiner=joiner
         )
@@ -224,7 +226,7 @@ class _Builder:
                 self.warn(
                     scope,
                     "renamed",
-                    f"{bases[key]!r} is taken, so {_describe(key)} is named {name!r}",
+                    f"{describe(key)} is named {name} because {bases[key]} is taken",
                 )
         return names
 
@@ -233,7 +235,9 @@ class _Builder:
             option_id: naming.constant_case(label, "option")
             for option_id, label in raw.items()
         }
-        names = self.unique(bases, scope)
+        names = self.unique(
+            bases, scope, describe=lambda key: f"option {key} {_short(raw[key])}"
+        )
         return tuple(
             Option(option_id, raw[option_id], names[option_id])
             for option_id in sorted(raw)
@@ -267,6 +271,7 @@ class _Builder:
             },
             snap.CATEGORY,
             joiner="",
+            describe=lambda key: f"the model of module {key} {_short(module_labels[key])}",
         )
         module_attributes = self.unique(
             {
@@ -274,6 +279,7 @@ class _Builder:
                 for module_id, label in module_labels.items()
             },
             snap.CATEGORY,
+            describe=lambda key: f"the client attribute of module {key} {_short(module_labels[key])}",
         )
         entity_bases = {
             (0, 0): "Business",
@@ -289,7 +295,10 @@ class _Builder:
                 field.api_name: naming.snake_case(field.api_name, "field")
                 for field in entity.fields
             }
-            for api_name, name in self.unique(bases, entity.endpoint).items():
+            renamed = self.unique(
+                bases, entity.endpoint, describe=lambda key: f"field {_short(key)}"
+            )
+            for api_name, name in renamed.items():
                 field_names[(entity.key, api_name)] = name
 
         # Type names: reserved names and models win over derived names; all are unique in the tenant.
@@ -324,6 +333,7 @@ class _Builder:
             sort_key=lambda key: (rank[key[0]], key[1:]),
             suffix=_type_suffix,
             joiner="",
+            describe=_describe_type,
         )
 
         choice_types: dict[str, ChoiceType] = {}
@@ -455,10 +465,25 @@ def _type_suffix(key: tuple[Any, ...]) -> str:
     return str(key[-1]) if isinstance(key[-1], int) else naming.key_digest(key)
 
 
-def _describe(key: Any) -> str:
-    if isinstance(key, tuple):
-        return " ".join(str(part) for part in key)
-    return repr(key)
+def _short(label: str, limit: int = 40) -> str:
+    """A label quoted for a message, cut when long (labels can be thousands of characters)."""
+    return repr(label if len(label) <= limit else label[: limit - 1] + "…")
+
+
+def _describe_type(key: tuple[Any, ...]) -> str:
+    kind, *rest = key
+    where = (
+        "a company"
+        if rest[:2] == [0, 0]
+        else "a person" if rest[:2] == [0, 1] else f"module {rest[1]}"
+    )
+    if kind == "field":
+        return f"the type of field {_short(rest[2])} of {where}"
+    if kind == "status":
+        return f"the status type of {where}"
+    if kind == "companion":
+        return f"the {rest[2]} class of {where}"
+    return f"the model of {where}"
 
 
 def _subject(kind: EntityKind, module_label: str | None) -> str:
