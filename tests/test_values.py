@@ -158,6 +158,19 @@ def test_set_with_a_2_to_the_35_bit_and_unknown_bits_round_trip() -> None:
     assert record.to_api() == {"Set1220": mask}
 
 
+def test_unknown_set_labels_are_kept_and_written_back() -> None:
+    with pytest.warns(UnknownOptionWarning, match="'Brand new'"):
+        record = Sales.from_api({"Set1035": "First choice, Brand new, Third choice"})
+    assert record.set1035 is not None
+    assert record.set1035 == SalesSet1035.FIRST_CHOICE | SalesSet1035.THIRD_CHOICE
+    assert record.set1035.unknown_labels == ("Brand new",)
+    assert record.to_api() == {"Set1035": "First choice, Third choice, Brand new"}
+    assert SalesSet1035(5).unknown_labels == ()  # the shared member is untouched
+    with pytest.warns(UnknownOptionWarning):
+        again = Sales.from_api(record.to_api())
+    assert again.to_api() == record.to_api()
+
+
 def test_single_checkbox_set() -> None:
     assert Support.from_api({"Callback": "Visszahívást kér"}).to_api() == {
         "Callback": 1

@@ -291,11 +291,13 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
     """A Set field's options as bit flags; members carry their label.
 
     Parsing accepts a bitmask (number or numeric string) or the ``", "``-joined labels MiniCRM
-    answers (labels may contain commas themselves). Bits this package does not know are kept,
-    so a value is always written back unchanged.
+    answers (labels may contain commas themselves). Bits this package does not know are kept;
+    labels it does not know are kept beside the bits (``unknown_labels``, with a warning) and
+    written back as labels, so a value is always written back unchanged.
     """
 
     _label: str
+    _unknown_labels: tuple[str, ...]
 
     def __new__(cls, bit: int, label: str = "") -> Self:
         member = int.__new__(cls, bit)
@@ -305,20 +307,26 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
 
     @property
     def labels(self) -> list[str]:
-        """The labels of the options that are set, in bit order."""
-        return [member._label for member in type(self) if member in self]
+        """The labels of the options that are set, in bit order, then any unknown ones."""
+        known = [member._label for member in type(self) if member in self]
+        return known + list(self.unknown_labels)
 
     @property
     def label(self) -> str:
         """The labels of the options that are set, joined as MiniCRM joins them."""
         return ", ".join(self.labels)
 
+    @property
+    def unknown_labels(self) -> tuple[str, ...]:
+        """Labels this package was not generated with (the tenant added options since)."""
+        return getattr(self, "_unknown_labels", ())
+
     @classmethod
     def from_labels(cls, text: str) -> Self:
         """Parse ``"First choice, Third choice"``; the longest known label wins at each step."""
         by_label = {member._label: member.value for member in cls}
         parts = [part.strip() for part in text.split(",")]
-        mask, start = 0, 0
+        mask, start, unknown = 0, 0, []
         while start < len(parts):
             for end in range(len(parts), start, -1):
                 candidates = (", ".join(parts[start:end]), ",".join(parts[start:end]))
@@ -328,14 +336,22 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
                     start = end
                     break
             else:
-                warnings.warn(
-                    f"{cls.__name__}: option {parts[start]!r} is not known to this generated "
-                    "package and was left out; regenerate it to get the option",
-                    UnknownOptionWarning,
-                    stacklevel=4,
-                )
+                unknown.append(parts[start])
                 start += 1
-        return cls(mask)
+        value = cls(mask)
+        if not unknown:
+            return value
+        warnings.warn(
+            f"{cls.__name__}: option(s) {', '.join(map(repr, unknown))} are not known to this "
+            "generated package; they are kept as labels. Regenerate it to get them as members",
+            UnknownOptionWarning,
+            stacklevel=4,
+        )
+        carrier = int.__new__(cls, mask)
+        carrier._value_ = mask
+        carrier._name_ = value._name_
+        carrier._unknown_labels = tuple(unknown)
+        return carrier
 
     @classmethod
     def _parse(cls, value: object) -> Self | None:
@@ -359,6 +375,11 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         return core_schema.no_info_plain_validator_function(
             cls._parse,
             serialization=core_schema.plain_serializer_function_ser_schema(
-                int, when_used="json"
+                _flag_value, when_used="json"
             ),
         )
+
+
+def _flag_value(flags: ChoiceFlag) -> int | str:
+    """The bitmask, or the labels when some are unknown (MiniCRM accepts both on write)."""
+    return flags.label if flags.unknown_labels else int(flags)
