@@ -476,3 +476,38 @@ def sandbox_command(
         click.echo("stopping the sandbox", err=True)
     finally:
         server.stop()
+
+
+@main.command("diff", cls=_Command)
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML file with per-field overrides.",
+)
+@click.option(
+    "--exit-zero", is_flag=True, help="Exit 0 even when a change breaks the client."
+)
+def diff_command(
+    old: Path, new: Path, config_path: Path | None, exit_zero: bool
+) -> None:
+    """Say what changed between two snapshots and what breaks code using the client.
+
+    Exits 1 when a change is breaking (a removed module, field or option, a changed type, a
+    renamed Python name), so CI can stop before regenerating a client that breaks callers.
+    """
+    from .diff import diff_tenants
+
+    config = load_config(config_path)
+    changes = diff_tenants(
+        build_tenant(load_snapshot(old), config),
+        build_tenant(load_snapshot(new), config),
+    )
+    for change in changes:
+        click.echo(str(change))
+    breaking = sum(change.breaking for change in changes)
+    click.echo(f"{len(changes)} change(s), {breaking} breaking", err=True)
+    if breaking and not exit_zero:
+        sys.exit(1)
