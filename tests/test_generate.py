@@ -14,6 +14,7 @@ from generator.cli import main
 from generator.snapshot import Snapshot, load_demo_snapshot
 from generator.write import MANIFEST
 
+from fake_minicrm import FakeMiniCRM
 from hostile import NAMES, canary_payloads, hostile_snapshot
 from tools import (
     REPO,
@@ -404,3 +405,27 @@ def test_a_symbolic_link_as_output_is_refused(tmp_path: Path) -> None:
     result = generate("--demo", "--output", link)
     assert result.exit_code == 1 and "symbolic link" in result.stderr
     assert generated_tree(real) == generated_tree(EXAMPLE)
+
+
+def test_generate_from_a_live_system_goes_through_the_same_path(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
+    fake_crm.system_id = "demo"
+    env = {"MINICRM_API_KEY": fake_crm.api_key, "MINICRM_SYSTEM_ID": "demo"}
+    result = CliRunner().invoke(
+        main,
+        [
+            "generate",
+            "--base-url",
+            fake_crm.base_url,
+            "--output",
+            str(tmp_path / "out"),
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert fake_crm.api_key not in result.output
+    live, example = generated_tree(tmp_path / "out"), generated_tree(EXAMPLE)
+    assert live.keys() == example.keys()
+    # Same schema and system id: only the recorded base URL differs, and it is not in the code.
+    assert live == example
