@@ -84,6 +84,13 @@ _KIND_WORDS = {
     Kind.CREATED_BY: "id of a user",
     Kind.UPDATED_BY: "id of a user",
 }
+_CHOICE_WORDS = {
+    Kind.CATEGORY_ID: "module",
+    Kind.STATUS_ID: "status",
+    Kind.USER_ID: "user",
+    Kind.CREATED_BY: "user",
+    Kind.UPDATED_BY: "user",
+}
 _OPTIONS_IN_DOC = 25
 
 
@@ -514,7 +521,7 @@ def _field_doc(field: _RawField) -> str:
             else ""
         )
         what = "any of" if field.kind is Kind.SET else "one of"
-        return f"{head} ({field.kind.value}): {what} {shown}{more}."
+        return f"{head} ({_CHOICE_WORDS.get(field.kind, field.kind.value)}): {what} {shown}{more}."
     return f"{head}: {_KIND_WORDS.get(field.kind, field.kind.value)}."
 
 

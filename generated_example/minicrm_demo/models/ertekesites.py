@@ -56,7 +56,7 @@ class Ertekesites(MiniCRMModel):
     """A project of the “Értékesítés” module."""
 
     category_id: Module | None = api_field("CategoryId")
-    """API field CategoryId (CategoryId): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
+    """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
 
     contact_id: Int | None = api_field("ContactId")
     """API field ContactId: id of a contact."""
@@ -65,7 +65,7 @@ class Ertekesites(MiniCRMModel):
     """API field CreatedAt: date and time, in the system's local time."""
 
     created_by: User | None = api_field("CreatedBy")
-    """API field CreatedBy (CreatedBy): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     deleted: Int | None = api_field("Deleted")
     """API field Deleted: whole number."""
@@ -86,7 +86,7 @@ class Ertekesites(MiniCRMModel):
     """API field Name: text of at most 128 characters."""
 
     status_id: ErtekesitesStatus | None = api_field("StatusId")
-    """API field StatusId (StatusId): one of Új érdeklődő (3100), Feldolgozásra vár (3101), Ajánlat elküldve (3102), Sikeres (3103), Sikertelen (3104)."""
+    """API field StatusId (status): one of Új érdeklődő (3100), Feldolgozásra vár (3101), Ajánlat elküldve (3102), Sikeres (3103), Sikertelen (3104)."""
 
     szerzodes: Text | None = api_field("Szerződés")
     """API field Szerződés: file (File(10MB)); write the URL of the file to upload."""
@@ -95,10 +95,10 @@ class Ertekesites(MiniCRMModel):
     """API field UpdatedAt: date and time, in the system's local time."""
 
     updated_by: User | None = api_field("UpdatedBy")
-    """API field UpdatedBy (UpdatedBy): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     user_id: User | None = api_field("UserId")
-    """API field UserId (UserId): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     visszahivas: ErtekesitesVisszahivas | None = api_field("Visszahívás")
     """API field Visszahívás (Set): any of Igen (1)."""

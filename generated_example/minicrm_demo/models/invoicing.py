@@ -36,7 +36,7 @@ class Invoicing(MiniCRMModel):
     """API field Amount: whole number."""
 
     category_id: Module | None = api_field("CategoryId")
-    """API field CategoryId (CategoryId): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
+    """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
 
     contact_id: Int | None = api_field("ContactId")
     """API field ContactId: id of a contact."""
@@ -45,7 +45,7 @@ class Invoicing(MiniCRMModel):
     """API field CreatedAt: date and time, in the system's local time."""
 
     created_by: User | None = api_field("CreatedBy")
-    """API field CreatedBy (CreatedBy): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     currency: InvoicingCurrency | None = api_field("Currency")
     """API field Currency (Enum): one of HUF (1700), EUR (1701), RON (1702)."""
@@ -72,16 +72,16 @@ class Invoicing(MiniCRMModel):
     """API field PaidAt: date and time, in the system's local time."""
 
     status_id: InvoicingStatus | None = api_field("StatusId")
-    """API field StatusId (StatusId): one of Draft (2800), Sent (2801), Paid (2802), Overdue (2803)."""
+    """API field StatusId (status): one of Draft (2800), Sent (2801), Paid (2802), Overdue (2803)."""
 
     updated_at: DateTime | None = api_field("UpdatedAt")
     """API field UpdatedAt: date and time, in the system's local time."""
 
     updated_by: User | None = api_field("UpdatedBy")
-    """API field UpdatedBy (UpdatedBy): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     user_id: User | None = api_field("UserId")
-    """API field UserId (UserId): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
 
 class InvoicingSearchItem(MiniCRMModel):

@@ -41,7 +41,7 @@ class Person(MiniCRMModel):
     """API field CreatedAt: date and time, in the system's local time."""
 
     created_by: User | None = api_field("CreatedBy")
-    """API field CreatedBy (CreatedBy): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     deleted: Bool | None = api_field("Deleted")
     """API field Deleted: yes or no."""
@@ -83,4 +83,4 @@ class Person(MiniCRMModel):
     """API field UpdatedAt: date and time, in the system's local time."""
 
     updated_by: User | None = api_field("UpdatedBy")
-    """API field UpdatedBy (UpdatedBy): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""

@@ -58,7 +58,7 @@ class Projects(MiniCRMModel):
     """API field Budget: whole number."""
 
     category_id: Module | None = api_field("CategoryId")
-    """API field CategoryId (CategoryId): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
+    """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
 
     contact_id: Int | None = api_field("ContactId")
     """API field ContactId: id of a contact."""
@@ -70,7 +70,7 @@ class Projects(MiniCRMModel):
     """API field CreatedAt: date and time, in the system's local time."""
 
     created_by: User | None = api_field("CreatedBy")
-    """API field CreatedBy (CreatedBy): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     deleted: Int | None = api_field("Deleted")
     """API field Deleted: whole number."""
@@ -94,16 +94,16 @@ class Projects(MiniCRMModel):
     """API field StartDate: date and time, in the system's local time."""
 
     status_id: ProjectsStatus | None = api_field("StatusId")
-    """API field StatusId (StatusId): one of Tervezés (2700), Folyamatban (2701), Átadva (2702), Lezárva (2703)."""
+    """API field StatusId (status): one of Tervezés (2700), Folyamatban (2701), Átadva (2702), Lezárva (2703)."""
 
     updated_at: DateTime | None = api_field("UpdatedAt")
     """API field UpdatedAt: date and time, in the system's local time."""
 
     updated_by: User | None = api_field("UpdatedBy")
-    """API field UpdatedBy (UpdatedBy): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     user_id: User | None = api_field("UserId")
-    """API field UserId (UserId): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
 
 class ProjectsSearchItem(MiniCRMModel):

@@ -76,7 +76,7 @@ class Sales(MiniCRMModel):
     """A project of the “Sales” module."""
 
     category_id: Module | None = api_field("CategoryId")
-    """API field CategoryId (CategoryId): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
+    """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
 
     contact_id: Int | None = api_field("ContactId")
     """API field ContactId: id of a contact."""
@@ -85,7 +85,7 @@ class Sales(MiniCRMModel):
     """API field CreatedAt: date and time, in the system's local time."""
 
     created_by: User | None = api_field("CreatedBy")
-    """API field CreatedBy (CreatedBy): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     date_time1106: DateTime | None = api_field("DateTime1106")
     """API field DateTime1106: date and time, in the system's local time."""
@@ -121,7 +121,7 @@ class Sales(MiniCRMModel):
     """API field Set1035 (Set): any of First choice (1), Second choice (2), Third choice (4)."""
 
     status_id: SalesStatus | None = api_field("StatusId")
-    """API field StatusId (StatusId): one of In progress (2500), Contacted (2509), Contracting (2512), Customer (2540), Lost (2541)."""
+    """API field StatusId (status): one of In progress (2500), Contacted (2509), Contracting (2512), Customer (2540), Lost (2541)."""
 
     text1105: Text | None = api_field("Text1105", max_length=1024)
     """API field Text1105: text of at most 1024 characters."""
@@ -130,10 +130,10 @@ class Sales(MiniCRMModel):
     """API field UpdatedAt: date and time, in the system's local time."""
 
     updated_by: User | None = api_field("UpdatedBy")
-    """API field UpdatedBy (UpdatedBy): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     user_id: User | None = api_field("UserId")
-    """API field UserId (UserId): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
 
 class SalesSearchItem(MiniCRMModel):

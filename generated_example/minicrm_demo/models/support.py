@@ -91,7 +91,7 @@ class Support(MiniCRMModel):
     """API field Callback (Set): any of Visszahívást kér (1)."""
 
     category_id: Module | None = api_field("CategoryId")
-    """API field CategoryId (CategoryId): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
+    """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
 
     contact_id: Int | None = api_field("ContactId")
     """API field ContactId: id of a contact."""
@@ -100,7 +100,7 @@ class Support(MiniCRMModel):
     """API field CreatedAt: date and time, in the system's local time."""
 
     created_by: User | None = api_field("CreatedBy")
-    """API field CreatedBy (CreatedBy): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     deadline: DateTime | None = api_field("Deadline")
     """API field Deadline: date and time, in the system's local time."""
@@ -124,16 +124,16 @@ class Support(MiniCRMModel):
     """API field Set1220 (Set): any of Csatorna 1 (1), Csatorna 2 (2), Csatorna 3 (4), Csatorna 4 (8), Csatorna 5 (16), Csatorna 6 (32), Csatorna 7 (64), Csatorna 8 (128), Csatorna 9 (256), Csatorna 10 (512), Csatorna 11 (1024), Csatorna 12 (2048), Csatorna 13 (4096), Csatorna 14 (8192), Csatorna 15 (1638…"""
 
     status_id: SupportStatus | None = api_field("StatusId")
-    """API field StatusId (StatusId): one of Új bejelentés (2600), Feldolgozásra vár (2601), Megoldva (2602), Elutasítva (2603)."""
+    """API field StatusId (status): one of Új bejelentés (2600), Feldolgozásra vár (2601), Megoldva (2602), Elutasítva (2603)."""
 
     updated_at: DateTime | None = api_field("UpdatedAt")
     """API field UpdatedAt: date and time, in the system's local time."""
 
     updated_by: User | None = api_field("UpdatedBy")
-    """API field UpdatedBy (UpdatedBy): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     user_id: User | None = api_field("UserId")
-    """API field UserId (UserId): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+    """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
 
 class SupportSearchItem(MiniCRMModel):
