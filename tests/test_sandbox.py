@@ -480,3 +480,12 @@ def test_the_command_serves_prints_its_address_and_stops_on_ctrl_c(
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=15) == 0
     assert db.exists()
+
+
+def test_an_unknown_user_is_accepted_and_replaced_like_real_systems_do(
+    server: SandboxServer,
+) -> None:
+    api = client(server)
+    pid = project(api, person(api), UserId=999999)
+    assert api.get(f"Project/{pid}").json()["UserId"] == "John Doe"
+    assert api.put(f"Project/{pid}", json={"UserId": "Nobody"}).status_code == 200

@@ -1,6 +1,7 @@
 """The R3 behaviour of the sandbox, independent of HTTP: validation, storage forms, answers.
 
-Values are stored in their write form (option ids, Set bitmasks, ``YYYY-MM-DD HH:MM:SS``) and
+An unknown ``UserId`` on write is accepted and replaced by the first user, as real systems
+do (so client-side validation matters). Values are stored in their write form (option ids, Set bitmasks, ``YYYY-MM-DD HH:MM:SS``) and
 presented the way real systems answer: search results carry ids and a few basic fields, GET
 answers carry labels (Set values as ``", "``-joined labels) and every field. Status groups are
 not in the schema; the sandbox derives them from each module's statuses in id order: the first
@@ -247,6 +248,10 @@ class Sandbox:
             try:
                 stored[name] = self.codec.write(field, value)
             except ValueError:
+                if field.kind is Kind.USER_ID and self._default_user() is not None:
+                    # Real systems answer 200 to an unknown user and pick one themselves.
+                    stored[name] = self._default_user()
+                    continue
                 raise ApiError(
                     400, label, method, f"Invalid value '{value}' for the {name} field."
                 ) from None
