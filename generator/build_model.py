@@ -52,7 +52,7 @@ DEFAULT_TEXT_LIMIT = 1024
 LARGEST_BIT = 2**63
 USER_TYPE = "User"
 #: The classes that go with each module's record model, named ``<Model><suffix>``.
-COMPANIONS = ("SearchItem", "Filters", "Resource", "Ref")
+COMPANIONS = ("SearchItem", "Filters", "Resource")
 MODULE_TYPE = "Module"
 
 #: Attribute names the generated client object uses itself, so no module resource may take them.
@@ -428,7 +428,6 @@ class _Builder:
                 search_item=type_names[("companion", 1, module_id, "SearchItem")],
                 filters=type_names[("companion", 1, module_id, "Filters")],
                 resource=type_names[("companion", 1, module_id, "Resource")],
-                ref=type_names[("companion", 1, module_id, "Ref")],
             )
             for module_id in sorted(module_labels)
         )

@@ -93,9 +93,8 @@ class Entity:
 class Module:
     """A MiniCRM module (``CategoryId``): its projects follow the module's own schema.
 
-    Besides the record model, a module has a search item model, a filters type for searches, a
-    client resource and a type alias for "a project of this module" (id, search item or
-    record); their names are decided here with all other type names.
+    Besides the record model, a module has a search item model, a filters type for searches and
+    a client resource; their names are decided here with all other type names.
     """
 
     id: int
@@ -107,7 +106,6 @@ class Module:
     search_item: str
     filters: str
     resource: str
-    ref: str
 
 
 @dataclass(frozen=True, order=True)

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Mapping
 from datetime import date, datetime
 from enum import Enum
 from functools import cached_property
-from typing import Any, Literal, Unpack
+from typing import Any, Generic, Literal, TypeVar, Unpack
 
 import httpx
 
@@ -41,6 +41,7 @@ from .models import (
     InvoicingSearchItem,
     ModuleInfo,
     Person,
+    ProjectSearch,
     Projects,
     ProjectsFilters,
     ProjectsSearchItem,
@@ -63,6 +64,8 @@ __all__ = ["AsyncClient"]
 DEFAULT_BASE_URL = "https://r3.minicrm.hu/Api/R3"
 PAGE_SIZE = 100
 _ToDoItems = list[ToDoItem]
+RecordT = TypeVar("RecordT", bound=MiniCRMModel)
+ItemT = TypeVar("ItemT", bound=MiniCRMModel)
 CONCURRENCY = 8
 """How many pages or records an async search fetches at once (inside the rate limit)."""
 
@@ -101,37 +104,15 @@ def _results(answer: Any) -> list[Any]:
     raise MiniCRMError("unexpected search answer: it has no Results")
 
 
-def _project_params(
-    model: type[MiniCRMModel],
-    category_id: int,
-    query: str | None,
-    updated_since: datetime | date | None,
-    updated_at: datetime | date | None,
-    status_group: str | None,
-    user: object,
-    deleted: bool,
-    main_contact_id: int | None,
-    filters: Mapping[str, object],
-) -> dict[str, str]:
-    given = {
-        "CategoryId": category_id,
-        "Query": query,
-        "UpdatedSince": updated_since,
-        "UpdatedAt": updated_at,
-        "StatusGroup": status_group,
-        "UserId": user,
-        "Deleted": 1 if deleted else None,
-        "MainContactId": main_contact_id,
-    }
-    params = {
-        key: _query_value(value) for key, value in given.items() if value is not None
-    }
-    for name, value in filters.items():
-        info = model.model_fields.get(name)
-        if info is None or info.serialization_alias is None:
-            raise TypeError(f"{model.__name__} has no field {name!r} to filter on")
-        params[info.serialization_alias] = _query_value(value)
-    return params
+#: The search parameters every module takes, by their name in ``ProjectSearch``.
+_PROJECT_PARAMETERS = {
+    "query": "Query",
+    "updated_since": "UpdatedSince",
+    "updated_at": "UpdatedAt",
+    "status_group": "StatusGroup",
+    "user": "UserId",
+    "main_contact_id": "MainContactId",
+}
 
 
 def _contact_params(
@@ -323,733 +304,224 @@ async def _create(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-SalesRef = int | SalesSearchItem | Sales
-"""A project of the “Sales” module: its id, a search result or the record."""
+class ProjectResource(Generic[RecordT, ItemT]):
+    """The projects of one module. Each module's resource adds searches typed for its fields."""
+
+    def __init__(
+        self,
+        core: AsyncTransport,
+        category_id: int,
+        record: type[RecordT],
+        item: type[ItemT],
+    ) -> None:
+        self._core = core
+        self.category_id = category_id
+        self._record = record
+        self._item = item
+
+    async def get(self, project: int | ItemT | RecordT) -> RecordT:
+        """The full record of one project (labels for enum fields)."""
+        answer = await self._core.request("GET", f"Project/{_id_of(project)}")
+        return self._record.from_api(answer)
+
+    async def get_by_reference(self, reference_id: str) -> RecordT | None:
+        """The project created with this ``ReferenceId``, or None."""
+        params = {"ReferenceId": reference_id, "CategoryId": str(self.category_id)}
+        items = _results(await self._core.request("GET", "Project", params=params))
+        return await self.get(int(items[0]["Id"])) if items else None
+
+    async def create(self, record: RecordT, *, reference_id: str | None = None) -> int:
+        """Create a project in this module (``contact_id`` is required); returns its id.
+
+        With ``reference_id`` (your own id for it) a failed attempt is looked up before it is
+        retried, so the project is never created twice.
+        """
+        if getattr(record, "contact_id", None) is None:
+            raise ValueError("a new project needs contact_id")
+        body = {**record.to_api(), "CategoryId": self.category_id}
+        return await _create(self._core, "Project", body, reference_id)
+
+    async def update(self, project: int | ItemT | RecordT, record: RecordT) -> None:
+        """Send the fields that were set on ``record`` (CategoryId and ContactId cannot change)."""
+        body = record.to_api()
+        await self._core.request("PUT", f"Project/{_id_of(project)}", json=body)
+
+    async def trash(self, project: int | ItemT | RecordT) -> None:
+        """Move the project to the trash."""
+        await self._core.request(
+            "PUT", f"Project/{_id_of(project)}", json={"Deleted": 1}
+        )
+
+    async def restore(self, project: int | ItemT | RecordT) -> None:
+        """Take the project out of the trash."""
+        await self._core.request(
+            "PUT", f"Project/{_id_of(project)}", json={"Deleted": 0}
+        )
+
+    def _params(self, search: Mapping[str, Any]) -> dict[str, str]:
+        """A typed search as MiniCRM's query parameters (field filters by API name)."""
+        params = {"CategoryId": str(self.category_id)}
+        for name, value in search.items():
+            if name == "deleted":
+                if value:
+                    params["Deleted"] = "1"
+                continue
+            api_name = _PROJECT_PARAMETERS.get(name)
+            if api_name is None:
+                info = self._record.model_fields.get(name)
+                api_name = info.serialization_alias if info is not None else None
+            if api_name is None:
+                raise TypeError(
+                    f"{self._record.__name__} has no field {name!r} to filter on"
+                )
+            params[api_name] = _query_value(value)
+        return params
+
+    async def _search_page(
+        self, page: int, search: Mapping[str, Any]
+    ) -> SearchPage[ItemT]:
+        params = {**self._params(search), "Page": str(page)}
+        answer = await self._core.request("GET", "Project", params=params)
+        items = [self._item.from_api(item) for item in _results(answer)]
+        return SearchPage(items=items, count=int(answer.get("Count", 0)), page=page)
+
+    async def _search(self, search: Mapping[str, Any]) -> AsyncIterator[ItemT]:
+        async for item in _pages(self._core, "Project", self._params(search)):
+            yield self._item.from_api(item)
+
+    async def _search_records(
+        self, search: Mapping[str, Any]
+    ) -> AsyncIterator[RecordT]:
+        batch: list[ItemT] = []
+        async for item in self._search(search):
+            batch.append(item)
+            if len(batch) == CONCURRENCY:
+                for record in await asyncio.gather(*(self.get(i) for i in batch)):
+                    yield record
+                batch = []
+        for record in await asyncio.gather(*(self.get(i) for i in batch)):
+            yield record
 
 
-class SalesResource:
+class SalesResource(ProjectResource[Sales, SalesSearchItem]):
     """Projects of the “Sales” module (CategoryId 3)."""
 
-    category_id = 3
-
     def __init__(self, core: AsyncTransport) -> None:
-        self._core = core
-
-    async def get(self, project: SalesRef) -> Sales:
-        """The full record of one project (labels for enum fields)."""
-        answer = await self._core.request("GET", f"Project/{_id_of(project)}")
-        return Sales.from_api(answer)
-
-    async def get_by_reference(self, reference_id: str) -> Sales | None:
-        """The project created with this ``ReferenceId``, or None."""
-        params = {"ReferenceId": reference_id, "CategoryId": str(self.category_id)}
-        items = _results(await self._core.request("GET", "Project", params=params))
-        return await self.get(int(items[0]["Id"])) if items else None
+        super().__init__(core, 3, Sales, SalesSearchItem)
 
     async def search_page(
-        self,
-        page: int = 0,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[SalesFilters],
+        self, page: int = 0, **search: Unpack[SalesFilters]
     ) -> SearchPage[SalesSearchItem]:
         """One page (100 results) of a search, with ``count``, the total."""
-        params = _project_params(
-            Sales,
-            self.category_id,
-            query,
-            updated_since,
-            updated_at,
-            status_group,
-            user,
-            deleted,
-            main_contact_id,
-            filters,
-        )
-        answer = await self._core.request(
-            "GET", "Project", params={**params, "Page": str(page)}
-        )
-        items = [SalesSearchItem.from_api(item) for item in _results(answer)]
-        return SearchPage(items=items, count=int(answer.get("Count", 0)), page=page)
+        return await self._search_page(page, search)
 
-    async def search(
-        self,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[SalesFilters],
-    ) -> AsyncIterator[SalesSearchItem]:
-        """Every matching project, page by page; filters take enum members for enum fields."""
-        params = _project_params(
-            Sales,
-            self.category_id,
-            query,
-            updated_since,
-            updated_at,
-            status_group,
-            user,
-            deleted,
-            main_contact_id,
-            filters,
-        )
-        async for item in _pages(self._core, "Project", params):
-            yield SalesSearchItem.from_api(item)
+    def search(self, **search: Unpack[SalesFilters]) -> AsyncIterator[SalesSearchItem]:
+        """Every matching project, page by page; enum fields take their members."""
+        return self._search(search)
 
-    async def search_records(
-        self,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[SalesFilters],
-    ) -> AsyncIterator[Sales]:
+    def search_records(self, **search: Unpack[SalesFilters]) -> AsyncIterator[Sales]:
         """The full record of every matching project (one more call per project)."""
-        batch: list[SalesSearchItem] = []
-        async for item in self.search(
-            query=query,
-            updated_since=updated_since,
-            updated_at=updated_at,
-            status_group=status_group,
-            user=user,
-            deleted=deleted,
-            main_contact_id=main_contact_id,
-            **filters,
-        ):
-            batch.append(item)
-            if len(batch) == CONCURRENCY:
-                for record in await asyncio.gather(*(self.get(i) for i in batch)):
-                    yield record
-                batch = []
-        for record in await asyncio.gather(*(self.get(i) for i in batch)):
-            yield record
-
-    async def create(self, record: Sales, *, reference_id: str | None = None) -> int:
-        """Create a project in this module (``contact_id`` is required); returns its id.
-
-        With ``reference_id`` (your own id for it) a failed attempt is looked up before it is
-        retried, so the project is never created twice.
-        """
-        if record.contact_id is None:
-            raise ValueError("a new project needs contact_id")
-        body = {**record.to_api(), "CategoryId": self.category_id}
-        return await _create(self._core, "Project", body, reference_id)
-
-    async def update(self, project: SalesRef, record: Sales) -> None:
-        """Send the fields that were set on ``record`` (CategoryId and ContactId cannot change)."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json=record.to_api()
-        )
-
-    async def trash(self, project: SalesRef) -> None:
-        """Move the project to the trash."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json={"Deleted": 1}
-        )
-
-    async def restore(self, project: SalesRef) -> None:
-        """Take the project out of the trash."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json={"Deleted": 0}
-        )
+        return self._search_records(search)
 
 
-SupportRef = int | SupportSearchItem | Support
-"""A project of the “Support” module: its id, a search result or the record."""
-
-
-class SupportResource:
+class SupportResource(ProjectResource[Support, SupportSearchItem]):
     """Projects of the “Support” module (CategoryId 5)."""
 
-    category_id = 5
-
     def __init__(self, core: AsyncTransport) -> None:
-        self._core = core
-
-    async def get(self, project: SupportRef) -> Support:
-        """The full record of one project (labels for enum fields)."""
-        answer = await self._core.request("GET", f"Project/{_id_of(project)}")
-        return Support.from_api(answer)
-
-    async def get_by_reference(self, reference_id: str) -> Support | None:
-        """The project created with this ``ReferenceId``, or None."""
-        params = {"ReferenceId": reference_id, "CategoryId": str(self.category_id)}
-        items = _results(await self._core.request("GET", "Project", params=params))
-        return await self.get(int(items[0]["Id"])) if items else None
+        super().__init__(core, 5, Support, SupportSearchItem)
 
     async def search_page(
-        self,
-        page: int = 0,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[SupportFilters],
+        self, page: int = 0, **search: Unpack[SupportFilters]
     ) -> SearchPage[SupportSearchItem]:
         """One page (100 results) of a search, with ``count``, the total."""
-        params = _project_params(
-            Support,
-            self.category_id,
-            query,
-            updated_since,
-            updated_at,
-            status_group,
-            user,
-            deleted,
-            main_contact_id,
-            filters,
-        )
-        answer = await self._core.request(
-            "GET", "Project", params={**params, "Page": str(page)}
-        )
-        items = [SupportSearchItem.from_api(item) for item in _results(answer)]
-        return SearchPage(items=items, count=int(answer.get("Count", 0)), page=page)
+        return await self._search_page(page, search)
 
-    async def search(
-        self,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[SupportFilters],
+    def search(
+        self, **search: Unpack[SupportFilters]
     ) -> AsyncIterator[SupportSearchItem]:
-        """Every matching project, page by page; filters take enum members for enum fields."""
-        params = _project_params(
-            Support,
-            self.category_id,
-            query,
-            updated_since,
-            updated_at,
-            status_group,
-            user,
-            deleted,
-            main_contact_id,
-            filters,
-        )
-        async for item in _pages(self._core, "Project", params):
-            yield SupportSearchItem.from_api(item)
+        """Every matching project, page by page; enum fields take their members."""
+        return self._search(search)
 
-    async def search_records(
-        self,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[SupportFilters],
+    def search_records(
+        self, **search: Unpack[SupportFilters]
     ) -> AsyncIterator[Support]:
         """The full record of every matching project (one more call per project)."""
-        batch: list[SupportSearchItem] = []
-        async for item in self.search(
-            query=query,
-            updated_since=updated_since,
-            updated_at=updated_at,
-            status_group=status_group,
-            user=user,
-            deleted=deleted,
-            main_contact_id=main_contact_id,
-            **filters,
-        ):
-            batch.append(item)
-            if len(batch) == CONCURRENCY:
-                for record in await asyncio.gather(*(self.get(i) for i in batch)):
-                    yield record
-                batch = []
-        for record in await asyncio.gather(*(self.get(i) for i in batch)):
-            yield record
-
-    async def create(self, record: Support, *, reference_id: str | None = None) -> int:
-        """Create a project in this module (``contact_id`` is required); returns its id.
-
-        With ``reference_id`` (your own id for it) a failed attempt is looked up before it is
-        retried, so the project is never created twice.
-        """
-        if record.contact_id is None:
-            raise ValueError("a new project needs contact_id")
-        body = {**record.to_api(), "CategoryId": self.category_id}
-        return await _create(self._core, "Project", body, reference_id)
-
-    async def update(self, project: SupportRef, record: Support) -> None:
-        """Send the fields that were set on ``record`` (CategoryId and ContactId cannot change)."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json=record.to_api()
-        )
-
-    async def trash(self, project: SupportRef) -> None:
-        """Move the project to the trash."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json={"Deleted": 1}
-        )
-
-    async def restore(self, project: SupportRef) -> None:
-        """Take the project out of the trash."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json={"Deleted": 0}
-        )
+        return self._search_records(search)
 
 
-ProjectsRef = int | ProjectsSearchItem | Projects
-"""A project of the “Projects” module: its id, a search result or the record."""
-
-
-class ProjectsResource:
+class ProjectsResource(ProjectResource[Projects, ProjectsSearchItem]):
     """Projects of the “Projects” module (CategoryId 6)."""
 
-    category_id = 6
-
     def __init__(self, core: AsyncTransport) -> None:
-        self._core = core
-
-    async def get(self, project: ProjectsRef) -> Projects:
-        """The full record of one project (labels for enum fields)."""
-        answer = await self._core.request("GET", f"Project/{_id_of(project)}")
-        return Projects.from_api(answer)
-
-    async def get_by_reference(self, reference_id: str) -> Projects | None:
-        """The project created with this ``ReferenceId``, or None."""
-        params = {"ReferenceId": reference_id, "CategoryId": str(self.category_id)}
-        items = _results(await self._core.request("GET", "Project", params=params))
-        return await self.get(int(items[0]["Id"])) if items else None
+        super().__init__(core, 6, Projects, ProjectsSearchItem)
 
     async def search_page(
-        self,
-        page: int = 0,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[ProjectsFilters],
+        self, page: int = 0, **search: Unpack[ProjectsFilters]
     ) -> SearchPage[ProjectsSearchItem]:
         """One page (100 results) of a search, with ``count``, the total."""
-        params = _project_params(
-            Projects,
-            self.category_id,
-            query,
-            updated_since,
-            updated_at,
-            status_group,
-            user,
-            deleted,
-            main_contact_id,
-            filters,
-        )
-        answer = await self._core.request(
-            "GET", "Project", params={**params, "Page": str(page)}
-        )
-        items = [ProjectsSearchItem.from_api(item) for item in _results(answer)]
-        return SearchPage(items=items, count=int(answer.get("Count", 0)), page=page)
+        return await self._search_page(page, search)
 
-    async def search(
-        self,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[ProjectsFilters],
+    def search(
+        self, **search: Unpack[ProjectsFilters]
     ) -> AsyncIterator[ProjectsSearchItem]:
-        """Every matching project, page by page; filters take enum members for enum fields."""
-        params = _project_params(
-            Projects,
-            self.category_id,
-            query,
-            updated_since,
-            updated_at,
-            status_group,
-            user,
-            deleted,
-            main_contact_id,
-            filters,
-        )
-        async for item in _pages(self._core, "Project", params):
-            yield ProjectsSearchItem.from_api(item)
+        """Every matching project, page by page; enum fields take their members."""
+        return self._search(search)
 
-    async def search_records(
-        self,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[ProjectsFilters],
+    def search_records(
+        self, **search: Unpack[ProjectsFilters]
     ) -> AsyncIterator[Projects]:
         """The full record of every matching project (one more call per project)."""
-        batch: list[ProjectsSearchItem] = []
-        async for item in self.search(
-            query=query,
-            updated_since=updated_since,
-            updated_at=updated_at,
-            status_group=status_group,
-            user=user,
-            deleted=deleted,
-            main_contact_id=main_contact_id,
-            **filters,
-        ):
-            batch.append(item)
-            if len(batch) == CONCURRENCY:
-                for record in await asyncio.gather(*(self.get(i) for i in batch)):
-                    yield record
-                batch = []
-        for record in await asyncio.gather(*(self.get(i) for i in batch)):
-            yield record
-
-    async def create(self, record: Projects, *, reference_id: str | None = None) -> int:
-        """Create a project in this module (``contact_id`` is required); returns its id.
-
-        With ``reference_id`` (your own id for it) a failed attempt is looked up before it is
-        retried, so the project is never created twice.
-        """
-        if record.contact_id is None:
-            raise ValueError("a new project needs contact_id")
-        body = {**record.to_api(), "CategoryId": self.category_id}
-        return await _create(self._core, "Project", body, reference_id)
-
-    async def update(self, project: ProjectsRef, record: Projects) -> None:
-        """Send the fields that were set on ``record`` (CategoryId and ContactId cannot change)."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json=record.to_api()
-        )
-
-    async def trash(self, project: ProjectsRef) -> None:
-        """Move the project to the trash."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json={"Deleted": 1}
-        )
-
-    async def restore(self, project: ProjectsRef) -> None:
-        """Take the project out of the trash."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json={"Deleted": 0}
-        )
+        return self._search_records(search)
 
 
-InvoicingRef = int | InvoicingSearchItem | Invoicing
-"""A project of the “Invoicing” module: its id, a search result or the record."""
-
-
-class InvoicingResource:
+class InvoicingResource(ProjectResource[Invoicing, InvoicingSearchItem]):
     """Projects of the “Invoicing” module (CategoryId 8)."""
 
-    category_id = 8
-
     def __init__(self, core: AsyncTransport) -> None:
-        self._core = core
-
-    async def get(self, project: InvoicingRef) -> Invoicing:
-        """The full record of one project (labels for enum fields)."""
-        answer = await self._core.request("GET", f"Project/{_id_of(project)}")
-        return Invoicing.from_api(answer)
-
-    async def get_by_reference(self, reference_id: str) -> Invoicing | None:
-        """The project created with this ``ReferenceId``, or None."""
-        params = {"ReferenceId": reference_id, "CategoryId": str(self.category_id)}
-        items = _results(await self._core.request("GET", "Project", params=params))
-        return await self.get(int(items[0]["Id"])) if items else None
+        super().__init__(core, 8, Invoicing, InvoicingSearchItem)
 
     async def search_page(
-        self,
-        page: int = 0,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[InvoicingFilters],
+        self, page: int = 0, **search: Unpack[InvoicingFilters]
     ) -> SearchPage[InvoicingSearchItem]:
         """One page (100 results) of a search, with ``count``, the total."""
-        params = _project_params(
-            Invoicing,
-            self.category_id,
-            query,
-            updated_since,
-            updated_at,
-            status_group,
-            user,
-            deleted,
-            main_contact_id,
-            filters,
-        )
-        answer = await self._core.request(
-            "GET", "Project", params={**params, "Page": str(page)}
-        )
-        items = [InvoicingSearchItem.from_api(item) for item in _results(answer)]
-        return SearchPage(items=items, count=int(answer.get("Count", 0)), page=page)
+        return await self._search_page(page, search)
 
-    async def search(
-        self,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[InvoicingFilters],
+    def search(
+        self, **search: Unpack[InvoicingFilters]
     ) -> AsyncIterator[InvoicingSearchItem]:
-        """Every matching project, page by page; filters take enum members for enum fields."""
-        params = _project_params(
-            Invoicing,
-            self.category_id,
-            query,
-            updated_since,
-            updated_at,
-            status_group,
-            user,
-            deleted,
-            main_contact_id,
-            filters,
-        )
-        async for item in _pages(self._core, "Project", params):
-            yield InvoicingSearchItem.from_api(item)
+        """Every matching project, page by page; enum fields take their members."""
+        return self._search(search)
 
-    async def search_records(
-        self,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[InvoicingFilters],
+    def search_records(
+        self, **search: Unpack[InvoicingFilters]
     ) -> AsyncIterator[Invoicing]:
         """The full record of every matching project (one more call per project)."""
-        batch: list[InvoicingSearchItem] = []
-        async for item in self.search(
-            query=query,
-            updated_since=updated_since,
-            updated_at=updated_at,
-            status_group=status_group,
-            user=user,
-            deleted=deleted,
-            main_contact_id=main_contact_id,
-            **filters,
-        ):
-            batch.append(item)
-            if len(batch) == CONCURRENCY:
-                for record in await asyncio.gather(*(self.get(i) for i in batch)):
-                    yield record
-                batch = []
-        for record in await asyncio.gather(*(self.get(i) for i in batch)):
-            yield record
-
-    async def create(
-        self, record: Invoicing, *, reference_id: str | None = None
-    ) -> int:
-        """Create a project in this module (``contact_id`` is required); returns its id.
-
-        With ``reference_id`` (your own id for it) a failed attempt is looked up before it is
-        retried, so the project is never created twice.
-        """
-        if record.contact_id is None:
-            raise ValueError("a new project needs contact_id")
-        body = {**record.to_api(), "CategoryId": self.category_id}
-        return await _create(self._core, "Project", body, reference_id)
-
-    async def update(self, project: InvoicingRef, record: Invoicing) -> None:
-        """Send the fields that were set on ``record`` (CategoryId and ContactId cannot change)."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json=record.to_api()
-        )
-
-    async def trash(self, project: InvoicingRef) -> None:
-        """Move the project to the trash."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json={"Deleted": 1}
-        )
-
-    async def restore(self, project: InvoicingRef) -> None:
-        """Take the project out of the trash."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json={"Deleted": 0}
-        )
+        return self._search_records(search)
 
 
-ErtekesitesRef = int | ErtekesitesSearchItem | Ertekesites
-"""A project of the “Értékesítés” module: its id, a search result or the record."""
-
-
-class ErtekesitesResource:
+class ErtekesitesResource(ProjectResource[Ertekesites, ErtekesitesSearchItem]):
     """Projects of the “Értékesítés” module (CategoryId 11)."""
 
-    category_id = 11
-
     def __init__(self, core: AsyncTransport) -> None:
-        self._core = core
-
-    async def get(self, project: ErtekesitesRef) -> Ertekesites:
-        """The full record of one project (labels for enum fields)."""
-        answer = await self._core.request("GET", f"Project/{_id_of(project)}")
-        return Ertekesites.from_api(answer)
-
-    async def get_by_reference(self, reference_id: str) -> Ertekesites | None:
-        """The project created with this ``ReferenceId``, or None."""
-        params = {"ReferenceId": reference_id, "CategoryId": str(self.category_id)}
-        items = _results(await self._core.request("GET", "Project", params=params))
-        return await self.get(int(items[0]["Id"])) if items else None
+        super().__init__(core, 11, Ertekesites, ErtekesitesSearchItem)
 
     async def search_page(
-        self,
-        page: int = 0,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[ErtekesitesFilters],
+        self, page: int = 0, **search: Unpack[ErtekesitesFilters]
     ) -> SearchPage[ErtekesitesSearchItem]:
         """One page (100 results) of a search, with ``count``, the total."""
-        params = _project_params(
-            Ertekesites,
-            self.category_id,
-            query,
-            updated_since,
-            updated_at,
-            status_group,
-            user,
-            deleted,
-            main_contact_id,
-            filters,
-        )
-        answer = await self._core.request(
-            "GET", "Project", params={**params, "Page": str(page)}
-        )
-        items = [ErtekesitesSearchItem.from_api(item) for item in _results(answer)]
-        return SearchPage(items=items, count=int(answer.get("Count", 0)), page=page)
+        return await self._search_page(page, search)
 
-    async def search(
-        self,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[ErtekesitesFilters],
+    def search(
+        self, **search: Unpack[ErtekesitesFilters]
     ) -> AsyncIterator[ErtekesitesSearchItem]:
-        """Every matching project, page by page; filters take enum members for enum fields."""
-        params = _project_params(
-            Ertekesites,
-            self.category_id,
-            query,
-            updated_since,
-            updated_at,
-            status_group,
-            user,
-            deleted,
-            main_contact_id,
-            filters,
-        )
-        async for item in _pages(self._core, "Project", params):
-            yield ErtekesitesSearchItem.from_api(item)
+        """Every matching project, page by page; enum fields take their members."""
+        return self._search(search)
 
-    async def search_records(
-        self,
-        *,
-        query: str | None = None,
-        updated_since: datetime | date | None = None,
-        updated_at: datetime | date | None = None,
-        status_group: StatusGroup | None = None,
-        user: User | int | None = None,
-        deleted: bool = False,
-        main_contact_id: int | None = None,
-        **filters: Unpack[ErtekesitesFilters],
+    def search_records(
+        self, **search: Unpack[ErtekesitesFilters]
     ) -> AsyncIterator[Ertekesites]:
         """The full record of every matching project (one more call per project)."""
-        batch: list[ErtekesitesSearchItem] = []
-        async for item in self.search(
-            query=query,
-            updated_since=updated_since,
-            updated_at=updated_at,
-            status_group=status_group,
-            user=user,
-            deleted=deleted,
-            main_contact_id=main_contact_id,
-            **filters,
-        ):
-            batch.append(item)
-            if len(batch) == CONCURRENCY:
-                for record in await asyncio.gather(*(self.get(i) for i in batch)):
-                    yield record
-                batch = []
-        for record in await asyncio.gather(*(self.get(i) for i in batch)):
-            yield record
-
-    async def create(
-        self, record: Ertekesites, *, reference_id: str | None = None
-    ) -> int:
-        """Create a project in this module (``contact_id`` is required); returns its id.
-
-        With ``reference_id`` (your own id for it) a failed attempt is looked up before it is
-        retried, so the project is never created twice.
-        """
-        if record.contact_id is None:
-            raise ValueError("a new project needs contact_id")
-        body = {**record.to_api(), "CategoryId": self.category_id}
-        return await _create(self._core, "Project", body, reference_id)
-
-    async def update(self, project: ErtekesitesRef, record: Ertekesites) -> None:
-        """Send the fields that were set on ``record`` (CategoryId and ContactId cannot change)."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json=record.to_api()
-        )
-
-    async def trash(self, project: ErtekesitesRef) -> None:
-        """Move the project to the trash."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json={"Deleted": 1}
-        )
-
-    async def restore(self, project: ErtekesitesRef) -> None:
-        """Take the project out of the trash."""
-        await self._core.request(
-            "PUT", f"Project/{_id_of(project)}", json={"Deleted": 0}
-        )
+        return self._search_records(search)
 
 
 class PersonsResource:

@@ -110,7 +110,9 @@ def render_entity(job: EntityJob) -> str:
         user_type=user_type,
         uses_json_value="JsonValue" in types,
         value_imports=value_imports,
-        shared_imports=sorted(types & SHARED_TYPES),
+        shared_imports=sorted(
+            (types & SHARED_TYPES) | ({"ProjectSearch"} if module else set())
+        ),
         choices=job.choices,
         model_class=render_model_class(
             entity, job.package, entity.module, SHARED_TYPES

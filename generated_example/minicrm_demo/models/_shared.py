@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from datetime import date, datetime
+from typing import Generic, Literal, TypedDict, TypeVar
 
 from pydantic import JsonValue
 
@@ -19,6 +20,28 @@ StatusGroup = Literal["Lead", "Open", "Success", "Failed"]
 
 ToDoStatus = Literal["Open", "Closed", "All"]
 """Which ToDos of a project to list."""
+
+
+class ProjectSearch(TypedDict, total=False):
+    """What every project search takes; each module adds a filter per field."""
+
+    query: str
+    """Full text."""
+
+    updated_since: datetime | date
+    """Projects changed after this moment."""
+
+    updated_at: datetime | date
+    """Projects changed at this moment (a date: on that day)."""
+
+    status_group: StatusGroup
+    user: User | int
+    """The responsible user."""
+
+    deleted: bool
+    """True lists the module's trashed projects instead."""
+
+    main_contact_id: int
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypedDict
-
 from .._values import (
     ChoiceEnum,
     ChoiceFlag,
@@ -17,7 +15,7 @@ from .._values import (
     Text,
     api_field,
 )
-from ._shared import Module, User
+from ._shared import Module, ProjectSearch, User
 
 
 class ErtekesitesErdeklodes(ChoiceFlag):
@@ -121,7 +119,7 @@ class ErtekesitesSearchItem(MiniCRMModel):
     deleted: Int | None = api_field("Deleted")
 
 
-class ErtekesitesFilters(TypedDict, total=False):
+class ErtekesitesFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Értékesítés” module; enum fields take their members."""
 
     contact_id: int

@@ -6,10 +6,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypedDict
-
 from .._values import Bool, ChoiceEnum, DateTime, Int, MiniCRMModel, Text, api_field
-from ._shared import Module, User
+from ._shared import Module, ProjectSearch, User
 
 
 class InvoicingCurrency(ChoiceEnum):
@@ -95,7 +93,7 @@ class InvoicingSearchItem(MiniCRMModel):
     deleted: Int | None = api_field("Deleted")
 
 
-class InvoicingFilters(TypedDict, total=False):
+class InvoicingFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Invoicing” module; enum fields take their members."""
 
     amount: int

@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypedDict
-
 from .._values import (
     Bool,
     ChoiceEnum,
@@ -18,7 +16,7 @@ from .._values import (
     Text,
     api_field,
 )
-from ._shared import Module, User
+from ._shared import Module, ProjectSearch, User
 
 
 class ProjectsPhase(ChoiceEnum):
@@ -117,7 +115,7 @@ class ProjectsSearchItem(MiniCRMModel):
     deleted: Int | None = api_field("Deleted")
 
 
-class ProjectsFilters(TypedDict, total=False):
+class ProjectsFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Projects” module; enum fields take their members."""
 
     billable: bool

@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypedDict
-
 from .._values import (
     ChoiceEnum,
     ChoiceFlag,
@@ -17,7 +15,7 @@ from .._values import (
     Text,
     api_field,
 )
-from ._shared import Module, User
+from ._shared import Module, ProjectSearch, User
 
 
 class SupportCallback(ChoiceFlag):
@@ -147,7 +145,7 @@ class SupportSearchItem(MiniCRMModel):
     deleted: Int | None = api_field("Deleted")
 
 
-class SupportFilters(TypedDict, total=False):
+class SupportFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Support” module; enum fields take their members."""
 
     callback: SupportCallback
