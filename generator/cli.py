@@ -7,6 +7,7 @@ Every expected failure is a :class:`~generator.errors.CodegenError`; it is print
 from __future__ import annotations
 
 import keyword
+from collections import Counter
 import re
 import sqlite3
 import sys
@@ -344,7 +345,11 @@ def generate_command(
         if report.removed:
             summary += f", removed {len(report.removed)} stale"
         if warnings:
-            summary += f", {len(warnings)} warning(s)"
+            by_code = Counter(warning.code for warning in warnings)
+            kinds = ", ".join(
+                f"{count} {code}" for code, count in sorted(by_code.items())
+            )
+            summary += f", {len(warnings)} warning(s) ({kinds})"
         click.echo(summary, err=True)
 
 

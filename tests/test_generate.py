@@ -235,7 +235,11 @@ def test_hostile_generation_reports_its_warnings_once_with_a_count(
     assert any("unknown type 'Float'" in line for line in warnings)
     assert any("empty option map" in line for line in warnings)
     assert len(warnings) == len(set(warnings))
-    assert lines[-1].endswith(f"{len(warnings)} warning(s)")
+    assert f", {len(warnings)} warning(s) (" in lines[-1]
+    empty = sum("empty option map" in line for line in warnings)
+    unknown = sum("has the unknown type" in line for line in warnings)
+    assert f"({empty} empty-options, " in lines[-1]
+    assert lines[-1].endswith(f", {unknown} unknown-type)")
 
 
 def test_strict_turns_warnings_into_a_failure_and_writes_nothing(
