@@ -433,3 +433,18 @@ def test_generate_from_a_live_system_goes_through_the_same_path(
     assert live.keys() == example.keys()
     # Same schema and system id: only the recorded base URL differs, and it is not in the code.
     assert live == example
+
+
+def test_a_system_with_no_modules_and_empty_schemas(tmp_path: Path) -> None:
+    empty = {
+        "Category": [],
+        "Category?Detailed=1": [],
+        "Schema/Business": [],
+        "Schema/Person": {"Id": "Int"},
+    }
+    schema = tmp_path / "empty.json"
+    Snapshot(empty, "http://127.0.0.1:1/Api/R3", "empty").write(schema)
+    result = generate("--schema", schema, "--output", tmp_path / "out", "--quiet")
+    assert result.exit_code == 0, result.output
+    black_check(tmp_path / "out")
+    mypy_strict(Path("minicrm_empty"), cwd=tmp_path / "out")
