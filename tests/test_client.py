@@ -463,3 +463,21 @@ def test_unknown_options_from_the_server_do_not_break_the_client(
         and support.priority is not None
         and not support.priority.known
     )
+
+
+def test_default_headers_and_credentials_go_on_every_call(
+    server: SandboxServer,
+) -> None:
+    sent: list[httpx.Request] = []
+    http = httpx.Client(event_hooks={"request": [sent.append]})
+    with connect(
+        server, http_client=http, default_headers={"X-Integration": "acme"}
+    ) as crm:
+        crm.modules.list()
+        crm.sales.search_page()
+    assert [request.headers["X-Integration"] for request in sent] == ["acme", "acme"]
+    assert all(
+        request.headers["Authorization"].startswith("Basic ") for request in sent
+    )
+    assert all(KEY not in str(request.url) for request in sent)
+    http.close()
