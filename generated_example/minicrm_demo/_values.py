@@ -284,7 +284,7 @@ class ChoiceEnum(enum.Enum):
 
 
 def _member_value(member: ChoiceEnum) -> int | str:
-    return member.value  # type: ignore[no-any-return]
+    return member._value_
 
 
 class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
