@@ -41,7 +41,6 @@ from .models import (
     InvoicingSearchItem,
     ModuleInfo,
     Person,
-    ProjectSearch,
     Projects,
     ProjectsFilters,
     ProjectsSearchItem,
@@ -49,14 +48,12 @@ from .models import (
     SalesFilters,
     SalesSearchItem,
     SearchPage,
-    StatusGroup,
     Support,
     SupportFilters,
     SupportSearchItem,
     ToDo,
     ToDoItem,
     ToDoStatus,
-    User,
 )
 
 __all__ = ["AsyncClient"]

@@ -25,6 +25,16 @@ from .templates import render
 
 SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE})
 PARALLEL_THRESHOLD = 8
+#: The shared records the client modules use.
+CLIENT_RECORDS = (
+    "Address",
+    "ContactSearchItem",
+    "ModuleInfo",
+    "SearchPage",
+    "ToDo",
+    "ToDoItem",
+    "ToDoStatus",
+)
 
 
 @dataclass(frozen=True)
@@ -230,13 +240,12 @@ def _package_files(
         ),
     }
     client_imports = sorted(
-        {tenant.person.name, tenant.business.name, *SHARED_RECORDS}
+        {tenant.person.name, tenant.business.name, *CLIENT_RECORDS}
         | {
             name
             for module in tenant.modules
             for name in (module.entity.name, module.search_item, module.filters)
         }
-        | ({USER_TYPE} & set(by_name))
     )
     files[f"{package}/models/_shared.py"] = fit_long_statements(
         render("package/shared.py.jinja", choices=shared, **context)
