@@ -93,7 +93,9 @@ def test_every_python_file_says_it_is_generated() -> None:
 def test_demo_package_is_black_clean_and_mypy_strict_clean() -> None:
     black_check(EXAMPLE)
     mypy_strict(Path("minicrm_demo"), USAGE, cwd=EXAMPLE)
-    run(sys.executable, "-m", "pyflakes", EXAMPLE)  # no unused imports, no undefined names
+    run(
+        sys.executable, "-m", "pyflakes", EXAMPLE
+    )  # no unused imports, no undefined names
 
 
 def test_usage_script_runs_and_is_the_readme_example() -> None:
