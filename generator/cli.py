@@ -466,7 +466,7 @@ def sandbox_command(
     try:
         server.start()
     except RuntimeError as exc:
-        raise ConfigError(f"{exc}: is the port in use? try --port") from None
+        raise ConfigError(f"{exc}; choose another --port or --host") from None
     click.echo(
         f"MiniCRM sandbox for system {snapshot.system_id!r} at {server.base_url}",
         err=True,

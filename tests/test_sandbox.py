@@ -489,3 +489,11 @@ def test_an_unknown_user_is_accepted_and_replaced_like_real_systems_do(
     pid = project(api, person(api), UserId=999999)
     assert api.get(f"Project/{pid}").json()["UserId"] == "John Doe"
     assert api.put(f"Project/{pid}", json={"UserId": "Nobody"}).status_code == 200
+
+
+def test_a_taken_port_is_one_clear_error(server: SandboxServer) -> None:
+    port = int(server.base_url.split(":")[2].split("/")[0])
+    second = SandboxServer(load_demo_snapshot(), "42", KEY, port=port)
+    with pytest.raises(RuntimeError, match=f"cannot listen on 127.0.0.1:{port} \\("):
+        second.start()
+    second.store.close()

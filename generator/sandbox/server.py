@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -77,6 +78,7 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         """Serve in a background thread; returns once the port is bound."""
+        self._check_port()
         self._thread = threading.Thread(target=self.server.run, daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
@@ -88,6 +90,18 @@ class SandboxServer:
             time.sleep(0.01)
         self._bound()
         return self
+
+    def _check_port(self) -> None:
+        """Fail with one clear message (not uvicorn's log) when the address cannot be bound."""
+        try:
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind((self.host, self.port))
+        except OSError as exc:
+            raise RuntimeError(
+                f"cannot listen on {self.host}:{self.port} ({exc.strerror or exc})"
+            ) from None
 
     def wait(self) -> None:
         """Block until the server stops (Ctrl-C raises KeyboardInterrupt here)."""
