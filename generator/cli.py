@@ -113,8 +113,8 @@ def pull_live(
         progress.close()
 
 
-class Cli(click.Group):
-    """Turns expected failures into one line on stderr and a non-zero exit code."""
+class _OneLineUsage(click.Command):
+    """Reports bad flags on one line (see ``_OneLineUsageError``); shared by group and commands."""
 
     def make_context(
         self,
@@ -127,6 +127,10 @@ class Cli(click.Group):
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
             raise _one_line(exc) from None
+
+
+class Cli(_OneLineUsage, click.Group):
+    """Turns expected failures into one line on stderr and a non-zero exit code."""
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -159,29 +163,13 @@ def _one_line(exc: click.UsageError) -> _OneLineUsageError:
     return _OneLineUsageError(exc.format_message(), exc.ctx)
 
 
-class _Command(click.Command):
-    """Subcommands report bad flags on one line too."""
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent, **extra)
-        except click.UsageError as exc:
-            raise _one_line(exc) from None
-
-
 @click.group(cls=Cli)
 @click.version_option(__version__, prog_name="minicrm-codegen")
 def main() -> None:
     """Generate a typed Python client for one MiniCRM system from its schema."""
 
 
-@main.command("pull", cls=_Command)
+@main.command("pull", cls=_OneLineUsage)
 @click.option(
     "--output",
     "-o",
@@ -266,7 +254,7 @@ def default_package_name(snapshot: Snapshot) -> str:
     return "minicrm_" + naming.snake_case(snapshot.system_id, "system", frozenset())
 
 
-@main.command("generate", cls=_Command)
+@main.command("generate", cls=_OneLineUsage)
 @click.option(
     "--output",
     "-o",
@@ -353,7 +341,7 @@ def generate_command(
         click.echo(summary, err=True)
 
 
-@main.command("sandbox", cls=_Command)
+@main.command("sandbox", cls=_OneLineUsage)
 @click.option(
     "--schema",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -483,7 +471,7 @@ def sandbox_command(
         server.stop()
 
 
-@main.command("diff", cls=_Command)
+@main.command("diff", cls=_OneLineUsage)
 @click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(

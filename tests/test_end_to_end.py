@@ -10,7 +10,7 @@ from generator.sandbox.app import Faults
 from generator.sandbox.server import SandboxServer
 from generator.snapshot import load_demo_snapshot
 
-from tools import fresh_venv, run
+from tools import run, venv_with
 
 SYSTEM, KEY = "e2e", "e2e-secret-key-0123456789"
 
@@ -99,17 +99,7 @@ def test_pull_generate_install_and_run_a_job_under_faults(tmp_path: Path) -> Non
             "e2e_crm",
             "--quiet",
         )
-        python = fresh_venv(tmp_path / "venv")
-        run(
-            python,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            tmp_path / "client",
-        )
+        python = venv_with(tmp_path / "client", tmp_path / "venv")
         job = tmp_path / "job.py"
         job.write_text(JOB, encoding="utf-8")
         result = run(python, job, cwd=tmp_path, env=env)

@@ -19,11 +19,11 @@ from hostile import NAMES, canary_payloads, hostile_snapshot
 from tools import (
     REPO,
     black_check,
-    fresh_venv,
     generated_tree,
     mypy_strict,
     reordered,
     run,
+    venv_with,
 )
 
 EXAMPLE = REPO / "generated_example"
@@ -128,17 +128,7 @@ def test_misuse_is_a_type_error(tmp_path: Path) -> None:
 
 
 def test_demo_package_installs_into_a_fresh_venv(tmp_path: Path) -> None:
-    python = fresh_venv(tmp_path / "venv")
-    run(
-        python,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--no-deps",
-        "--no-build-isolation",
-        EXAMPLE,
-    )
+    python = venv_with(EXAMPLE, tmp_path / "venv")
     check = "import minicrm_demo, pathlib; print(pathlib.Path(minicrm_demo.__file__).parent)"
     location = run(python, "-c", check, cwd=tmp_path).stdout.strip()
     assert Path(location).is_relative_to(tmp_path / "venv")
@@ -173,17 +163,7 @@ def test_hostile_package_installs_and_imports_from_a_venv(
     hostile: tuple[Path, Path], tmp_path: Path
 ) -> None:
     out, canary = hostile
-    python = fresh_venv(tmp_path / "venv")
-    run(
-        python,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--no-deps",
-        "--no-build-isolation",
-        out,
-    )
+    python = venv_with(out, tmp_path / "venv")
     check = "import hostile_crm; print(len(hostile_crm.__all__), hostile_crm.Client.__name__)"
     printed = run(python, "-W", "ignore", "-c", check, cwd=tmp_path).stdout.split()
     assert int(printed[0]) > 1000 and printed[1] == "Client"

@@ -61,6 +61,22 @@ def black_check(path: Path) -> subprocess.CompletedProcess[str]:
     return run(sys.executable, "-m", "black", "--check", "--quiet", path)
 
 
+def venv_with(project: Path, folder: Path) -> Path:
+    """A fresh virtual environment with ``project`` installed (non-editable); returns its python."""
+    python = fresh_venv(folder)
+    run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        project,
+    )
+    return python
+
+
 def fresh_venv(folder: Path) -> Path:
     """A new virtual environment that sees this one's packages (no network needed) and returns
     its python. Its own site-packages come first, so what is installed into it wins."""

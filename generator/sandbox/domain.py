@@ -318,6 +318,17 @@ class Sandbox:
         if "UpdatedBy" in names and user is not None:
             stored["UpdatedBy"] = user
 
+    def _existing(
+        self, body: Mapping[str, Any], name: str, kinds: tuple[str, ...], entity: str
+    ) -> int:
+        """The id a create names in ``name``, which must be a record of ``kinds`` (else 400)."""
+        raw = str(body.get(name, ""))
+        if not _INTEGER.fullmatch(raw) or self.store.get(int(raw), kinds) is None:
+            raise ApiError(
+                400, entity, "PUT", f"Invalid value '{raw}' for the {name} field."
+            )
+        return int(raw)
+
     def _default_user(self) -> int | None:
         return self.users.options[0].id if self.users and self.users.options else None
 
@@ -373,19 +384,9 @@ class Sandbox:
                 "PUT",
                 f"Invalid value '{category}' for the CategoryId field.",
             )
-        contact = str(body.get("ContactId", ""))
-        if (
-            not _INTEGER.fullmatch(contact)
-            or self.store.get(int(contact), CONTACT_KINDS) is None
-        ):
-            raise ApiError(
-                400,
-                "Project",
-                "PUT",
-                f"Invalid value '{contact}' for the ContactId field.",
-            )
+        contact = self._existing(body, "ContactId", CONTACT_KINDS, "Project")
         module = self.modules[int(category)]
-        stored: dict[str, Any] = {"ContactId": int(contact), "Deleted": 0}
+        stored: dict[str, Any] = {"ContactId": contact, "Deleted": 0}
         self._apply(
             module.entity,
             "Project",
@@ -738,19 +739,9 @@ class Sandbox:
     ) -> dict[str, Any]:
         with self.store.transaction():
             if record_id is None:
-                project = str(body.get("ProjectId", ""))
-                if (
-                    not _INTEGER.fullmatch(project)
-                    or self.store.get(int(project), ("Project",)) is None
-                ):
-                    raise ApiError(
-                        400,
-                        "ToDo",
-                        "PUT",
-                        f"Invalid value '{project}' for the ProjectId field.",
-                    )
+                project = self._existing(body, "ProjectId", ("Project",), "ToDo")
                 stored: dict[str, Any] = {
-                    "ProjectId": int(project),
+                    "ProjectId": project,
                     "Status": "Open",
                     "UserId": self._default_user(),
                     "Type": "",
@@ -828,18 +819,8 @@ class Sandbox:
     ) -> dict[str, Any]:
         with self.store.transaction():
             if record_id is None:
-                contact = str(body.get("ContactId", ""))
-                if (
-                    not _INTEGER.fullmatch(contact)
-                    or self.store.get(int(contact), CONTACT_KINDS) is None
-                ):
-                    raise ApiError(
-                        400,
-                        "Address",
-                        "PUT",
-                        f"Invalid value '{contact}' for the ContactId field.",
-                    )
-                stored: dict[str, Any] = {"ContactId": int(contact)}
+                contact = self._existing(body, "ContactId", CONTACT_KINDS, "Address")
+                stored: dict[str, Any] = {"ContactId": contact}
                 self._address_apply(stored, body)
                 return {"Id": self.store.insert("Address", None, stored, self.clock())}
             record = self.store.get(record_id, ("Address",))
