@@ -96,67 +96,36 @@ def build_app(
     async def schema(request: Request) -> Any:
         return sandbox.schema_answer("Schema/" + request.path_params["rest"])
 
-    async def project(request: Request) -> Any:
-        if request.method == "GET":
-            return await run(sandbox.get_project, _int_param(request, "id"))
-        return await run(
-            sandbox.put_project,
-            _int_param(request, "id"),
-            _body(await request.body(), "Project"),
-        )
+    def record(
+        get: Callable[[int], Any], put: Callable[..., Any], entity: str
+    ) -> Callable[[Request], Awaitable[Any]]:
+        """``Entity/{id}``: GET reads the record, PUT updates it."""
 
-    async def projects(request: Request) -> Any:
-        if request.method == "GET":
-            return await run(sandbox.search_projects, dict(request.query_params))
-        return await run(
-            sandbox.put_project, None, _body(await request.body(), "Project")
-        )
+        async def action(request: Request) -> Any:
+            record_id = _int_param(request, "id")
+            if request.method == "GET":
+                return await run(get, record_id)
+            return await run(put, record_id, _body(await request.body(), entity))
 
-    async def contact(request: Request) -> Any:
-        if request.method == "GET":
-            return await run(sandbox.get_contact, _int_param(request, "id"))
-        return await run(
-            sandbox.put_contact,
-            _int_param(request, "id"),
-            _body(await request.body(), "Contact"),
-        )
+        return action
 
-    async def contacts(request: Request) -> Any:
-        if request.method == "GET":
-            return await run(sandbox.search_contacts, dict(request.query_params))
-        return await run(
-            sandbox.put_contact, None, _body(await request.body(), "Contact")
-        )
+    def collection(
+        search: Callable[[dict[str, str]], Any] | None,
+        put: Callable[..., Any],
+        entity: str,
+    ) -> Callable[[Request], Awaitable[Any]]:
+        """``Entity``: GET searches (where the entity can be searched), PUT creates."""
 
-    async def todo(request: Request) -> Any:
-        if request.method == "GET":
-            return await run(sandbox.get_todo, _int_param(request, "id"))
-        return await run(
-            sandbox.put_todo,
-            _int_param(request, "id"),
-            _body(await request.body(), "ToDo"),
-        )
+        async def action(request: Request) -> Any:
+            if request.method == "GET" and search is not None:
+                return await run(search, dict(request.query_params))
+            return await run(put, None, _body(await request.body(), entity))
 
-    async def todos(request: Request) -> Any:
-        return await run(sandbox.put_todo, None, _body(await request.body(), "ToDo"))
+        return action
 
     async def todo_list(request: Request) -> Any:
         return await run(
             sandbox.todo_list, _int_param(request, "id"), dict(request.query_params)
-        )
-
-    async def address(request: Request) -> Any:
-        if request.method == "GET":
-            return await run(sandbox.get_address, _int_param(request, "id"))
-        return await run(
-            sandbox.put_address,
-            _int_param(request, "id"),
-            _body(await request.body(), "Address"),
-        )
-
-    async def addresses(request: Request) -> Any:
-        return await run(
-            sandbox.put_address, None, _body(await request.body(), "Address")
         )
 
     async def address_list(request: Request) -> Any:
@@ -166,15 +135,51 @@ def build_app(
     routes = [
         Route(f"{ROOT}/Category", handler(category), methods=["GET"]),
         Route(f"{ROOT}/Schema/{{rest:path}}", handler(schema), methods=["GET"]),
-        Route(f"{ROOT}/Project", handler(projects), methods=both),
-        Route(f"{ROOT}/Project/{{id}}", handler(project), methods=both),
-        Route(f"{ROOT}/Contact", handler(contacts), methods=both),
-        Route(f"{ROOT}/Contact/{{id}}", handler(contact), methods=both),
-        Route(f"{ROOT}/ToDo", handler(todos), methods=["PUT"]),
-        Route(f"{ROOT}/ToDo/{{id}}", handler(todo), methods=both),
+        Route(
+            f"{ROOT}/Project",
+            handler(
+                collection(sandbox.search_projects, sandbox.put_project, "Project")
+            ),
+            methods=both,
+        ),
+        Route(
+            f"{ROOT}/Project/{{id}}",
+            handler(record(sandbox.get_project, sandbox.put_project, "Project")),
+            methods=both,
+        ),
+        Route(
+            f"{ROOT}/Contact",
+            handler(
+                collection(sandbox.search_contacts, sandbox.put_contact, "Contact")
+            ),
+            methods=both,
+        ),
+        Route(
+            f"{ROOT}/Contact/{{id}}",
+            handler(record(sandbox.get_contact, sandbox.put_contact, "Contact")),
+            methods=both,
+        ),
+        Route(
+            f"{ROOT}/ToDo",
+            handler(collection(None, sandbox.put_todo, "ToDo")),
+            methods=["PUT"],
+        ),
+        Route(
+            f"{ROOT}/ToDo/{{id}}",
+            handler(record(sandbox.get_todo, sandbox.put_todo, "ToDo")),
+            methods=both,
+        ),
         Route(f"{ROOT}/ToDoList/{{id}}", handler(todo_list), methods=["GET"]),
-        Route(f"{ROOT}/Address", handler(addresses), methods=["PUT"]),
-        Route(f"{ROOT}/Address/{{id}}", handler(address), methods=both),
+        Route(
+            f"{ROOT}/Address",
+            handler(collection(None, sandbox.put_address, "Address")),
+            methods=["PUT"],
+        ),
+        Route(
+            f"{ROOT}/Address/{{id}}",
+            handler(record(sandbox.get_address, sandbox.put_address, "Address")),
+            methods=both,
+        ),
         Route(f"{ROOT}/AddressList/{{id}}", handler(address_list), methods=["GET"]),
     ]
 
