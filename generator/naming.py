@@ -22,9 +22,7 @@ not collide never changes a name.
 
 from __future__ import annotations
 
-import builtins
 import hashlib
-import keyword
 import re
 import unicodedata
 from collections import defaultdict
@@ -32,7 +30,8 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
 from anyascii import anyascii
-from pydantic import BaseModel
+
+from .python_names import BASEMODEL_ATTRIBUTES, BUILTINS, KEYWORDS
 
 MAX_LENGTH = 60
 
@@ -83,9 +82,8 @@ SHARED_RECORDS = (
 #: and the methods our runtime base model adds.
 RESERVED_ATTRIBUTES: frozenset[str] = frozenset(
     {
-        *keyword.kwlist,
-        *keyword.softkwlist,
-        *(name for name in dir(BaseModel)),
+        *KEYWORDS,
+        *BASEMODEL_ATTRIBUTES,
         "bool",
         "bytes",
         "date",
@@ -104,8 +102,8 @@ RESERVED_ATTRIBUTES: frozenset[str] = frozenset(
 #: Class names generated code defines or imports itself, and every builtin name.
 RESERVED_CLASSES: frozenset[str] = frozenset(
     {
-        *keyword.kwlist,
-        *dir(builtins),
+        *KEYWORDS,
+        *BUILTINS,
         *VALUE_EXPORTS,
         *ERROR_EXPORTS,
         *SHARED_RECORDS,
@@ -160,7 +158,7 @@ RESERVED_CLASSES: frozenset[str] = frozenset(
 )
 
 #: Enum member names with a meaning of their own in generated enums.
-RESERVED_MEMBERS: frozenset[str] = frozenset({*keyword.kwlist, "UNKNOWN"})
+RESERVED_MEMBERS: frozenset[str] = frozenset({*KEYWORDS, "UNKNOWN"})
 
 
 def words(label: str) -> list[str]:
@@ -180,7 +178,7 @@ def _finish(
         name = f"{fallback}{joiner}{name}"
     if len(name) > MAX_LENGTH:
         name = name[:MAX_LENGTH].rstrip("_")
-    if keyword.iskeyword(name) or name in reserved:
+    if name in KEYWORDS or name in reserved:
         name += escape
     return name
 
@@ -219,9 +217,7 @@ def constant_case(
 def module_name(class_name: str) -> str:
     """The file a class lives in: unique because class names are unique case-insensitively."""
     name = class_name.lower()
-    return (
-        name + "_" if keyword.iskeyword(name) or keyword.issoftkeyword(name) else name
-    )
+    return name + "_" if name in KEYWORDS else name
 
 
 def key_digest(key: object, length: int = 6) -> str:

@@ -33,7 +33,14 @@ STYLES = {
 
 def assert_safe(name: str, reserved: frozenset[str]) -> None:
     assert name.isidentifier() and name.isascii()
-    assert not keyword.iskeyword(name) and not keyword.issoftkeyword(name)
+    assert not keyword.iskeyword(name)
+    # Usable as a class attribute, a module and a variable (soft keywords such as ``match``
+    # are ordinary names there on every Python).
+    compile(
+        f"class C:\n    {name}: int = 0\nC.{name}\nimport {name}\n{name} = 1\n",
+        "t",
+        "exec",
+    )
     assert name not in reserved
     assert not name.startswith("_")
     assert len(name) <= naming.MAX_LENGTH + 1
@@ -166,3 +173,24 @@ def test_docstring_text_cannot_end_a_docstring(text: str) -> None:
 @given(text=st.text(max_size=300))
 def test_python_string_round_trips(text: str) -> None:
     assert eval(escape.python_string(text)) == text
+
+
+def test_reserved_names_do_not_depend_on_the_running_python_or_pydantic() -> None:
+    """The fixed lists cover this interpreter and pydantic: a release that adds a keyword, a
+    builtin or a BaseModel attribute fails here instead of silently changing generated names.
+    """
+    import builtins
+    import keyword
+
+    from pydantic import BaseModel
+
+    from generator import python_names
+
+    assert set(keyword.kwlist) == python_names.KEYWORDS
+    assert {n for n in dir(builtins) if not n.startswith("__")} <= python_names.BUILTINS
+    public = {n for n in dir(BaseModel) if not n.startswith("_")}
+    assert public <= python_names.BASEMODEL_ATTRIBUTES
+    # Soft keywords are ordinary names everywhere: contacts keep their ``type`` attribute.
+    assert naming.snake_case("Type", "field") == "type"
+    assert naming.snake_case("match", "field") == "match"
+    assert naming.snake_case("class", "field") == "class_"
