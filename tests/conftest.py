@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,3 +21,11 @@ def demo_endpoints() -> dict[str, Any]:
 def fake_crm(demo_endpoints: dict[str, Any]) -> Iterator[FakeMiniCRM]:
     with serve(FakeMiniCRM(endpoints=demo_endpoints)) as fake:
         yield fake
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-examples",
+        default=os.environ.get("MINICRM_FUZZ_EXAMPLES", "150"),
+        help="examples of the hostile-snapshot fuzzing campaign (env MINICRM_FUZZ_EXAMPLES)",
+    )
