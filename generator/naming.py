@@ -43,6 +43,7 @@ _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")
 
 #: What the generated runtime exports from ``_values.py`` and ``_errors.py``.
 VALUE_EXPORTS = (
+    "AmbiguousValueWarning",
     "Bool",
     "ChoiceEnum",
     "ChoiceFlag",
@@ -119,6 +120,7 @@ RESERVED_CLASSES: frozenset[str] = frozenset(
         "AsyncIterator",
         "BusinessesResource",
         "ContactsResource",
+        "ContactType",
         "Generic",
         "Iterator",
         "ModulesResource",
