@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Mapping
 from datetime import date, datetime
 from enum import Enum
 from functools import cached_property
-from typing import Any, Generic, Literal, TypeVar, Unpack
+from typing import Any, Generic, TypeVar, Unpack
 
 import httpx
 
@@ -33,6 +33,7 @@ from .models import (
     Address,
     Business,
     ContactSearchItem,
+    ContactType,
     Ertekesites,
     ErtekesitesFilters,
     ErtekesitesSearchItem,
@@ -110,10 +111,15 @@ _PROJECT_PARAMETERS = {
     "user": "UserId",
     "main_contact_id": "MainContactId",
 }
+#: API parameters a search sets itself or through one of its own keywords: no field filter may
+#: reach them too (one API parameter, one keyword).
+_RESERVED_PARAMETERS = frozenset(
+    {"CategoryId", "Deleted", "Page", *_PROJECT_PARAMETERS.values()}
+)
 
 
 def _contact_params(
-    kind: str | None,
+    kind: ContactType | None,
     query: str | None,
     updated_since: datetime | date | None,
     main_contact_id: int | None,
@@ -319,7 +325,7 @@ class ProjectResource(Generic[RecordT, ItemT]):
     async def get(self, project: int | ItemT | RecordT) -> RecordT:
         """The full record of one project (labels for enum fields)."""
         answer = await self._core.request("GET", f"Project/{_id_of(project)}")
-        return self._record.from_api(answer)
+        return self._record.from_api(answer, source="detail")
 
     async def get_by_reference(self, reference_id: str) -> RecordT | None:
         """The project created with this ``ReferenceId``, or None."""
@@ -367,6 +373,10 @@ class ProjectResource(Generic[RecordT, ItemT]):
             if api_name is None:
                 info = self._record.model_fields.get(name)
                 api_name = info.serialization_alias if info is not None else None
+                if api_name in _RESERVED_PARAMETERS:
+                    raise TypeError(
+                        f"{name}= cannot filter a search: {api_name} is a search parameter of its own"
+                    )
             if api_name is None:
                 raise TypeError(
                     f"{self._record.__name__} has no field {name!r} to filter on"
@@ -379,12 +389,14 @@ class ProjectResource(Generic[RecordT, ItemT]):
     ) -> SearchPage[ItemT]:
         params = {**self._params(search), "Page": str(page)}
         answer = await self._core.request("GET", "Project", params=params)
-        items = [self._item.from_api(item) for item in _results(answer)]
+        items = [
+            self._item.from_api(item, source="search") for item in _results(answer)
+        ]
         return SearchPage(items=items, count=int(answer.get("Count", 0)), page=page)
 
     async def _search(self, search: Mapping[str, Any]) -> AsyncIterator[ItemT]:
         async for item in _pages(self._core, "Project", self._params(search)):
-            yield self._item.from_api(item)
+            yield self._item.from_api(item, source="search")
 
     async def _search_records(
         self, search: Mapping[str, Any]
@@ -530,7 +542,7 @@ class PersonsResource:
     async def get(self, contact: int | ContactSearchItem) -> Person:
         """The full record of one contact."""
         answer = await self._core.request("GET", f"Contact/{_id_of(contact)}")
-        return Person.from_api(answer)
+        return Person.from_api(answer, source="detail")
 
     async def search(
         self,
@@ -544,10 +556,16 @@ class PersonsResource:
     ) -> AsyncIterator[ContactSearchItem]:
         """Every matching contact of this kind, page by page."""
         params = _contact_params(
-            "Person", query, updated_since, main_contact_id, email, phone, name
+            ContactType.PERSON,
+            query,
+            updated_since,
+            main_contact_id,
+            email,
+            phone,
+            name,
         )
         async for item in _pages(self._core, "Contact", params):
-            yield ContactSearchItem.from_api(item)
+            yield ContactSearchItem.from_api(item, source="search")
 
     async def create(self, record: Person, *, reference_id: str | None = None) -> int:
         """Create a contact; returns its id. With ``reference_id`` a retry never duplicates."""
@@ -568,7 +586,7 @@ class BusinessesResource:
     async def get(self, contact: int | ContactSearchItem) -> Business:
         """The full record of one contact."""
         answer = await self._core.request("GET", f"Contact/{_id_of(contact)}")
-        return Business.from_api(answer)
+        return Business.from_api(answer, source="detail")
 
     async def search(
         self,
@@ -582,10 +600,16 @@ class BusinessesResource:
     ) -> AsyncIterator[ContactSearchItem]:
         """Every matching contact of this kind, page by page."""
         params = _contact_params(
-            "Business", query, updated_since, main_contact_id, email, phone, name
+            ContactType.BUSINESS,
+            query,
+            updated_since,
+            main_contact_id,
+            email,
+            phone,
+            name,
         )
         async for item in _pages(self._core, "Contact", params):
-            yield ContactSearchItem.from_api(item)
+            yield ContactSearchItem.from_api(item, source="search")
 
     async def create(self, record: Business, *, reference_id: str | None = None) -> int:
         """Create a contact; returns its id. With ``reference_id`` a retry never duplicates."""
@@ -612,14 +636,14 @@ class ContactsResource:
         email: str | None = None,
         phone: str | None = None,
         name: str | None = None,
-        type: Literal["Person", "Business"] | None = None,
+        type: ContactType | None = None,
     ) -> AsyncIterator[ContactSearchItem]:
         """Every matching contact; ``phone`` needs at least its last 6 digits."""
         params = _contact_params(
             type, query, updated_since, main_contact_id, email, phone, name
         )
         async for item in _pages(self._core, "Contact", params):
-            yield ContactSearchItem.from_api(item)
+            yield ContactSearchItem.from_api(item, source="search")
 
 
 class ToDosResource:
@@ -633,10 +657,12 @@ class ToDosResource:
         answer = await self._core.request(
             "GET", f"ToDoList/{project_id}", params={"Status": status}
         )
-        return [ToDoItem.from_api(item) for item in _results(answer)]
+        return [ToDoItem.from_api(item, source="search") for item in _results(answer)]
 
     async def get(self, todo_id: int) -> ToDo:
-        return ToDo.from_api(await self._core.request("GET", f"ToDo/{todo_id}"))
+        return ToDo.from_api(
+            await self._core.request("GET", f"ToDo/{todo_id}"), source="detail"
+        )
 
     async def create(self, todo: ToDo) -> int:
         """Create a ToDo (``project_id`` is required); returns its id."""
@@ -676,7 +702,7 @@ class AddressesResource:
 
     async def get(self, address_id: int) -> Address:
         return Address.from_api(
-            await self._core.request("GET", f"Address/{address_id}")
+            await self._core.request("GET", f"Address/{address_id}"), source="detail"
         )
 
     async def create(self, address: Address) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from enum import Enum
 from functools import cached_property
-from typing import Any, Generic, Literal, TypeVar, Unpack
+from typing import Any, Generic, TypeVar, Unpack
 
 import httpx
 
@@ -33,6 +33,7 @@ from .models import (
     Address,
     Business,
     ContactSearchItem,
+    ContactType,
     Ertekesites,
     ErtekesitesFilters,
     ErtekesitesSearchItem,
@@ -108,10 +109,15 @@ _PROJECT_PARAMETERS = {
     "user": "UserId",
     "main_contact_id": "MainContactId",
 }
+#: API parameters a search sets itself or through one of its own keywords: no field filter may
+#: reach them too (one API parameter, one keyword).
+_RESERVED_PARAMETERS = frozenset(
+    {"CategoryId", "Deleted", "Page", *_PROJECT_PARAMETERS.values()}
+)
 
 
 def _contact_params(
-    kind: str | None,
+    kind: ContactType | None,
     query: str | None,
     updated_since: datetime | date | None,
     main_contact_id: int | None,
@@ -307,7 +313,7 @@ class ProjectResource(Generic[RecordT, ItemT]):
     def get(self, project: int | ItemT | RecordT) -> RecordT:
         """The full record of one project (labels for enum fields)."""
         answer = self._core.request("GET", f"Project/{_id_of(project)}")
-        return self._record.from_api(answer)
+        return self._record.from_api(answer, source="detail")
 
     def get_by_reference(self, reference_id: str) -> RecordT | None:
         """The project created with this ``ReferenceId``, or None."""
@@ -351,6 +357,10 @@ class ProjectResource(Generic[RecordT, ItemT]):
             if api_name is None:
                 info = self._record.model_fields.get(name)
                 api_name = info.serialization_alias if info is not None else None
+                if api_name in _RESERVED_PARAMETERS:
+                    raise TypeError(
+                        f"{name}= cannot filter a search: {api_name} is a search parameter of its own"
+                    )
             if api_name is None:
                 raise TypeError(
                     f"{self._record.__name__} has no field {name!r} to filter on"
@@ -361,12 +371,14 @@ class ProjectResource(Generic[RecordT, ItemT]):
     def _search_page(self, page: int, search: Mapping[str, Any]) -> SearchPage[ItemT]:
         params = {**self._params(search), "Page": str(page)}
         answer = self._core.request("GET", "Project", params=params)
-        items = [self._item.from_api(item) for item in _results(answer)]
+        items = [
+            self._item.from_api(item, source="search") for item in _results(answer)
+        ]
         return SearchPage(items=items, count=int(answer.get("Count", 0)), page=page)
 
     def _search(self, search: Mapping[str, Any]) -> Iterator[ItemT]:
         for item in _pages(self._core, "Project", self._params(search)):
-            yield self._item.from_api(item)
+            yield self._item.from_api(item, source="search")
 
     def _search_records(self, search: Mapping[str, Any]) -> Iterator[RecordT]:
         for item in self._search(search):
@@ -493,7 +505,7 @@ class PersonsResource:
     def get(self, contact: int | ContactSearchItem) -> Person:
         """The full record of one contact."""
         answer = self._core.request("GET", f"Contact/{_id_of(contact)}")
-        return Person.from_api(answer)
+        return Person.from_api(answer, source="detail")
 
     def search(
         self,
@@ -507,10 +519,16 @@ class PersonsResource:
     ) -> Iterator[ContactSearchItem]:
         """Every matching contact of this kind, page by page."""
         params = _contact_params(
-            "Person", query, updated_since, main_contact_id, email, phone, name
+            ContactType.PERSON,
+            query,
+            updated_since,
+            main_contact_id,
+            email,
+            phone,
+            name,
         )
         for item in _pages(self._core, "Contact", params):
-            yield ContactSearchItem.from_api(item)
+            yield ContactSearchItem.from_api(item, source="search")
 
     def create(self, record: Person, *, reference_id: str | None = None) -> int:
         """Create a contact; returns its id. With ``reference_id`` a retry never duplicates."""
@@ -531,7 +549,7 @@ class BusinessesResource:
     def get(self, contact: int | ContactSearchItem) -> Business:
         """The full record of one contact."""
         answer = self._core.request("GET", f"Contact/{_id_of(contact)}")
-        return Business.from_api(answer)
+        return Business.from_api(answer, source="detail")
 
     def search(
         self,
@@ -545,10 +563,16 @@ class BusinessesResource:
     ) -> Iterator[ContactSearchItem]:
         """Every matching contact of this kind, page by page."""
         params = _contact_params(
-            "Business", query, updated_since, main_contact_id, email, phone, name
+            ContactType.BUSINESS,
+            query,
+            updated_since,
+            main_contact_id,
+            email,
+            phone,
+            name,
         )
         for item in _pages(self._core, "Contact", params):
-            yield ContactSearchItem.from_api(item)
+            yield ContactSearchItem.from_api(item, source="search")
 
     def create(self, record: Business, *, reference_id: str | None = None) -> int:
         """Create a contact; returns its id. With ``reference_id`` a retry never duplicates."""
@@ -575,14 +599,14 @@ class ContactsResource:
         email: str | None = None,
         phone: str | None = None,
         name: str | None = None,
-        type: Literal["Person", "Business"] | None = None,
+        type: ContactType | None = None,
     ) -> Iterator[ContactSearchItem]:
         """Every matching contact; ``phone`` needs at least its last 6 digits."""
         params = _contact_params(
             type, query, updated_since, main_contact_id, email, phone, name
         )
         for item in _pages(self._core, "Contact", params):
-            yield ContactSearchItem.from_api(item)
+            yield ContactSearchItem.from_api(item, source="search")
 
 
 class ToDosResource:
@@ -596,10 +620,12 @@ class ToDosResource:
         answer = self._core.request(
             "GET", f"ToDoList/{project_id}", params={"Status": status}
         )
-        return [ToDoItem.from_api(item) for item in _results(answer)]
+        return [ToDoItem.from_api(item, source="search") for item in _results(answer)]
 
     def get(self, todo_id: int) -> ToDo:
-        return ToDo.from_api(self._core.request("GET", f"ToDo/{todo_id}"))
+        return ToDo.from_api(
+            self._core.request("GET", f"ToDo/{todo_id}"), source="detail"
+        )
 
     def create(self, todo: ToDo) -> int:
         """Create a ToDo (``project_id`` is required); returns its id."""
@@ -636,7 +662,9 @@ class AddressesResource:
         return {int(key): str(value) for key, value in pairs.items()}
 
     def get(self, address_id: int) -> Address:
-        return Address.from_api(self._core.request("GET", f"Address/{address_id}"))
+        return Address.from_api(
+            self._core.request("GET", f"Address/{address_id}"), source="detail"
+        )
 
     def create(self, address: Address) -> int:
         """Create an address (``contact_id`` is required); returns its id."""

@@ -6,16 +6,28 @@
 MiniCRM sends numbers as JSON numbers or numeric strings, empty values as ``""``, zero dates as
 ``0000-00-00 00:00:00``, Enum values as ids (search) or labels (GET), and Set values as bitmasks
 or ``", "``-joined labels. The types here accept all of those and write what MiniCRM expects.
+
+Labels can be numbers (``"1"``, ``"2"``, …), so a text is read by where it came from
+(:data:`Source`, passed as the validation context ``{"source": ...}``):
+
+* JSON numbers are always option ids (Set: bitmasks);
+* in a ``"detail"`` answer (GET) a text that is exactly an option's label is that option;
+* in a ``"search"`` answer (searches, webhooks) a whole number is an id or bitmask;
+* otherwise, and in dicts of unknown source, a whole number that is an option id (any whole
+  number, for a Set) is read as the id, else a text is read as a label; when the same text is
+  an id and another option's label, the id wins and :class:`AmbiguousValueWarning` says so.
 """
 
 from __future__ import annotations
 
 import enum
 import re
+import sys
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -29,6 +41,7 @@ from pydantic import (
 from pydantic_core import core_schema
 
 __all__ = [
+    "AmbiguousValueWarning",
     "Bool",
     "ChoiceEnum",
     "ChoiceFlag",
@@ -44,10 +57,50 @@ __all__ = [
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _ZERO_DATES = frozenset({"", "0000-00-00", "0000-00-00 00:00:00"})
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+_PACKAGE = __name__.rpartition(".")[0]
+#: Modules whose frames lie between a caller's line and the code that warns.
+_PASSED_THROUGH = frozenset({"enum", "pydantic", "pydantic_core", "typing"})
+
+Source = Literal["detail", "search"]
+"""Where an answer came from: a detail GET answers labels, a search (or a webhook) answers ids."""
 
 
 class UnknownOptionWarning(UserWarning):
     """A value names an option this package was not generated with; regenerate to know it."""
+
+
+class AmbiguousValueWarning(UserWarning):
+    """A text is an option id (or bitmask) and also another option's label; read as the id.
+
+    Say where the data came from to read it as MiniCRM meant it:
+    ``from_api(data, source="detail")`` for a GET answer (labels), ``"search"`` for ids.
+    """
+
+
+_warned: set[tuple[type, object, type[Warning]]] = set()
+
+
+def _warn_once(
+    owner: type, value: object, category: type[Warning], message: str
+) -> None:
+    """Warn once per type and value, pointing at the first line outside this package."""
+    if (owner, value, category) in _warned:
+        return
+    _warned.add((owner, value, category))
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None:
+        module = frame.f_globals.get("__name__", "")
+        top = module.partition(".")[0]
+        if top != _PACKAGE and top not in _PASSED_THROUGH:
+            break
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def _source_of(info: core_schema.ValidationInfo) -> Source | None:
+    context = info.context
+    source = context.get("source") if isinstance(context, dict) else None
+    return "detail" if source == "detail" else "search" if source == "search" else None
 
 
 class TextTooLongError(ValueError):
@@ -112,7 +165,8 @@ def _parse_datetime(value: object) -> datetime | None:
 
 
 def _format_datetime(value: datetime) -> str:
-    return value.strftime(DATETIME_FORMAT)
+    """To the second, the year in four digits (``strftime`` drops leading zeros of year 5)."""
+    return value.isoformat(sep=" ", timespec="seconds")
 
 
 Int = Annotated[int, PlainValidator(_parse_int)]
@@ -166,9 +220,13 @@ class MiniCRMModel(BaseModel):
     )
 
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        """Build a record from a MiniCRM answer (API names, ids or labels)."""
-        return cls.model_validate(dict(data))
+    def from_api(cls, data: Mapping[str, Any], *, source: Source | None = None) -> Self:
+        """Build a record from a MiniCRM answer (API names, ids or labels).
+
+        ``source`` says where ``data`` came from: ``"detail"`` for a GET answer (labels),
+        ``"search"`` for a search answer or webhook (ids). The client passes it for you.
+        """
+        return cls.model_validate(dict(data), context={"source": source})
 
     def to_api(self) -> dict[str, Any]:
         """The fields that were set, under their API names, as MiniCRM expects them on write.
@@ -189,29 +247,53 @@ class MiniCRMModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
+E = TypeVar("E", bound="ChoiceEnum")
+
+
+@dataclass(frozen=True)
+class _Options(Generic[E]):
+    """An Enum type's lookups, built once per class instead of a scan of its members per value."""
+
+    by_id: dict[int, E]
+    by_label: dict[str, E]
+    by_folded: dict[str, E | None]
+    """Labels compared ignoring case; None where two options differ only by case."""
+
+
+_enum_options: dict[type, _Options[Any]] = {}
+_flag_bits: dict[type, dict[str, int]] = {}
+
+
 class ChoiceEnum(enum.Enum):
     """An Enum field's options: each member carries the option id (its value) and its label.
 
-    Parsing accepts the id (number or numeric string) or the label. A value the package was not
-    generated with becomes a pseudo-member (``known`` is False) with a warning, and is written
-    back unchanged.
+    Parsing accepts the id (number or numeric string) or the label, by the rules at the top of
+    this module. A member whose value is text (``ContactType.PERSON`` is ``"Person"``) is
+    written as that text and read from it too. A value the package was not generated with
+    becomes a pseudo-member (``known`` is False) with a warning, and is written back unchanged.
     """
 
     _value_: int | str
     _label: str
+    _id: int | None
     _known: bool
 
-    def __new__(cls, option_id: int | str, label: str = "") -> Self:
+    def __new__(
+        cls, value: int | str, label: str = "", option_id: int | None = None
+    ) -> Self:
         member = object.__new__(cls)
-        member._value_ = option_id
+        member._value_ = value
         member._label = label
+        member._id = (
+            value if option_id is None and isinstance(value, int) else option_id
+        )
         member._known = True
         return member
 
     @property
     def id(self) -> int | None:
         """The option id, or None for an unknown option that arrived as a label."""
-        return self._value_ if isinstance(self._value_, int) else None
+        return self._id
 
     @property
     def label(self) -> str:
@@ -224,56 +306,99 @@ class ChoiceEnum(enum.Enum):
         return self._known
 
     @classmethod
+    def _options(cls) -> _Options[Self]:
+        cached = _enum_options.get(cls)
+        if cached is not None:
+            return cached
+        by_label: dict[str, Self] = {}
+        for member in cls:
+            by_label.setdefault(member._label, member)
+            if isinstance(member._value_, str):
+                by_label.setdefault(member._value_, member)
+        by_folded: dict[str, Self | None] = {}
+        for label, member in by_label.items():
+            folded = label.casefold()
+            seen = by_folded.get(folded, member)
+            by_folded[folded] = member if seen is member else None
+        built = _Options(
+            by_id={member._id: member for member in cls if member._id is not None},
+            by_label=by_label,
+            by_folded=by_folded,
+        )
+        _enum_options[cls] = built
+        return built
+
+    @classmethod
+    def _read(cls, value: object, source: Source | None) -> Self | None:
+        """A member from an id or a label, read as ``source`` means it (see the module doc)."""
+        if value is None or value == "" or value == []:
+            return None
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError(f"expected an option id or label, got {value!r}")
+        options = cls._options()
+        if isinstance(value, int):
+            return options.by_id.get(value) or cls._unknown(value)
+        text = value.strip()
+        label = options.by_label.get(value) or options.by_label.get(text)
+        if not _INTEGER.fullmatch(text):
+            return label or options.by_folded.get(text.casefold()) or cls._unknown(text)
+        if label is not None and source == "detail":
+            return label
+        by_id = options.by_id.get(int(text))
+        if by_id is None:
+            if label is not None and source != "search":
+                return label
+            return cls._unknown(int(text))
+        if label is not None and label is not by_id and source is None:
+            _warn_once(
+                cls,
+                text,
+                AmbiguousValueWarning,
+                f"{cls.__name__}: {text!r} is the id of the option labelled {by_id.label!r} "
+                f"and the label of option {label.id}; read as the id. Pass source='detail' "
+                "to read labels",
+            )
+        return by_id
+
+    @classmethod
     def _missing_(cls, value: object) -> Self | None:
-        if isinstance(value, str):
-            text = value.strip()
-            if _INTEGER.fullmatch(text) and int(text) in cls._value2member_map_:
-                return cls(int(text))
-            for member in cls:
-                if member.label == value:
-                    return member
-            folded = [
-                member for member in cls if member.label.casefold() == text.casefold()
-            ]
-            if len(folded) == 1:
-                return folded[0]
-            return cls._unknown(int(text) if _INTEGER.fullmatch(text) else value)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return cls._unknown(value)
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            return cls._read(value, None)
         return None
 
     @classmethod
     def _unknown(cls, raw: int | str) -> Self:
-        warnings.warn(
+        existing = cls._value2member_map_.get(raw)
+        if isinstance(existing, cls):
+            return existing
+        _warn_once(
+            cls,
+            raw,
+            UnknownOptionWarning,
             f"{cls.__name__}: option {raw!r} is not known to this generated package; "
             "regenerate it to get the option as a member",
-            UnknownOptionWarning,
-            stacklevel=5,
         )
         member = object.__new__(cls)
         member._value_ = raw
         member._name_ = f"UNKNOWN_{raw}"
         member._label = str(raw)
+        member._id = raw if isinstance(raw, int) else None
         member._known = False
         cls._value2member_map_[raw] = member
         return member
 
     @classmethod
-    def _parse(cls, value: object) -> Self | None:
-        if value is None or value == "" or value == []:
-            return None
-        if isinstance(value, cls):
-            return value
-        if isinstance(value, (int, str)) and not isinstance(value, bool):
-            return cls(value)
-        raise ValueError(f"expected an option id or label, got {value!r}")
+    def _validate(cls, value: object, info: core_schema.ValidationInfo) -> Self | None:
+        return cls._read(value, _source_of(info))
 
     @classmethod
     def __get_pydantic_core_schema__(
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        return core_schema.no_info_plain_validator_function(
-            cls._parse,
+        return core_schema.with_info_plain_validator_function(
+            cls._validate,
             serialization=core_schema.plain_serializer_function_ser_schema(
                 _member_value, when_used="json"
             ),
@@ -291,9 +416,10 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
     """A Set field's options as bit flags; members carry their label.
 
     Parsing accepts a bitmask (number or numeric string) or the ``", "``-joined labels MiniCRM
-    answers (labels may contain commas themselves). Bits this package does not know are kept;
-    labels it does not know are kept beside the bits (``unknown_labels``, with a warning) and
-    written back as labels, so a value is always written back unchanged.
+    answers (labels may contain commas themselves), by the rules at the top of this module.
+    Bits this package does not know are kept; labels it does not know are kept beside the bits
+    (``unknown_labels``, with a warning) and written back as labels, so a value is always
+    written back unchanged.
     """
 
     _label: str
@@ -322,9 +448,20 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         return getattr(self, "_unknown_labels", ())
 
     @classmethod
+    def _bits(cls) -> dict[str, int]:
+        """Each label's bit, built once per class."""
+        bits = _flag_bits.get(cls)
+        if bits is None:
+            bits = {}
+            for member in cls:
+                bits.setdefault(member._label, member.value)
+            _flag_bits[cls] = bits
+        return bits
+
+    @classmethod
     def from_labels(cls, text: str) -> Self:
         """Parse ``"First choice, Third choice"``; the longest known label wins at each step."""
-        by_label = {member._label: member.value for member in cls}
+        by_label = cls._bits()
         parts = [part.strip() for part in text.split(",")]
         mask, start, unknown = 0, 0, []
         while start < len(parts):
@@ -341,11 +478,12 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         value = cls(mask)
         if not unknown:
             return value
-        warnings.warn(
+        _warn_once(
+            cls,
+            tuple(unknown),
+            UnknownOptionWarning,
             f"{cls.__name__}: option(s) {', '.join(map(repr, unknown))} are not known to this "
             "generated package; they are kept as labels. Regenerate it to get them as members",
-            UnknownOptionWarning,
-            stacklevel=4,
         )
         carrier = int.__new__(cls, mask)
         carrier._value_ = mask
@@ -354,26 +492,47 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         return carrier
 
     @classmethod
-    def _parse(cls, value: object) -> Self | None:
+    def _read(cls, value: object, source: Source | None) -> Self | None:
+        """Flags from a bitmask or labels, read as ``source`` means it (see the module doc)."""
         if value is None or value == "" or value == []:
             return None
         if isinstance(value, cls):
             return value
         if isinstance(value, int) and not isinstance(value, bool):
             return cls(value)
-        if isinstance(value, str):
-            text = value.strip()
-            return cls(int(text)) if _INTEGER.fullmatch(text) else cls.from_labels(text)
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             return cls.from_labels(", ".join(value))
-        raise ValueError(f"expected a bitmask or labels, got {value!r}")
+        if not isinstance(value, str):
+            raise ValueError(f"expected a bitmask or labels, got {value!r}")
+        text = value.strip()
+        if not _INTEGER.fullmatch(text):
+            return cls.from_labels(text)
+        mask = cls(int(text))
+        bit = None if source == "search" else cls._bits().get(text)
+        if bit is None or bit == mask:
+            return mask
+        if source == "detail":
+            return cls(bit)
+        _warn_once(
+            cls,
+            text,
+            AmbiguousValueWarning,
+            f"{cls.__name__}: {text!r} is the bitmask of the options labelled "
+            f"{', '.join(map(repr, mask.labels))} and the label of bit {bit}; read as the "
+            "bitmask. Pass source='detail' to read labels",
+        )
+        return mask
+
+    @classmethod
+    def _validate(cls, value: object, info: core_schema.ValidationInfo) -> Self | None:
+        return cls._read(value, _source_of(info))
 
     @classmethod
     def __get_pydantic_core_schema__(
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        return core_schema.no_info_plain_validator_function(
-            cls._parse,
+        return core_schema.with_info_plain_validator_function(
+            cls._validate,
             serialization=core_schema.plain_serializer_function_ser_schema(
                 _flag_value, when_used="json"
             ),

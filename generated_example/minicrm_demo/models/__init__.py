@@ -8,6 +8,7 @@ from __future__ import annotations
 from ._shared import (
     Address,
     ContactSearchItem,
+    ContactType,
     Module,
     ModuleInfo,
     ProjectSearch,
@@ -22,12 +23,10 @@ from .business import (
     Business,
     BusinessIndustry,
     BusinessRegion,
-    BusinessType,
 )
 from .person import (
     Person,
     PersonHirlevel,
-    PersonType,
 )
 from .sales import (
     Sales,
@@ -82,8 +81,8 @@ __all__ = [
     "Business",
     "BusinessIndustry",
     "BusinessRegion",
-    "BusinessType",
     "ContactSearchItem",
+    "ContactType",
     "Ertekesites",
     "ErtekesitesErdeklodes",
     "ErtekesitesFilters",
@@ -100,7 +99,6 @@ __all__ = [
     "ModuleInfo",
     "Person",
     "PersonHirlevel",
-    "PersonType",
     "ProjectSearch",
     "Projects",
     "ProjectsAttendance",

@@ -53,6 +53,13 @@ class SearchPage(Generic[T]):
     page: int
 
 
+class ContactType(ChoiceEnum):
+    """A contact's kind: written as Person or Business, read also by the schema's labels and ids."""
+
+    BUSINESS = "Business", "Cég", 1
+    PERSON = "Person", "Személy", 2
+
+
 class Module(ChoiceEnum):
     """A module of the system (CategoryId)."""
 
@@ -79,8 +86,7 @@ class ContactSearchItem(MiniCRMModel):
     id: Int | None = api_field("Id")
     name: Text | None = api_field("Name")
     url: Text | None = api_field("Url")
-    type: Text | None = api_field("Type")
-    """``Person`` or ``Business``."""
+    type: ContactType | None = api_field("Type")
 
     email: Text | None = api_field("Email")
     phone: Text | None = api_field("Phone")

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from .._values import Bool, ChoiceEnum, DateTime, Int, MiniCRMModel, Text, api_field
-from ._shared import User
+from ._shared import ContactType, User
 
 
 class BusinessIndustry(ChoiceEnum):
@@ -24,13 +24,6 @@ class BusinessRegion(ChoiceEnum):
     BUDAPEST = 2201, "Budapest"
     PEST_MEGYE = 2202, "Pest megye"
     ERDELY = 2203, "Erdély"
-
-
-class BusinessType(ChoiceEnum):
-    """The options of the Type field of a company contact."""
-
-    CEG = 1, "Cég"
-    SZEMELY = 2, "Személy"
 
 
 class Business(MiniCRMModel):
@@ -84,8 +77,8 @@ class Business(MiniCRMModel):
     swift: Text | None = api_field("Swift", max_length=16)
     """API field Swift: text of at most 16 characters."""
 
-    type: BusinessType | None = api_field("Type")
-    """API field Type (Enum): one of Cég (1), Személy (2)."""
+    type: ContactType | None = api_field("Type")
+    """API field Type: Person or Business (ContactType), written in English."""
 
     updated_at: DateTime | None = api_field("UpdatedAt")
     """API field UpdatedAt: date and time, in the system's local time."""

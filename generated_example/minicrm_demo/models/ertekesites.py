@@ -133,7 +133,6 @@ class ErtekesitesFilters(ProjectSearch, total=False):
     status_id: ErtekesitesStatus
     szerzodes: str
     updated_by: User
-    user_id: User
     visszahivas: ErtekesitesVisszahivas
     erdeklodes: ErtekesitesErdeklodes
     osszeg: int

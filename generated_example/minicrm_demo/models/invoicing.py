@@ -109,4 +109,3 @@ class InvoicingFilters(ProjectSearch, total=False):
     paid_at: datetime
     status_id: InvoicingStatus
     updated_by: User
-    user_id: User

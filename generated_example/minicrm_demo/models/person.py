@@ -5,30 +5,14 @@
 
 from __future__ import annotations
 
-from .._values import (
-    Bool,
-    ChoiceEnum,
-    ChoiceFlag,
-    DateTime,
-    Int,
-    MiniCRMModel,
-    Text,
-    api_field,
-)
-from ._shared import User
+from .._values import Bool, ChoiceFlag, DateTime, Int, MiniCRMModel, Text, api_field
+from ._shared import ContactType, User
 
 
 class PersonHirlevel(ChoiceFlag):
     """The options of the Hírlevél field of a person contact."""
 
     FELIRATKOZOTT = 1, "Feliratkozott"
-
-
-class PersonType(ChoiceEnum):
-    """The options of the Type field of a person contact."""
-
-    CEG = 1, "Cég"
-    SZEMELY = 2, "Személy"
 
 
 class Person(MiniCRMModel):
@@ -76,8 +60,8 @@ class Person(MiniCRMModel):
     szuletesnap: DateTime | None = api_field("Születésnap")
     """API field Születésnap: date and time, in the system's local time."""
 
-    type: PersonType | None = api_field("Type")
-    """API field Type (Enum): one of Cég (1), Személy (2)."""
+    type: ContactType | None = api_field("Type")
+    """API field Type: Person or Business (ContactType), written in English."""
 
     updated_at: DateTime | None = api_field("UpdatedAt")
     """API field UpdatedAt: date and time, in the system's local time."""

@@ -77,7 +77,7 @@ class Projects(MiniCRMModel):
     """A project of the “Projects” module."""
 
     attendance: ProjectsAttendance | None = api_field("Attendance")
-    """API field Attendance (Set): any of 1 (1), 2 (2), 3 (4), 4 (8)."""
+    """API field Attendance (Set): any of “1” (id 1), “2” (id 2), “3” (id 4), “4” (id 8). Some labels are numbers: a detail answer is read by label, a search answer by id."""
 
     billable: Bool | None = api_field("Billable")
     """API field Billable: yes or no."""
@@ -107,7 +107,7 @@ class Projects(MiniCRMModel):
     """API field EndDate: date and time, in the system's local time."""
 
     grade: ProjectsGrade | None = api_field("Grade")
-    """API field Grade (Enum): one of 2 (1), 1 (2), 3 (3)."""
+    """API field Grade (Enum): one of “2” (id 1), “1” (id 2), “3” (id 3). Some labels are numbers: a detail answer is read by label, a search answer by id."""
 
     id: Int | None = api_field("Id")
     """API field Id: whole number."""
@@ -119,7 +119,7 @@ class Projects(MiniCRMModel):
     """API field Phase (Enum): one of 1. alkalom - kezdő (1901), 2. alkalom - haladó (1902), 3. alkalom (1903)."""
 
     rating: ProjectsRating | None = api_field("Rating")
-    """API field Rating (Enum): one of 1 (2001), 2 (2002), 3 (2003), 4 (2004), 5 (2005)."""
+    """API field Rating (Enum): one of “1” (id 2001), “2” (id 2002), “3” (id 2003), “4” (id 2004), “5” (id 2005). Some labels are numbers: a detail answer is read by label, a search answer by id."""
 
     skills: ProjectsSkills | None = api_field("Skills")
     """API field Skills (Set): any of Python (1), PHP (2), JavaScript (4), C# (8), Go (16)."""
@@ -171,4 +171,3 @@ class ProjectsFilters(ProjectSearch, total=False):
     start_date: datetime
     status_id: ProjectsStatus
     updated_by: User
-    user_id: User

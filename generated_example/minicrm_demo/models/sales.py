@@ -164,4 +164,3 @@ class SalesFilters(ProjectSearch, total=False):
     status_id: SalesStatus
     text1105: str
     updated_by: User
-    user_id: User

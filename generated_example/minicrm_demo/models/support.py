@@ -160,4 +160,3 @@ class SupportFilters(ProjectSearch, total=False):
     set1220: SupportSet1220
     status_id: SupportStatus
     updated_by: User
-    user_id: User
