@@ -7,6 +7,7 @@ cross ({"1": "2", "2": "1", "3": "3"}).
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import sys
 import warnings
@@ -28,6 +29,7 @@ sys.path.insert(0, str(EXAMPLE))
 
 from minicrm_demo import (  # noqa: E402 - the generated package lives outside the source tree
     AmbiguousValueWarning,
+    AsyncClient,
     Business,
     Client,
     ContactSearchItem,
@@ -378,6 +380,20 @@ def test_warnings_through_the_client_point_at_the_callers_line(
         first = crm.support.get(pid)
         again = crm.support.get(pid)
     assert isinstance(first, Support) and first.priority is again.priority
+    assert [(Path(w.filename), w.lineno) for w in caught] == [(Path(__file__), line)]
+
+    async def main() -> int:
+        async with AsyncClient(
+            SYSTEM, KEY, base_url=server.base_url, rate_limit=None
+        ) as crm:
+            await crm.support.get(pid)  # the line the warning names
+            return inspect.currentframe().f_lineno - 1  # type: ignore[union-attr]
+
+    record.data["Priority"] = 91004  # another new option: it warns once, in async code too
+    server.store.update(pid, record.data, "2026-01-02 00:00:00")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = asyncio.run(main())
     assert [(Path(w.filename), w.lineno) for w in caught] == [(Path(__file__), line)]
 
 
