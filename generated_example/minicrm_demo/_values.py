@@ -58,8 +58,9 @@ DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _ZERO_DATES = frozenset({"", "0000-00-00", "0000-00-00 00:00:00"})
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _PACKAGE = __name__.rpartition(".")[0]
-#: Modules whose frames lie between a caller's line and the code that warns.
-_PASSED_THROUGH = frozenset({"enum", "pydantic", "pydantic_core", "typing"})
+#: Modules whose frames lie between a caller's line and the code that warns (asyncio runs the
+#: async client's concurrent fetches).
+_PASSED_THROUGH = frozenset({"asyncio", "enum", "pydantic", "pydantic_core", "typing"})
 
 Source = Literal["detail", "search"]
 """Where an answer came from: a detail GET answers labels, a search (or a webhook) answers ids."""
