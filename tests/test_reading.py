@@ -389,7 +389,9 @@ def test_warnings_through_the_client_point_at_the_callers_line(
             await crm.support.get(pid)  # the line the warning names
             return inspect.currentframe().f_lineno - 1  # type: ignore[union-attr]
 
-    record.data["Priority"] = 91004  # another new option: it warns once, in async code too
+    record.data["Priority"] = (
+        91004  # another new option: it warns once, in async code too
+    )
     server.store.update(pid, record.data, "2026-01-02 00:00:00")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
