@@ -7,8 +7,10 @@ All inference lives here, written down once:
 * option maps: the relation fields ``CategoryId`` (modules), ``StatusId`` (statuses of that
   entity) and ``UserId`` / ``CreatedBy`` / ``UpdatedBy`` (users) are enums of shared types; any
   other map is a *Set* when every key is a power of two up to 2**63 and ``1`` is among them
-  (a single ``{"1": …}`` is a checkbox), else an *Enum*; configuration overrides this per field,
-  and contact ``Type`` is an enum by default; an empty map is *Unknown* with a warning;
+  (a single ``{"1": …}`` is a checkbox), else an *Enum*; configuration overrides this per field;
+  an empty map is *Unknown* with a warning;
+* contact ``Type`` is its own kind, the shared ``ContactType``: Person or Business, written in
+  English whatever the schema's labels (see :meth:`_Builder.contact_type`);
 * ``Id``, ``CreatedAt``, ``UpdatedAt``, ``CreatedBy`` and ``UpdatedBy`` are set by the server.
 """
 
@@ -51,6 +53,10 @@ USER_KINDS = frozenset({Kind.USER_ID, Kind.CREATED_BY, Kind.UPDATED_BY})
 DEFAULT_TEXT_LIMIT = 1024
 LARGEST_BIT = 2**63
 USER_TYPE = "User"
+CONTACT_TYPE = "ContactType"
+#: The contact kinds as the API writes them, with the option id MiniCRM gives each in the
+#: schema's ``Type`` map (``{"1": "Cég", "2": "Személy"}``), in id order.
+CONTACT_KINDS = (("Business", 1), ("Person", 2))
 #: The classes that go with each module's record model, named ``<Model><suffix>``.
 COMPANIONS = ("SearchItem", "Filters", "Resource")
 MODULE_TYPE = "Module"
@@ -92,6 +98,7 @@ _CHOICE_WORDS = {
     Kind.UPDATED_BY: "user",
 }
 _OPTIONS_IN_DOC = 25
+_WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
 def is_bit_values(ids: list[int]) -> bool:
@@ -144,6 +151,16 @@ class _Builder:
         self, entity: str, endpoint: str, module_id: int | None, api_name: str, raw: Any
     ) -> _RawField:
         location = f"{endpoint} {api_name!r}"
+        if api_name == "Type" and module_id is None:
+            if self.config.override_for(entity, None, api_name) is not None:
+                self.warn(
+                    location,
+                    "override-ignored",
+                    "is the contact Type (ContactType); a configured style does not apply",
+                )
+            return _RawField(
+                api_name, Kind.CONTACT_TYPE, "options", None, options_of(raw), None
+            )
         relation = RELATION_KINDS.get(api_name)
         if isinstance(raw, str):
             kind, limit = self.classify_type_string(raw, location)
@@ -257,6 +274,9 @@ class _Builder:
         category = endpoints.get(snap.CATEGORY)
         detailed = endpoints.get(snap.CATEGORY_DETAILED)
         detailed = detailed if isinstance(detailed, dict) else {}
+        # Ids as the server wrote them name endpoints; as numbers they name modules (the
+        # snapshot check guarantees that no two are the same number).
+        module_keys = {int(key): key for key in category or {}}
         module_labels = {
             int(key): str(label) for key, label in (category or {}).items()
         }
@@ -266,7 +286,7 @@ class _Builder:
             self.raw_entity(EntityKind.PERSON, snap.SCHEMA_PERSON, None, (0, 1)),
         ]
         for module_id in sorted(module_labels):
-            endpoint = snap.project_schema_endpoint(str(module_id))
+            endpoint = snap.project_schema_endpoint(module_keys[module_id])
             raw_entities.append(
                 self.raw_entity(EntityKind.PROJECT, endpoint, module_id, (1, module_id))
             )
@@ -363,6 +383,7 @@ class _Builder:
                 self.options(modules_map, snap.CATEGORY),
                 "A module of the system (CategoryId).",
             )
+        choice_types[CONTACT_TYPE] = self.contact_type(raw_entities[:2])
 
         entities: dict[tuple[int, int], Entity] = {}
         for entity in raw_entities:
@@ -375,6 +396,8 @@ class _Builder:
                     choice = USER_TYPE
                 elif raw.kind is Kind.CATEGORY_ID and raw.options:
                     choice = MODULE_TYPE
+                elif raw.kind is Kind.CONTACT_TYPE:
+                    choice = CONTACT_TYPE
                 elif raw.kind is Kind.STATUS_ID and raw.options:
                     choice = type_names[("status", *entity.key)]
                     if choice not in choice_types:
@@ -421,7 +444,7 @@ class _Builder:
             Module(
                 id=module_id,
                 label=module_labels[module_id],
-                type=str(detailed.get(str(module_id), {}).get("Type", "")),
+                type=str(detailed.get(module_keys[module_id], {}).get("Type", "")),
                 attribute=module_attributes[module_id],
                 entity=entities[(1, module_id)],
                 status_type=type_names.get(("status", 1, module_id)),
@@ -442,6 +465,66 @@ class _Builder:
                 sorted(choice_types.values(), key=lambda choice: choice.name)
             ),
             diagnostics=tuple(sorted(set(self.diagnostics))),
+        )
+
+    def contact_type(self, contacts: list[_RawEntity]) -> ChoiceType:
+        """Person and Business with the labels and ids the contact schemas give them.
+
+        Writes take only ``Person`` / ``Business``; reads may bring those, the schema's
+        (localized) labels or its ids. An option is matched to a kind by its English label when
+        it has one, else by MiniCRM's id (:data:`CONTACT_KINDS`); a kind no option names keeps
+        its English label and MiniCRM's id, or an id no option uses.
+        """
+        found: dict[str, tuple[int, str]] = {}
+        used: set[int] = set()
+        by_english = {kind.casefold(): kind for kind, _ in CONTACT_KINDS}
+        by_id = {option_id: kind for kind, option_id in CONTACT_KINDS}
+        for entity in contacts:
+            for field in entity.fields:
+                if field.kind is not Kind.CONTACT_TYPE:
+                    continue
+                location = f"{entity.endpoint} 'Type'"
+                for option_id, label in sorted(field.options.items()):
+                    used.add(option_id)
+                    kind = by_english.get(
+                        label.strip().casefold(), by_id.get(option_id)
+                    )
+                    if kind is None:
+                        self.warn(
+                            location,
+                            "contact-type",
+                            f"option {option_id} {_short(label)} is neither Person nor "
+                            "Business; that value reads as an unknown ContactType",
+                        )
+                    elif found.setdefault(kind, (option_id, label)) != (
+                        option_id,
+                        label,
+                    ):
+                        kept = found[kind]
+                        self.warn(
+                            location,
+                            "contact-type",
+                            f"option {option_id} {_short(label)} is {kind} too; "
+                            f"{kind} keeps option {kept[0]} {_short(kept[1])}",
+                        )
+        options = []
+        for kind, default_id in CONTACT_KINDS:
+            option_id, label = found.get(kind, (default_id, kind))
+            if kind not in found:
+                taken = used | {found_id for found_id, _ in found.values()}
+                option_id = next(
+                    candidate
+                    for candidate in range(default_id, default_id + len(taken) + 2)
+                    if candidate not in taken
+                )
+                used.add(option_id)
+            options.append(Option(option_id, label, kind.upper(), kind))
+        return ChoiceType(
+            CONTACT_TYPE,
+            ChoiceStyle.ENUM,
+            tuple(sorted(options, key=lambda option: option.id)),
+            "A contact's kind: written as Person or Business, read also by the schema's "
+            "labels and ids.",
         )
 
     def merged_options(
@@ -509,10 +592,16 @@ def _field_doc(field: _RawField) -> str:
         return f"{head}: file ({field.raw_type}); write the URL of the file to upload."
     if field.kind is Kind.UNKNOWN:
         return f"{head}: type {field.raw_type!r} is not known to the generator; the raw value is kept."
+    if field.kind is Kind.CONTACT_TYPE:
+        return f"{head}: Person or Business (ContactType), written in English."
     if field.options:
         listed = sorted(field.options.items())
+        numbers = any(_WHOLE_NUMBER.fullmatch(label) for _, label in listed)
+        # Labels that are numbers are quoted and the ids named, so “2” (id 1) is not misread.
+        template = "“{label}” (id {id})" if numbers else "{label} ({id})"
         shown = ", ".join(
-            f"{label} ({option_id})" for option_id, label in listed[:_OPTIONS_IN_DOC]
+            template.format(label=label, id=option_id)
+            for option_id, label in listed[:_OPTIONS_IN_DOC]
         )
         more = (
             f", and {len(listed) - _OPTIONS_IN_DOC} more"
@@ -520,7 +609,13 @@ def _field_doc(field: _RawField) -> str:
             else ""
         )
         what = "any of" if field.kind is Kind.SET else "one of"
-        return f"{head} ({_CHOICE_WORDS.get(field.kind, field.kind.value)}): {what} {shown}{more}."
+        rule = (
+            " Some labels are numbers: a detail answer is read by label, a search answer "
+            "by id."
+            if numbers
+            else ""
+        )
+        return f"{head} ({_CHOICE_WORDS.get(field.kind, field.kind.value)}): {what} {shown}{more}.{rule}"
     return f"{head}: {_KIND_WORDS.get(field.kind, field.kind.value)}."
 
 

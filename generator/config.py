@@ -3,11 +3,11 @@
 A file such as::
 
     [choices]
-    "Person.Type" = "enum"          # one field of contacts
+    "Person.Level" = "enum"         # one field of contacts
     "Project.Set1035" = "set"       # that field in every module
     "Project/3.Enum1221" = "enum"   # that field in module 3 only
 
-says how to read option maps whose keys alone cannot tell (``{"1": "Cég", "2": "Személy"}``).
+says how to read option maps whose keys alone cannot tell (``{"1": "Junior", "2": "Senior"}``).
 """
 
 from __future__ import annotations
@@ -20,12 +20,6 @@ from pathlib import Path
 from .errors import ConfigError
 from .model import ChoiceStyle
 
-#: Contact ``Type`` is an enum whose two ids look like bits; the API documents it as a choice.
-DEFAULT_CHOICE_OVERRIDES: Mapping[str, ChoiceStyle] = {
-    "Business.Type": ChoiceStyle.ENUM,
-    "Person.Type": ChoiceStyle.ENUM,
-}
-
 _STYLE_WORDS = {"enum": ChoiceStyle.ENUM, "set": ChoiceStyle.FLAG}
 
 
@@ -33,9 +27,7 @@ _STYLE_WORDS = {"enum": ChoiceStyle.ENUM, "set": ChoiceStyle.FLAG}
 class GeneratorConfig:
     """Choices the schema cannot make by itself."""
 
-    choice_overrides: Mapping[str, ChoiceStyle] = field(
-        default_factory=lambda: dict(DEFAULT_CHOICE_OVERRIDES)
-    )
+    choice_overrides: Mapping[str, ChoiceStyle] = field(default_factory=dict)
 
     def override_for(
         self, entity: str, module_id: int | None, api_name: str
@@ -68,7 +60,7 @@ def load_config(path: Path | None) -> GeneratorConfig:
         raise ConfigError(
             f'{path}: [choices] must be a table of "Entity.Field" = "enum" | "set"'
         )
-    overrides = dict(DEFAULT_CHOICE_OVERRIDES)
+    overrides: dict[str, ChoiceStyle] = {}
     for key, value in choices.items():
         entity, dot, api_name = key.partition(".")
         valid_entity = entity in ("Business", "Person", "Project") or (

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .build_model import CONTACT_TYPE, MODULE_TYPE, USER_TYPE
 from .model import ChoiceType, Entity, Field, Tenant
+
+#: Types every field of their kind shares: compared once, not under each field.
+SHARED = (USER_TYPE, MODULE_TYPE, CONTACT_TYPE)
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ def _changed(where: str, detail: str, breaking: bool = True) -> Change:
 def _field_type(field: Field) -> str:
     return field.choice or (
         f"{field.kind.value}({field.text_limit})"
-        if field.text_limit
+        if field.text_limit is not None
         else field.kind.value
     )
 
@@ -130,7 +134,7 @@ def _entity(
                     not longer_text,
                 )
             )
-        if was.choice and now.choice and was.choice not in ("User", "Module"):
+        if was.choice and now.choice and was.choice not in SHARED:
             changes += _options(
                 old_tenant.choice_type(was.choice),
                 new_tenant.choice_type(now.choice),
@@ -142,7 +146,7 @@ def _entity(
 def diff_tenants(old: Tenant, new: Tenant) -> list[Change]:
     """Every difference between two systems' models, breaking ones first."""
     changes: list[Change] = []
-    for shared in ("User", "Module"):
+    for shared in SHARED:
         names = {choice.name for choice in old.choice_types} & {
             choice.name for choice in new.choice_types
         }

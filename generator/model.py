@@ -28,6 +28,7 @@ class Kind(StrEnum):
     USER_ID = "UserId"
     CREATED_BY = "CreatedBy"
     UPDATED_BY = "UpdatedBy"
+    CONTACT_TYPE = "ContactType"
     UNKNOWN = "Unknown"
 
 
@@ -46,11 +47,16 @@ class EntityKind(StrEnum):
 
 @dataclass(frozen=True)
 class Option:
-    """One option of an Enum or Set field: its id (a bit value for Sets), label and member name."""
+    """One option of an Enum or Set field: its id (a bit value for Sets), label and member name.
+
+    ``value`` is what the API takes on write when that is not the id (contact ``Type`` is
+    written ``Person`` / ``Business``, never as its option id).
+    """
 
     id: int
     label: str
     name: str
+    value: str | None = None
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")
 
 #: What the generated runtime exports from ``_values.py`` and ``_errors.py``.
 VALUE_EXPORTS = (
+    "AmbiguousValueWarning",
     "Bool",
     "ChoiceEnum",
     "ChoiceFlag",
@@ -117,6 +118,7 @@ RESERVED_CLASSES: frozenset[str] = frozenset(
         "AsyncIterator",
         "BusinessesResource",
         "ContactsResource",
+        "ContactType",
         "Generic",
         "Iterator",
         "ModulesResource",

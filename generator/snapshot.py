@@ -84,6 +84,20 @@ def _is_scalar_label(value: Any) -> bool:
     return isinstance(value, (str, int, float)) and not isinstance(value, bool)
 
 
+def same_number(ids: Any) -> tuple[str, str] | None:
+    """Two whole-number ids that are the same number (``"1"`` and ``"01"``), or None.
+
+    A client could not tell such options or modules apart, so a schema with them is refused
+    rather than merged silently.
+    """
+    seen: dict[int, str] = {}
+    for key in sorted(ids, key=lambda key: (int(key), key)):
+        first = seen.setdefault(int(key), key)
+        if first != key:
+            return first, key
+    return None
+
+
 def endpoint_problem(endpoint: str, answer: Any) -> str | None:
     """Why one raw answer cannot be used, or None when its shape is right.
 
@@ -110,6 +124,13 @@ def endpoint_problem(endpoint: str, answer: Any) -> str | None:
                     return f"option id {option_id!r} of field {key!r} is not a whole number"
                 if not _is_scalar_label(label):
                     return f"option {option_id!r} of field {key!r} has a label of type {type(label).__name__}"
+            pair = same_number(value)
+            if pair is not None:
+                return f"option ids {pair[0]!r} and {pair[1]!r} of field {key!r} are the same number"
+    if endpoint in (CATEGORY, CATEGORY_DETAILED):
+        pair = same_number(answer)
+        if pair is not None:
+            return f"module ids {pair[0]!r} and {pair[1]!r} are the same number"
     return None
 
 

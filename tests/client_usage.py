@@ -11,6 +11,7 @@ from minicrm_demo import (
     Address,
     AsyncClient,
     Client,
+    ContactType,
     Person,
     Sales,
     SalesReferrer,
@@ -45,7 +46,7 @@ def sync_tour(crm: Client, contact_id: int) -> dict[str, object]:
     person = crm.persons.get(person_id)
     people = list(crm.persons.search(email="ada@example.invalid"))
     companies = list(crm.businesses.search(name="Tour"))
-    mixed = list(crm.contacts.search(query="Tour", type="Person"))
+    mixed = list(crm.contacts.search(query="Tour", type=ContactType.PERSON))
     todo_id = crm.todos.create(
         ToDo(
             project_id=project_id,

@@ -105,7 +105,9 @@ def test_enum_versus_set_inference() -> None:
     assert big.style is ChoiceStyle.FLAG and big.options[-1].id == 2**63
 
 
-def test_contact_type_is_an_enum_by_default_and_overridable(tmp_path: Path) -> None:
+def test_contact_type_is_its_own_kind_and_other_maps_overridable(
+    tmp_path: Path,
+) -> None:
     person = {
         "Id": "Int",
         "Type": {"1": "Cég", "2": "Személy"},
@@ -113,7 +115,7 @@ def test_contact_type_is_an_enum_by_default_and_overridable(tmp_path: Path) -> N
     }
     tenant = tenant_of({"Id": "Int"}, person)
     kinds = {f.api_name: f.kind for f in tenant.person.fields}
-    assert kinds["Type"] is Kind.ENUM and kinds["Flags"] is Kind.SET
+    assert kinds["Type"] is Kind.CONTACT_TYPE and kinds["Flags"] is Kind.SET
     config = tmp_path / "codegen.toml"
     config.write_text(
         '[choices]\n"Person.Flags" = "enum"\n"Project/3.Pick" = "enum"\n"Project.Other" = "enum"\n',

@@ -134,11 +134,14 @@ def test_generated_readme_session_passes_mypy_strict(tmp_path: Path) -> None:
 def test_misuse_of_search_filters_is_a_type_error(tmp_path: Path) -> None:
     script = tmp_path / "misuse.py"
     script.write_text(
-        "from minicrm_demo import Client, SupportPriority\n"
+        "from minicrm_demo import Client, SupportPriority, User\n"
         "crm = Client('1', 'k')\n"
         "crm.sales.search(referrer=SupportPriority.SURGOS)\n"
         "crm.sales.search(no_such_field=1)\n"
-        "crm.sales.search_page(status_group='Won')\n",
+        "crm.sales.search_page(status_group='Won')\n"
+        "crm.sales.search(user_id=User.JOHN_DOE)\n"
+        "crm.sales.search_page(category_id=5)\n"
+        "crm.contacts.search(type='Person')\n",
         encoding="utf-8",
     )
     result = mypy_strict(script, cwd=EXAMPLE, check=False)
@@ -152,6 +155,10 @@ def test_misuse_of_search_filters_is_a_type_error(tmp_path: Path) -> None:
         'Argument "status_group" to "search_page" of "SalesResource" has incompatible type'
         in result.stdout
     )
+    # One API parameter, one keyword: UserId is user=, CategoryId is the resource's.
+    assert 'Unexpected keyword argument "user_id"' in result.stdout
+    assert 'Unexpected keyword argument "category_id"' in result.stdout
+    assert 'Argument "type" to "search" of "ContactsResource"' in result.stdout
 
 
 def test_readme_session_runs_against_the_sandbox(server: SandboxServer) -> None:

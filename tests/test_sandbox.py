@@ -13,7 +13,7 @@ import pytest
 
 from generator.sandbox.app import Faults
 from generator.sandbox.server import SandboxServer
-from generator.snapshot import load_demo_snapshot
+from generator.snapshot import Snapshot, load_demo_snapshot
 
 KEY = "sandbox-test-key"
 
@@ -269,6 +269,59 @@ def test_contacts_search_and_detail(server: SandboxServer) -> None:
         str(business)
     ]
     assert api.get("Contact/424242").status_code == 404
+
+
+def test_contact_type_is_written_in_english_and_localized_only_on_get(
+    server: SandboxServer,
+) -> None:
+    api = client(server)
+    for written in (2, "2", "Személy", "person"):
+        refused = api.put("Contact", json={"Type": written, "FirstName": "Ada"})
+        assert refused.status_code == 400
+        assert (
+            refused.text
+            == f"Contact (PUT): Invalid value '{written}' for the Type field."
+        )
+    ada = person(api)
+    assert api.put(f"Contact/{ada}", json={"Type": "Person"}).status_code == 200
+    assert api.put(f"Contact/{ada}", json={"Type": 2}).status_code == 400
+    assert api.get(f"Contact/{ada}").json()["Type"] == "Személy"
+    found = api.get("Contact", params={"Type": "Person"}).json()["Results"]
+    assert found[str(ada)]["Type"] == "Person"
+    assert api.get("Contact", params={"Type": "2"}).status_code == 400
+    english = dict(load_demo_snapshot().endpoints)
+    for schema in ("Schema/Person", "Schema/Business"):
+        english[schema] = {**english[schema], "Type": {"1": "Business", "2": "Person"}}
+    snapshot = Snapshot(english, "http://x/Api/R3", "english")
+    with SandboxServer(snapshot, "42", KEY) as running:
+        api = client(running)
+        ada = person(api)
+        assert api.get(f"Contact/{ada}").json()["Type"] == "Person"
+
+
+def test_numeric_labels_are_labels_on_get_and_ids_on_write_and_search(
+    server: SandboxServer,
+) -> None:
+    api = client(server)
+    contact = person(api)
+    body = {"CategoryId": 6, "ContactId": contact, "Name": "Numbers"}
+    pid = api.put(
+        "Project", json={**body, "Attendance": 4, "Grade": 1, "Rating": 2005}
+    ).json()["Id"]
+    detail = api.get(f"Project/{pid}").json()
+    assert (detail["Attendance"], detail["Grade"], detail["Rating"]) == ("3", "2", "5")
+    # A JSON number is an id, never a label: Rating has no option 5.
+    refused = api.put(f"Project/{pid}", json={"Rating": 5})
+    assert refused.text == "Project (PUT): Invalid value '5' for the Rating field."
+    # A text is an id when it is one (Grade "1" is id 1), else a label (Rating "4").
+    assert (
+        api.put(f"Project/{pid}", json={"Grade": "1", "Rating": "4"}).status_code == 200
+    )
+    assert api.get(f"Project/{pid}").json()["Rating"] == "4"
+    by_grade = api.get("Project", params={"CategoryId": 6, "Grade": "1"}).json()
+    assert list(by_grade["Results"]) == [str(pid)]
+    other = api.get("Project", params={"CategoryId": 6, "Grade": "2"}).json()
+    assert other["Count"] == 0
 
 
 def test_todos(server: SandboxServer) -> None:

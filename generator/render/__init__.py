@@ -16,19 +16,20 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 
 from .. import __version__
-from ..build_model import MODULE_TYPE, USER_TYPE
+from ..build_model import CONTACT_TYPE, MODULE_TYPE, USER_TYPE
 from ..model import ChoiceType, Entity, Kind, Module, Tenant
 from ..naming import ERROR_EXPORTS, SHARED_RECORDS, VALUE_EXPORTS
 from .black_fit import fit_long_statements
 from .datamodel import render_model_class, type_name
 from .templates import render
 
-SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE})
+SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE, CONTACT_TYPE})
 PARALLEL_THRESHOLD = 8
 #: The shared records the client modules use.
 CLIENT_RECORDS = (
     "Address",
     "ContactSearchItem",
+    "ContactType",
     "ModuleInfo",
     "SearchPage",
     "ToDo",
@@ -57,9 +58,23 @@ FILTER_TYPES = {
     Kind.BOOLEAN: "bool",
     Kind.UNKNOWN: "str",
 }
-UNFILTERED = frozenset({"CategoryId", "Deleted"})
-#: Keyword parameters of a project search; a field with the same Python name (``UpdatedAt``
-#: is both) is reached through the parameter, not through the filters.
+#: API parameters a project search sets itself or through its own keyword (``user`` is
+#: ``UserId``), so no field filter may reach them too: one API parameter, one keyword.
+UNFILTERED = frozenset(
+    {
+        "CategoryId",
+        "Deleted",
+        "Page",
+        "Query",
+        "UpdatedSince",
+        "UpdatedAt",
+        "StatusGroup",
+        "UserId",
+        "MainContactId",
+    }
+)
+#: Keyword parameters of a project search; a field with the same Python name is reached
+#: through the parameter, not through the filters.
 SEARCH_PARAMETERS = frozenset(
     {
         "self",

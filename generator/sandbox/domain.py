@@ -5,7 +5,10 @@ do (so client-side validation matters). Values are stored in their write form (o
 presented the way real systems answer: search results carry ids and a few basic fields, GET
 answers carry labels (Set values as ``", "``-joined labels) and every field. Status groups are
 not in the schema; the sandbox derives them from each module's statuses in id order: the first
-is Lead, the last Failed, the one before it Success, the rest Open.
+is Lead, the last Failed, the one before it Success, the rest Open. Contact ``Type`` is taken
+only as ``Person`` / ``Business`` and searches answer it so, while a detail GET shows the
+schema's (localized) label. A JSON number written to an Enum field is an id; a text is an id
+when it is one, else a label (so a search filter by id works whatever the labels look like).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..build_model import build_tenant
+from ..build_model import CONTACT_TYPE, build_tenant
 from ..model import ChoiceStyle, ChoiceType, Entity, Field, Kind, Tenant
 from ..snapshot import CATEGORY, CATEGORY_DETAILED, Snapshot
 from .store import Record, Store
@@ -100,8 +103,11 @@ class Codec:
         return _write_int(value)
 
     def _write_option(self, choice: ChoiceType, value: Any) -> int:
+        """An id (a JSON number, or a text that is an id) or else a label."""
         text = str(value).strip()
         ids = {option.id for option in choice.options}
+        if isinstance(value, int) and value not in ids:
+            raise ValueError(value)
         if _INTEGER.fullmatch(text) and int(text) in ids:
             return int(text)
         for option in choice.options:
@@ -525,26 +531,21 @@ class Sandbox:
     # -- contacts -------------------------------------------------------------------------------
 
     def _contact_kind(self, value: Any, method: str) -> str:
-        text = str(value).strip()
-        if text in CONTACT_KINDS:
-            return text
-        for kind, entity in self.contacts.items():
-            field = self._fields(entity).get("Type")
-            choice = self.codec.choice_of(field) if field else None
-            if choice and len(choice.options) == 2:
-                wanted = choice.options[0 if kind == "Business" else 1]
-                if text in (str(wanted.id), wanted.label):
-                    return kind
+        """``Person`` or ``Business``: like real systems, neither the option id nor a
+        localized label is taken for ``Type``."""
+        if value in CONTACT_KINDS:
+            return str(value)
         raise ApiError(
             400, "Contact", method, f"Invalid value '{value}' for the Type field."
         )
 
     def _type_label(self, kind: str) -> str:
-        field = self._fields(self.contacts[kind]).get("Type")
-        choice = self.codec.choice_of(field) if field else None
-        if choice and len(choice.options) == 2:
-            return choice.options[0 if kind == "Business" else 1].label
-        return kind
+        """How a detail GET shows ``Type``: the schema's label (``Személy`` on a Hungarian
+        system, ``Person`` on an English one), as search answers stay English."""
+        contact_type = self.codec.choices[CONTACT_TYPE]
+        return next(
+            option.label for option in contact_type.options if option.value == kind
+        )
 
     def get_contact(self, record_id: int) -> dict[str, Any]:
         record = self.store.get(record_id, CONTACT_KINDS)

@@ -1,0 +1,425 @@
+"""Issue 8: values are read as MiniCRM meant them: numeric labels, contact Type, warnings, filters.
+
+The demo's Projects module has a Set ``Attendance`` labelled "1".."4" (bits 1, 2, 4, 8), an
+Enum ``Rating`` labelled "1".."5" (ids 2001..2005) and an Enum ``Grade`` whose ids and labels
+cross ({"1": "2", "2": "1", "3": "3"}).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import sys
+import warnings
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from generator.sandbox.server import SandboxServer
+from generator.snapshot import Snapshot, load_demo_snapshot
+
+from tools import REPO
+
+EXAMPLE = REPO / "generated_example"
+sys.path.insert(0, str(EXAMPLE))
+
+from minicrm_demo import (  # noqa: E402 - the generated package lives outside the source tree
+    AmbiguousValueWarning,
+    AsyncClient,
+    Business,
+    Client,
+    ContactSearchItem,
+    ContactType,
+    Person,
+    Projects,
+    ProjectsAttendance,
+    ProjectsGrade,
+    ProjectsRating,
+    Sales,
+    SalesSet1035,
+    Support,
+    UnknownOptionWarning,
+)
+
+from minicrm_demo import _values  # noqa: E402
+
+SYSTEM, KEY = "42", "reading-test-key-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def fresh_warnings() -> None:
+    """Warnings come once per type and value in a process; each test starts afresh."""
+    _values._warned.clear()
+
+
+@pytest.fixture
+def server() -> Iterator[SandboxServer]:
+    with SandboxServer(load_demo_snapshot(), SYSTEM, KEY) as running:
+        yield running
+
+
+def connect(server: SandboxServer, **options: Any) -> Client:
+    return Client(SYSTEM, KEY, base_url=server.base_url, rate_limit=None, **options)
+
+
+def new_person(server: SandboxServer) -> int:
+    return int(
+        server.sandbox.put_contact(None, {"Type": "Person", "FirstName": "Ada"})["Id"]
+    )
+
+
+def quietly(function: Any, *args: Any, **kwargs: Any) -> tuple[Any, list[str]]:
+    """Call ``function`` and return its result and the categories of what it warned."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = function(*args, **kwargs)
+    return result, [w.category.__name__ for w in caught]
+
+
+# -- numeric labels: read by where the value came from ---------------------------------------
+
+
+def test_a_detail_answer_reads_numeric_labels_as_labels() -> None:
+    record, warned = quietly(
+        Projects.from_api,
+        {"Attendance": "3", "Rating": "5", "Grade": "1"},
+        source="detail",
+    )
+    assert warned == []
+    assert record.attendance == ProjectsAttendance.OPTION_3 and record.attendance == 4
+    assert record.rating is ProjectsRating.OPTION_5
+    assert record.grade is ProjectsGrade.OPTION_1 and record.grade.id == 2
+    assert record.to_api() == {"Attendance": 4, "Rating": 2005, "Grade": 2}
+    joined = Projects.from_api({"Attendance": "1, 3"}, source="detail")
+    assert (
+        joined.attendance == ProjectsAttendance.OPTION_1 | ProjectsAttendance.OPTION_3
+    )
+
+
+def test_a_search_answer_reads_ids_and_bitmasks() -> None:
+    record, warned = quietly(
+        Projects.from_api,
+        {"Attendance": "3", "Rating": "2005", "Grade": "1"},
+        source="search",
+    )
+    assert warned == []
+    assert (
+        record.attendance == ProjectsAttendance.OPTION_1 | ProjectsAttendance.OPTION_2
+    )
+    assert record.rating is ProjectsRating.OPTION_5
+    assert record.grade is ProjectsGrade.OPTION_2 and record.grade.id == 1
+
+
+def test_json_numbers_are_always_ids_and_bitmasks() -> None:
+    for source in ("detail", "search", None):
+        record, warned = quietly(
+            Projects.from_api, {"Attendance": 3, "Grade": 1}, source=source
+        )
+        assert warned == []
+        assert record.attendance == 3 and record.grade is ProjectsGrade.OPTION_2
+
+
+def test_without_a_source_an_id_wins_and_an_ambiguous_text_warns() -> None:
+    # Both an id (or bitmask) and another option's label: the id wins, with a warning.
+    with pytest.warns(
+        AmbiguousValueWarning, match="ProjectsGrade: '1'.*source='detail'"
+    ):
+        grade = Projects.from_api({"Grade": "1"}).grade
+    assert grade is ProjectsGrade.OPTION_2
+    with pytest.warns(AmbiguousValueWarning, match="ProjectsAttendance: '4'"):
+        attendance = Projects.from_api({"Attendance": "4"}).attendance
+    assert attendance == ProjectsAttendance.OPTION_3
+    # Not ambiguous: only a label ("5" is no Rating id), or the same option either way.
+    record, warned = quietly(
+        Projects.from_api, {"Rating": "5", "Attendance": "2", "Grade": "3"}
+    )
+    assert warned == []
+    assert record.rating is ProjectsRating.OPTION_5
+    assert record.attendance == ProjectsAttendance.OPTION_2
+    assert record.grade is ProjectsGrade.OPTION_3
+
+
+def test_records_built_by_python_names_follow_the_same_rule() -> None:
+    assert Projects(rating="4").rating is ProjectsRating.OPTION_4  # type: ignore[arg-type]
+    assert Projects(rating=2004).rating is ProjectsRating.OPTION_4  # type: ignore[arg-type]
+    with pytest.warns(AmbiguousValueWarning):
+        assert ProjectsGrade("2") is ProjectsGrade.OPTION_1
+    assert ProjectsRating("3") is ProjectsRating.OPTION_3
+
+
+def test_field_docs_say_which_labels_are_numbers() -> None:
+    source = (EXAMPLE / "minicrm_demo" / "models" / "projects.py").read_text("utf-8")
+    numbers = "Some labels are numbers: a detail answer is read by label"
+    for field in ("attendance", "grade", "rating"):
+        doc = source.split(f"    {field}: ", 1)[1].split("\n\n", 1)[0]
+        assert numbers in doc
+    assert numbers not in source.split("    phase: ", 1)[1].split("\n\n", 1)[0]
+
+
+def test_non_numeric_labels_keep_their_fast_path() -> None:
+    record, warned = quietly(
+        Sales.from_api, {"Set1035": "3", "Referrer": "1255"}, source="detail"
+    )
+    assert warned == []
+    assert record.set1035 == SalesSet1035.FIRST_CHOICE | SalesSet1035.SECOND_CHOICE
+    assert record.referrer is not None and record.referrer.label == "Google"
+
+
+# -- contact Type ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Person", ContactType.PERSON),
+        ("Személy", ContactType.PERSON),
+        (2, ContactType.PERSON),
+        ("2", ContactType.PERSON),
+        ("Business", ContactType.BUSINESS),
+        ("Cég", ContactType.BUSINESS),
+        (1, ContactType.BUSINESS),
+    ],
+)
+def test_contact_type_reads_english_labels_and_ids(
+    raw: Any, expected: ContactType
+) -> None:
+    for model in (Person, Business):
+        for source in ("detail", "search", None):
+            record, warned = quietly(model.from_api, {"Type": raw}, source=source)
+            assert warned == [] and record.type is expected
+    item = ContactSearchItem.from_api({"Id": "7", "Type": raw}, source="search")
+    assert item.type is expected
+
+
+def test_contact_type_is_written_in_english() -> None:
+    assert Person(type=ContactType.PERSON).to_api() == {"Type": "Person"}
+    assert Business.from_api({"Type": "Cég"}).to_api() == {"Type": "Business"}
+    assert ContactType.PERSON.label == "Személy" and ContactType.PERSON.id == 2
+    assert ContactType.BUSINESS.label == "Cég" and ContactType.BUSINESS.id == 1
+
+
+def test_contact_type_against_the_sandbox(server: SandboxServer) -> None:
+    sent: list[httpx.Request] = []
+    http = httpx.Client(event_hooks={"request": [sent.append]})
+    with connect(server, http_client=http) as crm:
+        ada = crm.persons.create(Person(first_name="Ada", type=ContactType.PERSON))
+        acme = crm.businesses.create(Business(name="Acme"))
+        crm.persons.update(ada, Person(type=ContactType.PERSON, position="CTO"))
+        assert crm.persons.get(ada).type is ContactType.PERSON
+        assert crm.businesses.get(acme).type is ContactType.BUSINESS
+        people = list(crm.contacts.search(type=ContactType.PERSON))
+        companies = list(crm.contacts.search(type=ContactType.BUSINESS))
+    http.close()
+    assert [(p.id, p.type) for p in people] == [(ada, ContactType.PERSON)]
+    assert [(c.id, c.type) for c in companies] == [(acme, ContactType.BUSINESS)]
+    searches = [
+        r for r in sent if r.method == "GET" and r.url.path.endswith("/Contact")
+    ]
+    assert [r.url.params["Type"] for r in searches] == ["Person", "Business"]
+    writes = [r for r in sent if r.method == "PUT"]
+    assert all(b'"Type":"Person"' in r.content for r in writes if b"Ada" in r.content)
+
+
+# -- the client reads get() as detail and searches as search --------------------------------
+
+
+def test_get_reads_numeric_labels_and_search_filters_by_id(
+    server: SandboxServer,
+) -> None:
+    with connect(server) as crm:
+        contact = new_person(server)
+        pid = crm.projects.create(
+            Projects(
+                contact_id=contact,
+                name="Numbers",
+                attendance=ProjectsAttendance.OPTION_3,
+                rating=ProjectsRating.OPTION_5,
+                grade=ProjectsGrade.OPTION_1,
+            )
+        )
+        other = crm.projects.create(
+            Projects(contact_id=contact, name="Other", grade=ProjectsGrade.OPTION_2)
+        )
+        record, warned = quietly(crm.projects.get, pid)
+        found = [item.id for item in crm.projects.search(grade=ProjectsGrade.OPTION_1)]
+        full = list(crm.projects.search_records(grade=ProjectsGrade.OPTION_2))
+    assert warned == []
+    assert record.attendance == ProjectsAttendance.OPTION_3
+    assert record.rating is ProjectsRating.OPTION_5
+    assert record.grade is ProjectsGrade.OPTION_1
+    assert found == [pid]
+    assert [(r.id, r.grade) for r in full] == [(other, ProjectsGrade.OPTION_2)]
+
+
+CROSSED = {"1": "2", "2": "1", "3": "3"}
+
+
+def numeric_snapshot() -> Snapshot:
+    """The demo where users and one module's statuses are labelled by numbers that cross
+    their ids."""
+    endpoints = dict(load_demo_snapshot().endpoints)
+    for endpoint, schema in list(endpoints.items()):
+        if endpoint.startswith("Schema/"):
+            users = {name: CROSSED for name in ("UserId", "CreatedBy", "UpdatedBy")}
+            endpoints[endpoint] = {
+                **schema,
+                **{k: v for k, v in users.items() if k in schema},
+            }
+    endpoints["Schema/Project/5"] = {
+        **endpoints["Schema/Project/5"],
+        "StatusId": CROSSED,
+    }
+    return Snapshot(endpoints, "http://127.0.0.1/Api/R3", "numeric")
+
+
+@pytest.fixture(scope="module")
+def numeric_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    root = tmp_path_factory.mktemp("numeric")
+    numeric_snapshot().write(root / "numeric.snapshot.json")
+    result = CliRunner().invoke(
+        main,
+        [
+            "generate",
+            "--schema",
+            str(root / "numeric.snapshot.json"),
+            "--output",
+            str(root / "out"),
+            "--package-name",
+            "numeric_crm",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return root / "out"
+
+
+def test_search_items_read_ids_and_records_read_labels(numeric_package: Path) -> None:
+    sys.path.insert(0, str(numeric_package))
+    try:
+        import numeric_crm
+    finally:
+        sys.path.remove(str(numeric_package))
+    status, user = numeric_crm.SupportStatus, numeric_crm.User
+    with SandboxServer(numeric_snapshot(), SYSTEM, KEY) as running:
+        contact = new_person(running)
+        pid = running.sandbox.put_project(
+            None, {"CategoryId": 5, "ContactId": contact, "StatusId": 1, "UserId": 1}
+        )["Id"]
+        todo = running.sandbox.put_todo(None, {"ProjectId": pid, "UserId": 1})["Id"]
+        sent: list[httpx.Response] = []
+        http = httpx.Client(event_hooks={"response": [sent.append]})
+        with numeric_crm.Client(
+            SYSTEM, KEY, base_url=running.base_url, http_client=http
+        ) as crm:
+            (item,), warned_search = quietly(list, crm.support.search())
+            record, warned_get = quietly(crm.support.get, pid)
+            by_filter = [i.id for i in crm.support.search(status_id=status(1))]
+            (listed,), warned_list = quietly(crm.todos.list, pid)
+            shown, warned_todo = quietly(crm.todos.get, todo)
+        http.close()
+    search_item = list(sent[0].json()["Results"].values())[0]
+    assert search_item["StatusId"] == "1" and sent[1].json()["StatusId"] == "2"
+    assert warned_search == warned_get == warned_list == warned_todo == []
+    assert item.status_id is record.status_id is status(1)
+    assert item.user_id is record.user_id is user(1)
+    assert record.status_id.label == "2"
+    assert by_filter == [pid]
+    assert listed.user_id is shown.user_id is user(1)
+
+
+def test_datetimes_are_written_to_the_second_with_four_digit_years() -> None:
+    written = Projects(
+        start_date=datetime(2026, 1, 2, 3, 4, 5, 678901), end_date=datetime(5, 1, 1)
+    ).to_api()
+    assert written == {
+        "StartDate": "2026-01-02 03:04:05",
+        "EndDate": "0005-01-01 00:00:00",
+    }
+
+
+# -- warnings point at the caller's line, once per value ------------------------------------
+
+
+def test_unknown_option_warning_points_at_the_callers_line_once() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
+        Sales.from_api({"Qualification": 91001})
+        Sales.from_api({"Qualification": 91001})
+        Sales.from_api({"Qualification": "91001"})
+        Sales.from_api({"Set1035": "First choice, Brand new 91002"})
+        Sales.from_api({"Set1035": "First choice, Brand new 91002"})
+    assert [w.category for w in caught] == [UnknownOptionWarning] * 2
+    assert [(Path(w.filename), w.lineno) for w in caught] == [
+        (Path(__file__), line),
+        (Path(__file__), line + 3),
+    ]
+
+
+def test_warnings_through_the_client_point_at_the_callers_line(
+    server: SandboxServer,
+) -> None:
+    contact = new_person(server)
+    pid = server.sandbox.put_project(
+        None, {"CategoryId": 5, "ContactId": contact, "Priority": 1602}
+    )["Id"]
+    record = server.store.get(pid, ("Project",))
+    assert record is not None
+    record.data["Priority"] = 91003  # an option added to the system after generation
+    server.store.update(pid, record.data, "2026-01-01 00:00:00")
+    with connect(server) as crm, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
+        first = crm.support.get(pid)
+        again = crm.support.get(pid)
+    assert isinstance(first, Support) and first.priority is again.priority
+    assert [(Path(w.filename), w.lineno) for w in caught] == [(Path(__file__), line)]
+
+    async def main() -> int:
+        async with AsyncClient(
+            SYSTEM, KEY, base_url=server.base_url, rate_limit=None
+        ) as crm:
+            await crm.support.get(pid)  # the line the warning names
+            return inspect.currentframe().f_lineno - 1  # type: ignore[union-attr]
+
+    record.data["Priority"] = (
+        91004  # another new option: it warns once, in async code too
+    )
+    server.store.update(pid, record.data, "2026-01-02 00:00:00")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = asyncio.run(main())
+    assert [(Path(w.filename), w.lineno) for w in caught] == [(Path(__file__), line)]
+
+
+def test_ambiguous_value_warning_points_at_the_callers_line() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
+        Projects(grade="2")  # type: ignore[arg-type]
+        Projects(grade="2")  # type: ignore[arg-type]
+    assert [(w.category, Path(w.filename), w.lineno) for w in caught] == [
+        (AmbiguousValueWarning, Path(__file__), line)
+    ]
+
+
+# -- one API parameter, one keyword ---------------------------------------------------------
+
+
+def test_a_keyword_that_reaches_a_search_parameter_of_its_own_is_refused(
+    server: SandboxServer,
+) -> None:
+    # The types have no such keywords (test_client checks that mypy says so); untyped callers
+    # get a TypeError instead of two keywords silently racing for one API parameter.
+    with connect(server) as crm:
+        for keyword in ("user_id", "category_id"):
+            search: dict[str, Any] = {keyword: 3200}
+            with pytest.raises(TypeError, match=f"{keyword}= cannot filter a search"):
+                crm.sales.search_page(**search)
