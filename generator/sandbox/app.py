@@ -218,6 +218,8 @@ class _Guard:
         """(monotonic time, method, path) of every authenticated request, for measurements."""
         self.injected = {"throttled": 0, "failed": 0, "dropped": 0}
         """How many answers each fault switch changed."""
+        self.received: list[tuple[str, str, bytes]] = []
+        """(method, path, body) of every authenticated write (not GET) that reached the routes."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -266,6 +268,8 @@ class _Guard:
                 scope, receive, send
             )
             return
+        if scope["method"] != "GET":
+            receive = self._recording(scope, receive)
         if not drop:
             await self.app(scope, receive, send)
             return
@@ -276,3 +280,19 @@ class _Guard:
             await send(message)
 
         await self.app(scope, receive, cut)
+
+    def _recording(self, scope: Scope, receive: Receive) -> Receive:
+        """``receive`` that keeps the body, so tests can see exactly what a client sent."""
+        chunks: list[bytes] = []
+
+        async def recording() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    self.received.append(
+                        (scope["method"], scope["path"], b"".join(chunks))
+                    )
+            return message
+
+        return recording
