@@ -97,15 +97,21 @@ def build_app(
         return sandbox.schema_answer("Schema/" + request.path_params["rest"])
 
     def record(
-        get: Callable[[int], Any], put: Callable[..., Any], entity: str
+        get: Callable[[int], Any],
+        put: Callable[..., Any],
+        entity: str,
+        post: Callable[..., Any] | None = None,
     ) -> Callable[[Request], Awaitable[Any]]:
-        """``Entity/{id}``: GET reads the record, PUT updates it."""
+        """``Entity/{id}``: GET reads the record, PUT updates it (POST, where routed, too)."""
 
         async def action(request: Request) -> Any:
             record_id = _int_param(request, "id")
             if request.method == "GET":
                 return await run(get, record_id)
-            return await run(put, record_id, _body(await request.body(), entity))
+            body = _body(await request.body(), entity)
+            if request.method == "POST" and post is not None:
+                return await run(post, record_id, body)
+            return await run(put, record_id, body)
 
         return action
 
@@ -166,8 +172,10 @@ def build_app(
         ),
         Route(
             f"{ROOT}/ToDo/{{id}}",
-            handler(record(sandbox.get_todo, sandbox.put_todo, "ToDo")),
-            methods=both,
+            handler(
+                record(sandbox.get_todo, sandbox.put_todo, "ToDo", sandbox.post_todo)
+            ),
+            methods=[*both, "POST"],
         ),
         Route(f"{ROOT}/ToDoList/{{id}}", handler(todo_list), methods=["GET"]),
         Route(
