@@ -23,7 +23,9 @@ from ._errors import (
     MiniCRMError,
     NotFoundError,
     RateLimitError,
+    ReadOnlyFieldError,
     ServerError,
+    WrongModuleError,
 )
 from ._values import (
     Bool,
@@ -31,6 +33,7 @@ from ._values import (
     ChoiceFlag,
     DateTime,
     Int,
+    JsonList,
     MiniCRMModel,
     Text,
     TextTooLongError,
@@ -38,6 +41,7 @@ from ._values import (
 )
 from .models import (
     Address,
+    AnyProject,
     Business,
     BusinessIndustry,
     BusinessRegion,
@@ -86,13 +90,20 @@ from .models import (
     SupportSet1220,
     SupportStatus,
     ToDo,
+    ToDoAttachment,
+    ToDoFilter,
     ToDoItem,
+    ToDoMember,
+    ToDoMode,
+    ToDoNote,
     ToDoStatus,
+    ToDoTypeId,
     User,
 )
 
 __all__ = [
     "Address",
+    "AnyProject",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -122,6 +133,7 @@ __all__ = [
     "InvoicingFilters",
     "InvoicingSearchItem",
     "InvoicingStatus",
+    "JsonList",
     "MethodNotAllowedError",
     "MiniCRMError",
     "MiniCRMModel",
@@ -139,6 +151,7 @@ __all__ = [
     "ProjectsSkills",
     "ProjectsStatus",
     "RateLimitError",
+    "ReadOnlyFieldError",
     "Sales",
     "SalesFilters",
     "SalesInterestedIn",
@@ -161,8 +174,15 @@ __all__ = [
     "Text",
     "TextTooLongError",
     "ToDo",
+    "ToDoAttachment",
+    "ToDoFilter",
     "ToDoItem",
+    "ToDoMember",
+    "ToDoMode",
+    "ToDoNote",
     "ToDoStatus",
+    "ToDoTypeId",
     "UnknownOptionWarning",
     "User",
+    "WrongModuleError",
 ]

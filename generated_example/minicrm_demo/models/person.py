@@ -11,6 +11,7 @@ from .._values import (
     ChoiceFlag,
     DateTime,
     Int,
+    JsonList,
     MiniCRMModel,
     Text,
     api_field,
@@ -34,17 +35,23 @@ class PersonType(ChoiceEnum):
 class Person(MiniCRMModel):
     """A person contact."""
 
-    business_id: Int | None = api_field("BusinessId")
+    bank_account: Text | None = api_field("BankAccount", max_length=1024)
+    """API field BankAccount (a system field real answers carry; not in this schema)."""
+
+    business_id: Int | None = api_field("BusinessId", create_only=True)
     """API field BusinessId: id of a company."""
 
-    created_at: DateTime | None = api_field("CreatedAt")
+    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
     """API field CreatedAt: date and time, in the system's local time."""
 
-    created_by: User | None = api_field("CreatedBy")
+    created_by: User | None = api_field("CreatedBy", read_only=True)
     """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     deleted: Bool | None = api_field("Deleted")
     """API field Deleted: yes or no."""
+
+    description: Text | None = api_field("Description", max_length=65535)
+    """API field Description (a system field real answers carry; not in this schema)."""
 
     email: Text | None = api_field("Email", max_length=128)
     """API field Email: text of at most 128 characters."""
@@ -58,8 +65,11 @@ class Person(MiniCRMModel):
     hirlevel: PersonHirlevel | None = api_field("Hírlevél")
     """API field Hírlevél (Set): any of Feliratkozott (1)."""
 
-    id: Int | None = api_field("Id")
+    id: Int | None = api_field("Id", read_only=True)
     """API field Id: whole number."""
+
+    industry: Text | None = api_field("Industry", max_length=1024)
+    """API field Industry (a system field real answers carry; not in this schema)."""
 
     last_name: Text | None = api_field("LastName", max_length=255)
     """API field LastName: text of at most 255 characters."""
@@ -73,14 +83,32 @@ class Person(MiniCRMModel):
     position: Text | None = api_field("Position", max_length=255)
     """API field Position: text of at most 255 characters."""
 
+    region: Text | None = api_field("Region", max_length=1024)
+    """API field Region (a system field real answers carry; not in this schema)."""
+
+    swift: Text | None = api_field("Swift", max_length=1024)
+    """API field Swift (a system field real answers carry; not in this schema)."""
+
     szuletesnap: DateTime | None = api_field("Születésnap")
     """API field Születésnap: date and time, in the system's local time."""
 
-    type: PersonType | None = api_field("Type")
+    tags: JsonList | None = api_field("Tags")
+    """API field Tags (a system field real answers carry; not in this schema): the contact's tags."""
+
+    type: PersonType | None = api_field("Type", create_only=True)
     """API field Type (Enum): one of Cég (1), Személy (2)."""
 
-    updated_at: DateTime | None = api_field("UpdatedAt")
+    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
     """API field UpdatedAt: date and time, in the system's local time."""
 
-    updated_by: User | None = api_field("UpdatedBy")
+    updated_by: User | None = api_field("UpdatedBy", read_only=True)
     """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+
+    url: Text | None = api_field("Url", max_length=1024)
+    """API field Url (a system field real answers carry; not in this schema)."""
+
+    vat_number: Text | None = api_field("VatNumber", max_length=1024)
+    """API field VatNumber (a system field real answers carry; not in this schema)."""
+
+    yearly_revenue: Int | None = api_field("YearlyRevenue")
+    """API field YearlyRevenue (a system field real answers carry; not in this schema)."""
