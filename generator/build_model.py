@@ -318,6 +318,8 @@ class _Builder:
         else:
             kind, limit = self.classify_type_string(raw, api_name)
             kind = RELATION_KINDS.get(api_name, kind) if kind is Kind.INT else kind
+            if raw == "Text":
+                limit = None  # the real limit is not known: nothing to check
         return _RawField(api_name, kind, raw, limit, {}, None, meaning)
 
     # -- names ---------------------------------------------------------------------------------

@@ -167,7 +167,6 @@ def session_example(tenant: Tenant) -> dict[str, str] | None:
                 choice = tenant.choice_type(field.choice)
                 if choice.options:
                     return {
-                        "model": module.entity.name,
                         "name_field": names["Name"],
                         "resource": module.attribute,
                         "field": field.name,
