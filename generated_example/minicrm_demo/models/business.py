@@ -48,9 +48,7 @@ class Business(MiniCRMModel):
     bank_account: Text | None = api_field("BankAccount", max_length=64)
     """API field BankAccount: text of at most 64 characters."""
 
-    bisnode_traffic_light: Text | None = api_field(
-        "BisnodeTrafficLight", max_length=1024
-    )
+    bisnode_traffic_light: Text | None = api_field("BisnodeTrafficLight")
     """API field BisnodeTrafficLight (a system field real answers carry; not in this schema)."""
 
     capital: Int | None = api_field("Capital")
@@ -68,7 +66,7 @@ class Business(MiniCRMModel):
     description: Text | None = api_field("Description", max_length=65535)
     """API field Description: text of at most 65535 characters."""
 
-    eu_vat_number: Text | None = api_field("EUVatNumber", max_length=1024)
+    eu_vat_number: Text | None = api_field("EUVatNumber")
     """API field EUVatNumber (a system field real answers carry; not in this schema)."""
 
     email: Text | None = api_field("Email", max_length=128)
@@ -89,14 +87,14 @@ class Business(MiniCRMModel):
     industry: BusinessIndustry | None = api_field("Industry")
     """API field Industry (Enum): one of IT (2101), Pénzügy (2102), Kereskedelem (2103), Egyéb (2104)."""
 
-    main_activity: Text | None = api_field("MainActivity", max_length=1024)
+    main_activity: Text | None = api_field("MainActivity")
     """API field MainActivity (a system field real answers carry; not in this schema)."""
 
     name: Text | None = api_field("Name", max_length=255)
     """API field Name: text of at most 255 characters."""
 
     non_governmental_organization: Text | None = api_field(
-        "NonGovernmentalOrganization", max_length=1024
+        "NonGovernmentalOrganization"
     )
     """API field NonGovernmentalOrganization (a system field real answers carry; not in this schema): a label such as No."""
 

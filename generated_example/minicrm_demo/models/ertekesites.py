@@ -93,14 +93,10 @@ class Ertekesites(MiniCRMModel):
     name: Text | None = api_field("Name", max_length=128)
     """API field Name: text of at most 128 characters."""
 
-    project_email: Text | None = api_field(
-        "ProjectEmail", max_length=1024, read_only=True
-    )
+    project_email: Text | None = api_field("ProjectEmail", read_only=True)
     """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card."""
 
-    project_hash: Text | None = api_field(
-        "ProjectHash", max_length=1024, read_only=True
-    )
+    project_hash: Text | None = api_field("ProjectHash", read_only=True)
     """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project."""
 
     status_id: ErtekesitesStatus | None = api_field("StatusId")

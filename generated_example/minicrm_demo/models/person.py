@@ -35,7 +35,7 @@ class PersonType(ChoiceEnum):
 class Person(MiniCRMModel):
     """A person contact."""
 
-    bank_account: Text | None = api_field("BankAccount", max_length=1024)
+    bank_account: Text | None = api_field("BankAccount")
     """API field BankAccount (a system field real answers carry; not in this schema)."""
 
     business_id: Int | None = api_field("BusinessId", create_only=True)
@@ -68,7 +68,7 @@ class Person(MiniCRMModel):
     id: Int | None = api_field("Id", read_only=True)
     """API field Id: whole number."""
 
-    industry: Text | None = api_field("Industry", max_length=1024)
+    industry: Text | None = api_field("Industry")
     """API field Industry (a system field real answers carry; not in this schema)."""
 
     last_name: Text | None = api_field("LastName", max_length=255)
@@ -83,10 +83,10 @@ class Person(MiniCRMModel):
     position: Text | None = api_field("Position", max_length=255)
     """API field Position: text of at most 255 characters."""
 
-    region: Text | None = api_field("Region", max_length=1024)
+    region: Text | None = api_field("Region")
     """API field Region (a system field real answers carry; not in this schema)."""
 
-    swift: Text | None = api_field("Swift", max_length=1024)
+    swift: Text | None = api_field("Swift")
     """API field Swift (a system field real answers carry; not in this schema)."""
 
     szuletesnap: DateTime | None = api_field("Születésnap")
@@ -104,10 +104,10 @@ class Person(MiniCRMModel):
     updated_by: User | None = api_field("UpdatedBy", read_only=True)
     """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    url: Text | None = api_field("Url", max_length=1024)
+    url: Text | None = api_field("Url")
     """API field Url (a system field real answers carry; not in this schema)."""
 
-    vat_number: Text | None = api_field("VatNumber", max_length=1024)
+    vat_number: Text | None = api_field("VatNumber")
     """API field VatNumber (a system field real answers carry; not in this schema)."""
 
     yearly_revenue: Int | None = api_field("YearlyRevenue")

@@ -94,14 +94,10 @@ class Projects(MiniCRMModel):
     phase: ProjectsPhase | None = api_field("Phase")
     """API field Phase (Enum): one of 1. alkalom - kezdő (1901), 2. alkalom - haladó (1902), 3. alkalom (1903)."""
 
-    project_email: Text | None = api_field(
-        "ProjectEmail", max_length=1024, read_only=True
-    )
+    project_email: Text | None = api_field("ProjectEmail", read_only=True)
     """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card."""
 
-    project_hash: Text | None = api_field(
-        "ProjectHash", max_length=1024, read_only=True
-    )
+    project_hash: Text | None = api_field("ProjectHash", read_only=True)
     """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project."""
 
     skills: ProjectsSkills | None = api_field("Skills")

@@ -128,14 +128,10 @@ class Support(MiniCRMModel):
     priority: SupportPriority | None = api_field("Priority")
     """API field Priority (Enum): one of Alacsony (1600), Normál (1601), Sürgős (1602)."""
 
-    project_email: Text | None = api_field(
-        "ProjectEmail", max_length=1024, read_only=True
-    )
+    project_email: Text | None = api_field("ProjectEmail", read_only=True)
     """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card."""
 
-    project_hash: Text | None = api_field(
-        "ProjectHash", max_length=1024, read_only=True
-    )
+    project_hash: Text | None = api_field("ProjectHash", read_only=True)
     """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project."""
 
     set1220: SupportSet1220 | None = api_field("Set1220")
