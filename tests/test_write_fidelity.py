@@ -182,6 +182,10 @@ def test_update_refuses_what_the_call_cannot_change_and_sends_nothing(
             crm.sales.update(pid, stamped)
         with pytest.raises(demo.ReadOnlyFieldError, match="Id"):
             crm.sales.update(pid, Sales(id=pid, name="x"))
+        with pytest.raises(
+            demo.ReadOnlyFieldError, match="Sales create: cannot send Id"
+        ):
+            crm.sales.create(Sales(id=pid, contact_id=contact(server), name="x"))
         person = crm.persons.get(contact(server))
         person.business_id = company(server)
         with pytest.raises(demo.ReadOnlyFieldError, match="BusinessId"):
@@ -364,7 +368,8 @@ def test_todo_fetch_change_save_and_read_only_fields(server: SandboxServer) -> N
             crm.todos.update(todo_id, todo)
         fresh = crm.todos.get(todo_id)
         fresh.mode = demo.ToDoMode.EMAIL
-        with pytest.raises(demo.ReadOnlyFieldError, match="Mode"):
+        fresh.sender_user_id = 3300
+        with pytest.raises(demo.ReadOnlyFieldError, match="Mode, SenderUserId"):
             crm.todos.update(todo_id, fresh)
         assert crm.todos.get(todo_id).reminder == 15
     assert writes(server, start) == [("PUT", f"ToDo/{todo_id}", {"Reminder": 15})]
@@ -497,6 +502,7 @@ def test_sandbox_refuses_writes_to_server_set_fields(server: SandboxServer) -> N
         (f"Project/{pid}", {"ProjectHash": "abc"}, "ProjectHash"),
         (f"Project/{pid}", {"Id": pid}, "Id"),
         (f"Contact/{person}", {"UpdatedBy": 3200}, "UpdatedBy"),
+        (f"Contact/{person}", {"BusinessId": company(server)}, "BusinessId"),
         (f"ToDo/{todo}", {"Mode": "Email"}, "Mode"),
         (f"ToDo/{todo}", {"ClosedAt": "2024-01-01"}, "ClosedAt"),
     ]:
