@@ -251,7 +251,7 @@ class ToDo(MiniCRMModel):
     reminder: Int | None = api_field("Reminder")
     """When to remind, in whole minutes before the deadline."""
 
-    sender_user_id: Int | None = api_field("SenderUserId")
+    sender_user_id: Int | None = api_field("SenderUserId", read_only=True)
     attachments: _Attachments | None = api_field("Attachments")
     """Read: the most recent file (MiniCRM answers only that one). Write: the URL of a file
     to add, or several separated by commas; files are added, never replaced."""
