@@ -11,7 +11,11 @@ All inference lives here, written down once:
   an empty map is *Unknown* with a warning;
 * contact ``Type`` is its own kind, the shared ``ContactType``: Person or Business, written in
   English whatever the schema's labels (see :meth:`_Builder.contact_type`);
-* ``Id``, ``CreatedAt``, ``UpdatedAt``, ``CreatedBy`` and ``UpdatedBy`` are set by the server.
+* system fields: real answers carry fields the schema may not list (:data:`SYSTEM_FIELDS`);
+  they are added, typed, where the schema lacks them (a schema entry always wins);
+* ``Id``, ``CreatedAt``, ``UpdatedAt``, ``CreatedBy``, ``UpdatedBy``, ``StatusUpdatedAt``,
+  ``ProjectHash`` and ``ProjectEmail`` are set by the server; a project's ``CategoryId`` and a
+  contact's ``Type`` (and a person's ``BusinessId``) are written on create and cannot change.
 """
 
 from __future__ import annotations
@@ -38,8 +42,90 @@ from .model import (
 )
 
 SERVER_SET_FIELDS = frozenset(
-    {"Id", "CreatedAt", "UpdatedAt", "CreatedBy", "UpdatedBy"}
+    {
+        "Id",
+        "CreatedAt",
+        "UpdatedAt",
+        "CreatedBy",
+        "UpdatedBy",
+        "StatusUpdatedAt",
+        "ProjectHash",
+        "ProjectEmail",
+    }
 )
+#: Fields an update cannot change: a card cannot move to another module; a contact cannot turn
+#: into the other kind; a person cannot move to another company "via API" (manual p.44). A
+#: card's ContactId can change (manual p.81; contradictions register #11), so it is not here.
+CREATE_ONLY_FIELDS: Mapping[EntityKind, frozenset[str]] = {
+    EntityKind.BUSINESS: frozenset({"Type"}),
+    EntityKind.PERSON: frozenset({"Type", "BusinessId"}),
+    EntityKind.PROJECT: frozenset({"CategoryId"}),
+}
+#: The system type of ``CreatedBy`` / ``UpdatedBy``: users, whose labels a detail GET answers.
+SYSTEM_USER = "User"
+#: A JSON list (``Tags``; its items were only ever seen empty).
+SYSTEM_LIST = "List"
+_CONTACT_SYSTEM_FIELDS: Mapping[str, tuple[str, str]] = {
+    "BankAccount": ("Text", ""),
+    "CreatedAt": ("DateTime", "when the contact was created"),
+    "CreatedBy": (SYSTEM_USER, "who created the contact"),
+    "Deleted": ("Boolean", "whether the contact is in the trash"),
+    "Description": ("Text(65535)", ""),
+    "Email": ("Text", ""),
+    "EmailType": ("Text", ""),
+    "Id": ("Int", "the contact's id"),
+    "Industry": ("Text", ""),
+    "Phone": ("Text", ""),
+    "PhoneType": ("Text", ""),
+    "Region": ("Text", ""),
+    "Swift": ("Text", ""),
+    "Tags": (SYSTEM_LIST, "the contact's tags"),
+    "UpdatedAt": ("DateTime", "when the contact last changed"),
+    "UpdatedBy": (SYSTEM_USER, "who last changed the contact"),
+    "Url": ("Text", ""),
+    "VatNumber": ("Text", ""),
+    "YearlyRevenue": ("Int", ""),
+}
+#: Fields real detail answers carry beyond what a schema may list (reference §0, §4, §6), with
+#: their type (a schema type string, :data:`SYSTEM_USER` or :data:`SYSTEM_LIST`) and meaning.
+#: A schema entry of the same name always wins.
+SYSTEM_FIELDS: Mapping[EntityKind, Mapping[str, tuple[str, str]]] = {
+    EntityKind.BUSINESS: {
+        **_CONTACT_SYSTEM_FIELDS,
+        "BisnodeTrafficLight": ("Text", ""),
+        "Capital": ("Int", ""),
+        "EUVatNumber": ("Text", ""),
+        "Employees": ("Int", ""),
+        "FoundingYear": ("Int", ""),
+        "MainActivity": ("Text", ""),
+        "Name": ("Text", ""),
+        "NonGovernmentalOrganization": ("Text", "a label such as No"),
+        "RegistrationNumber": ("Text", ""),
+    },
+    EntityKind.PERSON: {
+        **_CONTACT_SYSTEM_FIELDS,
+        "BusinessId": ("Int", "the person's company"),
+        "FirstName": ("Text", ""),
+        "LastName": ("Text", ""),
+        "Position": ("Text", ""),
+    },
+    EntityKind.PROJECT: {
+        "BusinessId": ("Int", "the company of the main contact"),
+        "CategoryId": ("Int", "the project's module"),
+        "ContactId": ("Int", "the main contact"),
+        "CreatedAt": ("DateTime", "when the project was created"),
+        "CreatedBy": (SYSTEM_USER, "who created the project"),
+        "Deleted": ("Int", "1 when the project is in the trash"),
+        "Id": ("Int", "the project's id"),
+        "Invited": ("Text(65535)", "who is invited to the project"),
+        "IsPrivate": ("Boolean", "whether the project is private"),
+        "ProjectEmail": ("Text", "the project's own mailbox, archived on the card"),
+        "ProjectHash": ("Text", "an opaque hashed id of the project"),
+        "StatusUpdatedAt": ("DateTime", "when the status last changed"),
+        "UpdatedAt": ("DateTime", "when the project last changed"),
+        "UpdatedBy": (SYSTEM_USER, "who last changed the project"),
+    },
+}
 RELATION_KINDS: Mapping[str, Kind] = {
     "CategoryId": Kind.CATEGORY_ID,
     "ContactId": Kind.CONTACT_ID,
@@ -65,6 +151,7 @@ MODULE_TYPE = "Module"
 RESERVED_RESOURCES = naming.RESERVED_ATTRIBUTES | {
     "aclose",
     "addresses",
+    "all_projects",
     "base_url",
     "businesses",
     "close",
@@ -125,6 +212,8 @@ class _RawField:
     text_limit: int | None
     options: Mapping[int, str]
     style: ChoiceStyle | None
+    meaning: str | None = None
+    """What a system field means; None for a schema field."""
 
 
 @dataclass(frozen=True)
@@ -224,11 +313,31 @@ class _Builder:
     ) -> _RawEntity:
         schema = self.snapshot.endpoints.get(endpoint)
         schema = schema if isinstance(schema, dict) else {}
+        system = SYSTEM_FIELDS[kind]
         fields = tuple(
-            self.classify(kind.value, endpoint, module_id, api_name, schema[api_name])
-            for api_name in sorted(schema)
+            (
+                self.classify(
+                    kind.value, endpoint, module_id, api_name, schema[api_name]
+                )
+                if api_name in schema
+                else self.system_field(api_name, *system[api_name])
+            )
+            for api_name in sorted(schema.keys() | system.keys())
         )
         return _RawEntity(key, kind, endpoint, module_id, fields)
+
+    def system_field(self, api_name: str, raw: str, meaning: str) -> _RawField:
+        """A field real answers carry that this schema does not list."""
+        if raw == SYSTEM_USER:
+            kind, limit = RELATION_KINDS[api_name], None
+        elif raw == SYSTEM_LIST:
+            kind, limit = Kind.LIST, None
+        else:
+            kind, limit = self.classify_type_string(raw, api_name)
+            kind = RELATION_KINDS.get(api_name, kind) if kind is Kind.INT else kind
+            if raw == "Text":
+                limit = None  # the real limit is not known: nothing to check
+        return _RawField(api_name, kind, raw, limit, {}, None, meaning)
 
     # -- names ---------------------------------------------------------------------------------
 
@@ -392,7 +501,14 @@ class _Builder:
             fields = []
             for raw in entity.fields:
                 choice: str | None = None
-                if raw.kind in USER_KINDS and users and raw.options:
+                kind = raw.kind
+                if raw.raw_type == SYSTEM_USER and not users:
+                    kind = Kind.TEXT  # labels, and no user type to parse them into
+                if (
+                    raw.kind in USER_KINDS
+                    and users
+                    and (raw.options or raw.raw_type == SYSTEM_USER)
+                ):
                     choice = USER_TYPE
                 elif raw.kind is Kind.CATEGORY_ID and raw.options:
                     choice = MODULE_TYPE
@@ -422,12 +538,14 @@ class _Builder:
                     Field(
                         api_name=raw.api_name,
                         name=field_names[(entity.key, raw.api_name)],
-                        kind=raw.kind,
+                        kind=kind,
                         raw_type=raw.raw_type,
                         text_limit=raw.text_limit,
                         choice=choice,
                         server_set=raw.api_name in SERVER_SET_FIELDS,
                         doc=_field_doc(raw),
+                        create_only=raw.api_name in CREATE_ONLY_FIELDS[entity.kind],
+                        system=raw.meaning is not None,
                     )
                 )
             class_name = type_names[("model", *entity.key)]
@@ -586,6 +704,11 @@ def _subject(kind: EntityKind, module_label: str | None) -> str:
 def _field_doc(field: _RawField) -> str:
     """What a developer sees on hover: the API name, the type, and the options."""
     head = f"API field {field.api_name}"
+    if field.meaning is not None:
+        meaning = f": {field.meaning}" if field.meaning else ""
+        return (
+            f"{head} (a system field real answers carry; not in this schema){meaning}."
+        )
     if field.kind is Kind.TEXT:
         return f"{head}: text of at most {field.text_limit} characters."
     if field.kind is Kind.FILE:

@@ -29,6 +29,7 @@ class Kind(StrEnum):
     CREATED_BY = "CreatedBy"
     UPDATED_BY = "UpdatedBy"
     CONTACT_TYPE = "ContactType"
+    LIST = "List"
     UNKNOWN = "Unknown"
 
 
@@ -71,7 +72,11 @@ class ChoiceType:
 
 @dataclass(frozen=True)
 class Field:
-    """One schema field of an entity."""
+    """One field of an entity: from its schema, or a system field real answers carry beyond it.
+
+    ``server_set`` fields are never written; ``create_only`` ones are written when the record is
+    created and cannot change afterwards.
+    """
 
     api_name: str
     name: str
@@ -81,6 +86,8 @@ class Field:
     choice: str | None
     server_set: bool
     doc: str
+    create_only: bool = False
+    system: bool = False
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ VALUE_EXPORTS = (
     "ChoiceFlag",
     "DateTime",
     "Int",
+    "JsonList",
     "MiniCRMModel",
     "Text",
     "TextTooLongError",
@@ -63,7 +64,9 @@ ERROR_EXPORTS = (
     "MiniCRMError",
     "NotFoundError",
     "RateLimitError",
+    "ReadOnlyFieldError",
     "ServerError",
+    "WrongModuleError",
 )
 #: Records, type aliases and the page type that are the same in every system (models/_shared.py).
 SHARED_RECORDS = (
@@ -74,8 +77,14 @@ SHARED_RECORDS = (
     "SearchPage",
     "StatusGroup",
     "ToDo",
+    "ToDoAttachment",
+    "ToDoFilter",
     "ToDoItem",
+    "ToDoMember",
+    "ToDoMode",
+    "ToDoNote",
     "ToDoStatus",
+    "ToDoTypeId",
 )
 
 #: Names a generated model's attributes must not take: keywords, everything ``BaseModel`` defines
@@ -109,6 +118,10 @@ RESERVED_CLASSES: frozenset[str] = frozenset(
         *ERROR_EXPORTS,
         *SHARED_RECORDS,
         "AddressesResource",
+        "AllProjectsResource",
+        "AnyProject",
+        "TypeAlias",
+        "StrEnum",
         "Pacer",
         "Transport",
         "AsyncTransport",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 import sys
@@ -163,10 +164,10 @@ def test_misuse_of_search_filters_is_a_type_error(tmp_path: Path) -> None:
 
 def test_readme_session_runs_against_the_sandbox(server: SandboxServer) -> None:
     contact = new_contact(server)
-    server.sandbox.put_project(
+    pid = server.sandbox.put_project(
         None,
         {"CategoryId": 3, "ContactId": contact, "Name": "Lead", "Referrer": "Google"},
-    )
+    )["Id"]
     env = {
         "MINICRM_BASE_URL": server.base_url,
         "MINICRM_SYSTEM_ID": SYSTEM,
@@ -174,8 +175,25 @@ def test_readme_session_runs_against_the_sandbox(server: SandboxServer) -> None:
         "PYTHONPATH": str(EXAMPLE),
     }
     result = run(sys.executable, REPO / "docs" / "client_session.py", env=env)
-    assert result.stdout.splitlines()[0] == "Lead In progress Google"
-    assert "404 Project (GET): Project not found: 999999" in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Lead In progress Google"
+    assert lines[1] == (
+        f"project {pid} belongs to module 3 (Sales), not to module 5 (Support); "
+        "crm.all_projects.get() fetches a project of any module"
+    )
+    assert lines[2] == "Sales"
+    assert lines[3].endswith("['Send the offer: Closed']")
+    assert lines[4] == "404 Project (GET): Project not found: 999999"
+    sent = [(m, p, json.loads(b)) for m, p, b in server.received]
+    assert sent[0] == (
+        "PUT",
+        f"/Api/R3/Project/{pid}",
+        {"Name": "Lead (called back)", "Referrer": 1254},
+    )
+    assert sent[-1][0] == "POST" and sent[-1][2] == {
+        "Status": "Closed",
+        "ClosedAt": "2026-11-30 17:00:00",
+    }
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert (REPO / "docs" / "client_session.py").read_text(encoding="utf-8").split(
         '"""', 2

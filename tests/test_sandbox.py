@@ -66,9 +66,10 @@ def test_schema_endpoints_answer_the_snapshot(server: SandboxServer) -> None:
 
 def test_search_answers_ids_and_get_answers_labels(server: SandboxServer) -> None:
     api = client(server)
+    contact = person(api)
     pid = project(
         api,
-        person(api),
+        contact,
         StatusId="Contacted",
         UserId=3300,
         Referrer="WOM",
@@ -94,6 +95,8 @@ def test_search_answers_ids_and_get_answers_labels(server: SandboxServer) -> Non
         "StatusId": "2509",
         "UserId": "3300",
         "Deleted": "0",
+        "ContactId": str(contact),
+        "BusinessId": "",
     }
 
 

@@ -22,15 +22,19 @@ import httpx
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
+    MethodNotAllowedError,
     MiniCRMError,
     RateLimitError,
+    ReadOnlyFieldError,
     ServerError,
+    WrongModuleError,
     error_for,
 )
 from ._pacing import Pacer, backoff, retry_after
 from ._values import MiniCRMModel
 from .models import (
     Address,
+    AnyProject,
     Business,
     ContactSearchItem,
     ContactType,
@@ -53,8 +57,8 @@ from .models import (
     SupportFilters,
     SupportSearchItem,
     ToDo,
+    ToDoFilter,
     ToDoItem,
-    ToDoStatus,
 )
 
 __all__ = ["AsyncClient"]
@@ -68,6 +72,23 @@ CONCURRENCY = 8
 """How many pages or records an async search fetches at once (inside the rate limit)."""
 
 logger = logging.getLogger("minicrm_demo")
+
+#: The name of every module, by id.
+_MODULES: dict[int, str] = {
+    3: "Sales",
+    5: "Support",
+    6: "Projects",
+    8: "Invoicing",
+    11: "Értékesítés",
+}
+#: The record type of every module's projects, by module id.
+_PROJECT_RECORDS: dict[int, type[AnyProject]] = {
+    3: Sales,
+    5: Support,
+    6: Projects,
+    8: Invoicing,
+    11: Ertekesites,
+}
 
 
 def _query_value(value: object) -> str:
@@ -90,6 +111,36 @@ def _id_of(record: int | MiniCRMModel) -> int:
     if not isinstance(record_id, int):
         raise ValueError("the search item has no id")
     return record_id
+
+
+def _write_body(
+    record: MiniCRMModel, call: str, *, creating: bool = False
+) -> dict[str, Any]:
+    """What a create or an update sends: the fields set on ``record`` (see ``to_api``).
+
+    Raises :class:`ReadOnlyFieldError`, sending nothing, when some of them cannot be written
+    by this call (set by the server, or fixed once the record exists).
+    """
+    refused = record._unwritable(creating=creating)
+    if refused:
+        raise ReadOnlyFieldError(f"{type(record).__name__} {call}", refused)
+    return record.to_api()
+
+
+def _module_of(answer: Any) -> int | None:
+    """The module of a project answer: its ``CategoryId`` (an id, or a module's name)."""
+    raw = answer.get("CategoryId") if isinstance(answer, dict) else None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw)
+    return next((key for key, name in _MODULES.items() if name == raw), None)
+
+
+def _module_name(category_id: int | None) -> str:
+    return (
+        f"{category_id} ({_MODULES.get(category_id or 0, 'not known to this package')})"
+    )
 
 
 def _results(answer: Any) -> list[Any]:
@@ -323,9 +374,24 @@ class ProjectResource(Generic[RecordT, ItemT]):
         self._item = item
 
     async def get(self, project: int | ItemT | RecordT) -> RecordT:
-        """The full record of one project (labels for enum fields)."""
-        answer = await self._core.request("GET", f"Project/{_id_of(project)}")
-        return self._record.from_api(answer, source="detail")
+        """The full record of one project of this module (labels for enum fields).
+
+        Change its attributes and ``update`` sends only those. Raises
+        :class:`WrongModuleError` when the project belongs to another module.
+        """
+        project_id = _id_of(project)
+        answer = await self._core.request("GET", f"Project/{project_id}")
+        module = _module_of(answer)
+        if module is not None and module != self.category_id:
+            raise WrongModuleError(
+                f"project {project_id} belongs to module {_module_name(module)}, not to "
+                f"module {_module_name(self.category_id)}; crm.all_projects.get() fetches "
+                "a project of any module",
+                project_id,
+                module,
+                self.category_id,
+            )
+        return self._record.from_api(answer, source="detail", fetched=True)
 
     async def get_by_reference(self, reference_id: str) -> RecordT | None:
         """The project created with this ``ReferenceId``, or None."""
@@ -339,15 +405,24 @@ class ProjectResource(Generic[RecordT, ItemT]):
         With ``reference_id`` (your own id for it) a failed attempt is looked up before it is
         retried, so the project is never created twice.
         """
-        if getattr(record, "contact_id", None) is None:
+        body = {
+            **_write_body(record, "create", creating=True),
+            "CategoryId": self.category_id,
+        }
+        if body.get("ContactId") is None:
             raise ValueError("a new project needs contact_id")
-        body = {**record.to_api(), "CategoryId": self.category_id}
         return await _create(self._core, "Project", body, reference_id)
 
     async def update(self, project: int | ItemT | RecordT, record: RecordT) -> None:
-        """Send the fields that were set on ``record`` (CategoryId and ContactId cannot change)."""
-        body = record.to_api()
-        await self._core.request("PUT", f"Project/{_id_of(project)}", json=body)
+        """Send the fields set on ``record`` since it was built or fetched (none: no call).
+
+        ``category_id`` cannot change. Changing ``contact_id`` moves the project to another
+        person of the same company; to a person of another company, change ``business_id``
+        with it (MiniCRM's rule).
+        """
+        body = _write_body(record, "update")
+        if body:
+            await self._core.request("PUT", f"Project/{_id_of(project)}", json=body)
 
     async def trash(self, project: int | ItemT | RecordT) -> None:
         """Move the project to the trash."""
@@ -533,6 +608,32 @@ class ErtekesitesResource(ProjectResource[Ertekesites, ErtekesitesSearchItem]):
         return self._search_records(search)
 
 
+class AllProjectsResource:
+    """Projects of any module."""
+
+    def __init__(self, core: AsyncTransport) -> None:
+        self._core = core
+
+    async def get(self, project: int | MiniCRMModel) -> AnyProject:
+        """The full record of a project as its own module's record type (by its CategoryId).
+
+        Raises :class:`WrongModuleError` for a module this package does not know.
+        """
+        project_id = _id_of(project)
+        answer = await self._core.request("GET", f"Project/{project_id}")
+        module = _module_of(answer)
+        record = _PROJECT_RECORDS.get(module) if module is not None else None
+        if record is None:
+            raise WrongModuleError(
+                f"project {project_id} belongs to module {_module_name(module)}; "
+                "regenerate the package to know it",
+                project_id,
+                module,
+                None,
+            )
+        return record.from_api(answer, source="detail", fetched=True)
+
+
 class PersonsResource:
     """Person contacts: get, search, create and update."""
 
@@ -540,9 +641,9 @@ class PersonsResource:
         self._core = core
 
     async def get(self, contact: int | ContactSearchItem) -> Person:
-        """The full record of one contact."""
+        """The full record of one contact; change its attributes and ``update`` sends those."""
         answer = await self._core.request("GET", f"Contact/{_id_of(contact)}")
-        return Person.from_api(answer, source="detail")
+        return Person.from_api(answer, source="detail", fetched=True)
 
     async def search(
         self,
@@ -569,12 +670,14 @@ class PersonsResource:
 
     async def create(self, record: Person, *, reference_id: str | None = None) -> int:
         """Create a contact; returns its id. With ``reference_id`` a retry never duplicates."""
-        body = {**record.to_api(), "Type": "Person"}
+        body = {**_write_body(record, "create", creating=True), "Type": "Person"}
         return await _create(self._core, "Contact", body, reference_id)
 
     async def update(self, contact_id: int, record: Person) -> None:
-        """Send the fields that were set on ``record``."""
-        await self._core.request("PUT", f"Contact/{contact_id}", json=record.to_api())
+        """Send the fields set on ``record`` since it was built or fetched (none: no call)."""
+        body = _write_body(record, "update")
+        if body:
+            await self._core.request("PUT", f"Contact/{contact_id}", json=body)
 
 
 class BusinessesResource:
@@ -584,9 +687,9 @@ class BusinessesResource:
         self._core = core
 
     async def get(self, contact: int | ContactSearchItem) -> Business:
-        """The full record of one contact."""
+        """The full record of one contact; change its attributes and ``update`` sends those."""
         answer = await self._core.request("GET", f"Contact/{_id_of(contact)}")
-        return Business.from_api(answer, source="detail")
+        return Business.from_api(answer, source="detail", fetched=True)
 
     async def search(
         self,
@@ -613,12 +716,14 @@ class BusinessesResource:
 
     async def create(self, record: Business, *, reference_id: str | None = None) -> int:
         """Create a contact; returns its id. With ``reference_id`` a retry never duplicates."""
-        body = {**record.to_api(), "Type": "Business"}
+        body = {**_write_body(record, "create", creating=True), "Type": "Business"}
         return await _create(self._core, "Contact", body, reference_id)
 
     async def update(self, contact_id: int, record: Business) -> None:
-        """Send the fields that were set on ``record``."""
-        await self._core.request("PUT", f"Contact/{contact_id}", json=record.to_api())
+        """Send the fields set on ``record`` since it was built or fetched (none: no call)."""
+        body = _write_body(record, "update")
+        if body:
+            await self._core.request("PUT", f"Contact/{contact_id}", json=body)
 
 
 class ContactsResource:
@@ -652,7 +757,7 @@ class ToDosResource:
     def __init__(self, core: AsyncTransport) -> None:
         self._core = core
 
-    async def list(self, project_id: int, status: ToDoStatus = "Open") -> _ToDoItems:
+    async def list(self, project_id: int, status: ToDoFilter = "Open") -> _ToDoItems:
         """The ToDos of a project: Open, Closed or All."""
         answer = await self._core.request(
             "GET", f"ToDoList/{project_id}", params={"Status": status}
@@ -660,26 +765,45 @@ class ToDosResource:
         return [ToDoItem.from_api(item, source="search") for item in _results(answer)]
 
     async def get(self, todo_id: int) -> ToDo:
-        return ToDo.from_api(
-            await self._core.request("GET", f"ToDo/{todo_id}"), source="detail"
-        )
+        """The full ToDo; change its attributes and ``update`` sends those."""
+        answer = await self._core.request("GET", f"ToDo/{todo_id}")
+        return ToDo.from_api(answer, source="detail", fetched=True)
 
     async def create(self, todo: ToDo) -> int:
         """Create a ToDo (``project_id`` is required); returns its id."""
-        if todo.project_id is None:
+        body = _write_body(todo, "create", creating=True)
+        if body.get("ProjectId") is None:
             raise ValueError("a new ToDo needs project_id")
-        answer = await self._core.request(
-            "PUT", "ToDo", json=todo.to_api(), idempotent=False
-        )
+        answer = await self._core.request("PUT", "ToDo", json=body, idempotent=False)
         return int(answer["Id"])
 
     async def update(self, todo_id: int, todo: ToDo) -> None:
-        """Change an open ToDo (closed ones cannot change)."""
-        await self._core.request("PUT", f"ToDo/{todo_id}", json=todo.to_api())
+        """Send the fields set on an open ToDo since it was built or fetched (none: no call)."""
+        body = _write_body(todo, "update")
+        if body:
+            await self._core.request("PUT", f"ToDo/{todo_id}", json=body)
 
-    async def close(self, todo_id: int) -> None:
-        """Close a ToDo; it cannot be reopened."""
-        await self._core.request("PUT", f"ToDo/{todo_id}", json={"Status": "Closed"})
+    async def close(
+        self, todo_id: int, closed_at: datetime | date | None = None
+    ) -> None:
+        """Close an open ToDo; it cannot be reopened.
+
+        ``closed_at`` backdates it, so it lands at that date in the project's history. That
+        takes ``POST ToDo/{id}``, which the manual documents but no live test has confirmed,
+        so a 405 is retried as a PUT with the same body; without it a PUT closes.
+        """
+        body = {"Status": "Closed"}
+        if closed_at is None:
+            await self._core.request("PUT", f"ToDo/{todo_id}", json=body)
+            return
+        body["ClosedAt"] = _query_value(closed_at)
+        try:
+            await self._core.request("POST", f"ToDo/{todo_id}", json=body)
+        except MethodNotAllowedError:
+            logger.warning(
+                "POST ToDo/%d is not allowed here; closing with PUT", todo_id
+            )
+            await self._core.request("PUT", f"ToDo/{todo_id}", json=body)
 
 
 class AddressesResource:
@@ -701,21 +825,23 @@ class AddressesResource:
         return {int(key): str(value) for key, value in pairs.items()}
 
     async def get(self, address_id: int) -> Address:
-        return Address.from_api(
-            await self._core.request("GET", f"Address/{address_id}"), source="detail"
-        )
+        """The full address; change its attributes and ``update`` sends those."""
+        answer = await self._core.request("GET", f"Address/{address_id}")
+        return Address.from_api(answer, source="detail", fetched=True)
 
     async def create(self, address: Address) -> int:
         """Create an address (``contact_id`` is required); returns its id."""
-        if address.contact_id is None:
+        body = _write_body(address, "create", creating=True)
+        if body.get("ContactId") is None:
             raise ValueError("a new address needs contact_id")
-        answer = await self._core.request(
-            "PUT", "Address", json=address.to_api(), idempotent=False
-        )
+        answer = await self._core.request("PUT", "Address", json=body, idempotent=False)
         return int(answer["Id"])
 
     async def update(self, address_id: int, address: Address) -> None:
-        await self._core.request("PUT", f"Address/{address_id}", json=address.to_api())
+        """Send the fields set on ``address`` since it was built or fetched (none: no call)."""
+        body = _write_body(address, "update")
+        if body:
+            await self._core.request("PUT", f"Address/{address_id}", json=body)
 
 
 class ModulesResource:
@@ -812,6 +938,11 @@ class AsyncClient:
     def ertekesites(self) -> ErtekesitesResource:
         """Projects of the “Értékesítés” module."""
         return ErtekesitesResource(self._core)
+
+    @cached_property
+    def all_projects(self) -> AllProjectsResource:
+        """Projects of any module."""
+        return AllProjectsResource(self._core)
 
     @cached_property
     def persons(self) -> PersonsResource:

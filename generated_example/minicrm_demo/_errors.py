@@ -21,12 +21,44 @@ __all__ = [
     "MiniCRMError",
     "NotFoundError",
     "RateLimitError",
+    "ReadOnlyFieldError",
     "ServerError",
+    "WrongModuleError",
 ]
 
 
 class MiniCRMError(Exception):
     """Base of every error this client raises."""
+
+
+class ReadOnlyFieldError(MiniCRMError):
+    """A write would change fields that this call cannot change; nothing was sent.
+
+    ``fields`` names them (API names).
+    """
+
+    def __init__(self, call: str, refused: dict[str, str]) -> None:
+        reasons = "; ".join(f"{name} is {why}" for name, why in refused.items())
+        super().__init__(
+            f"{call}: cannot send {', '.join(refused)} ({reasons}); nothing was sent"
+        )
+        self.fields = tuple(refused)
+
+
+class WrongModuleError(MiniCRMError):
+    """A project is not of the module that was asked for (``category_id`` is its module)."""
+
+    def __init__(
+        self,
+        message: str,
+        project_id: int,
+        category_id: int | None,
+        expected_category_id: int | None,
+    ) -> None:
+        super().__init__(message)
+        self.project_id = project_id
+        self.category_id = category_id
+        self.expected_category_id = expected_category_id
 
 
 class APIConnectionError(MiniCRMError):

@@ -47,6 +47,7 @@ __all__ = [
     "ChoiceFlag",
     "DateTime",
     "Int",
+    "JsonList",
     "MiniCRMModel",
     "Text",
     "TextTooLongError",
@@ -187,47 +188,85 @@ DateTime = Annotated[
 """A naive date and time in the system's local time; zero dates and ``""`` are None."""
 
 
-def api_field(api_name: str, *, max_length: int | None = None) -> Any:
+def _parse_list(value: object) -> list[JsonValue] | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, list):
+        return value
+    raise ValueError(f"expected a list, got {value!r}")
+
+
+JsonList = Annotated[list[JsonValue], PlainValidator(_parse_list)]
+"""A JSON list kept as sent (``Tags``); ``""`` is None."""
+
+
+def api_field(
+    api_name: str,
+    *,
+    max_length: int | None = None,
+    read_only: bool = False,
+    create_only: bool = False,
+) -> Any:
     """Declare a model attribute that MiniCRM calls ``api_name`` on the wire.
 
     The attribute is read from the API name or the Python name, written under the API name, and
     a text limit is checked when the value is written (:meth:`MiniCRMModel.to_api`), not when
-    the server sends it.
+    the server sends it. A ``read_only`` field is set by the server and never written; a
+    ``create_only`` one is written when the record is created and cannot change afterwards.
     """
-    extra: dict[str, JsonValue] | None = None
+    extra: dict[str, JsonValue] = {}
     if max_length is not None:
-        extra = {"max_length": max_length}
+        extra["max_length"] = max_length
+    if read_only or create_only:
+        extra["write"] = "read_only" if read_only else "create_only"
     return Field(
         default=None,
         validation_alias=api_name,
         serialization_alias=api_name,
-        json_schema_extra=extra,
+        json_schema_extra=extra or None,
     )
 
 
 class MiniCRMModel(BaseModel):
     """Base of every record model: lenient when reading, exact when writing.
 
-    Fields the server sends that this package does not know are kept (``model_extra``), so
-    nothing is lost when a tenant adds a field after generation.
+    A record remembers which attributes were set (``model_fields_set``): those given when it
+    was built and every one assigned since; a record the client fetched starts with none.
+    Only those are written. Assignments are validated, so ``record.referrer = "Google"`` stores
+    the enum member. Fields the server sends that this package does not know are kept
+    (``model_extra``) but never written back unless assigned.
     """
 
     model_config = ConfigDict(
         extra="allow",
         validate_by_name=True,
         validate_by_alias=True,
+        validate_assignment=True,
         protected_namespaces=(),
         use_attribute_docstrings=True,
     )
 
     @classmethod
-    def from_api(cls, data: Mapping[str, Any], *, source: Source | None = None) -> Self:
+    def from_api(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        source: Source | None = None,
+        fetched: bool = False,
+    ) -> Self:
         """Build a record from a MiniCRM answer (API names, ids or labels).
 
         ``source`` says where ``data`` came from: ``"detail"`` for a GET answer (labels),
         ``"search"`` for a search answer or webhook (ids). The client passes it for you.
+
+        Every field given counts as set, as in a record built by hand. With ``fetched`` (how
+        the client reads records) none does, so what is written afterwards is only what the
+        caller changes.
         """
-        return cls.model_validate(dict(data), context={"source": source})
+        record = cls.model_validate(dict(data), context={"source": source})
+        if fetched:
+            record.__pydantic_fields_set__.clear()
+        return record
 
     def to_api(self) -> dict[str, Any]:
         """The fields that were set, under their API names, as MiniCRM expects them on write.
@@ -245,7 +284,26 @@ class MiniCRMModel(BaseModel):
                         f"{info.serialization_alias if info else name} is {len(value)} "
                         f"characters long; the field allows {limit}"
                     )
-        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        unset_extras = set(self.model_extra or ()) - self.model_fields_set
+        return self.model_dump(
+            mode="json", by_alias=True, exclude_unset=True, exclude=unset_extras
+        )
+
+    def _unwritable(self, *, creating: bool) -> dict[str, str]:
+        """The set fields a create (or an update) cannot write: API name -> why not."""
+        refused = {}
+        for name in sorted(self.model_fields_set):
+            info = type(self).model_fields.get(name)
+            if info is None or not isinstance(info.json_schema_extra, dict):
+                continue
+            rule = info.json_schema_extra.get("write")
+            if rule == "read_only":
+                refused[info.serialization_alias or name] = "set by the server"
+            elif rule == "create_only" and not creating:
+                refused[info.serialization_alias or name] = (
+                    "written when the record is created, it cannot change"
+                )
+        return refused
 
 
 E = TypeVar("E", bound="ChoiceEnum")

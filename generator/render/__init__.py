@@ -24,6 +24,8 @@ from .datamodel import render_model_class, type_name
 from .templates import render
 
 SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE, CONTACT_TYPE})
+#: The union of every module's record type (what ``crm.all_projects.get`` returns).
+ANY_PROJECT = "AnyProject"
 PARALLEL_THRESHOLD = 8
 #: The shared records the client modules use.
 CLIENT_RECORDS = (
@@ -33,8 +35,8 @@ CLIENT_RECORDS = (
     "ModuleInfo",
     "SearchPage",
     "ToDo",
+    "ToDoFilter",
     "ToDoItem",
-    "ToDoStatus",
 )
 
 
@@ -91,11 +93,13 @@ SEARCH_PARAMETERS = frozenset(
 
 
 def filter_fields(entity: Entity) -> list[tuple[str, str]]:
-    """(attribute, type) of every field a project search can filter on."""
+    """(attribute, type) of every schema field a project search can filter on."""
     return [
         (field.name, field.choice or FILTER_TYPES.get(field.kind, "int"))
         for field in entity.fields
-        if field.api_name not in UNFILTERED and field.name not in SEARCH_PARAMETERS
+        if field.api_name not in UNFILTERED
+        and field.name not in SEARCH_PARAMETERS
+        and not field.system
     ]
 
 
@@ -119,7 +123,7 @@ def render_entity(job: EntityJob) -> str:
         types |= {"Int", "Text", status_type, user_type}
     value_imports = sorted(
         {"MiniCRMModel", "api_field"}
-        | (types & {"Int", "Bool", "DateTime", "Text"})
+        | (types & {"Int", "Bool", "DateTime", "Text", "JsonList"})
         | {"ChoiceEnum" for choice in job.choices if choice.style == "enum"}
         | {"ChoiceFlag" for choice in job.choices if choice.style == "flag"}
     )
@@ -178,7 +182,6 @@ def session_example(tenant: Tenant) -> dict[str, str] | None:
                 choice = tenant.choice_type(field.choice)
                 if choice.options:
                     return {
-                        "model": module.entity.name,
                         "name_field": names["Name"],
                         "resource": module.attribute,
                         "field": field.name,
@@ -244,6 +247,7 @@ def _package_files(
             ]
             + list(by_name)
             + list(SHARED_RECORDS)
+            + ([ANY_PROJECT] if tenant.modules else [])
         ),
         "value_exports": list(VALUE_EXPORTS),
         "error_exports": list(ERROR_EXPORTS),
@@ -256,6 +260,7 @@ def _package_files(
     }
     client_imports = sorted(
         {tenant.person.name, tenant.business.name, *CLIENT_RECORDS}
+        | ({ANY_PROJECT} if tenant.modules else set())
         | {
             name
             for module in tenant.modules
@@ -265,8 +270,8 @@ def _package_files(
     files[f"{package}/models/_shared.py"] = fit_long_statements(
         render("package/shared.py.jinja", choices=shared, **context)
     )
-    files[f"{package}/models/__init__.py"] = render(
-        "package/models_init.py.jinja", **context
+    files[f"{package}/models/__init__.py"] = fit_long_statements(
+        render("package/models_init.py.jinja", **context)
     )
     files[f"{package}/_errors.py"] = render("package/_errors.py.jinja", **context)
     files[f"{package}/_pacing.py"] = render("package/_pacing.py.jinja", **context)

@@ -35,6 +35,7 @@ VALUE_TYPES: dict[Kind, str] = {
     Kind.DATETIME: "DateTime",
     Kind.TEXT: "Text",
     Kind.FILE: "Text",
+    Kind.LIST: "JsonList",
     Kind.UNKNOWN: "JsonValue",
 }
 
@@ -42,6 +43,15 @@ VALUE_TYPES: dict[Kind, str] = {
 def type_name(field: Field) -> str:
     """The Python type of a field's value (without ``| None``)."""
     return field.choice or VALUE_TYPES[field.kind]
+
+
+def write_rule(field: Field) -> str | None:
+    """The ``api_field`` keyword that says when a field may be written, if it is restricted."""
+    if field.server_set:
+        return "read_only=True"
+    if field.create_only:
+        return "create_only=True"
+    return None
 
 
 def type_schema(
@@ -68,6 +78,7 @@ def entity_schema(
             "x-api-name": escape.python_string(field.api_name),
             "x-doc": escape.docstring(field.doc),
             "x-max-length": field.text_limit if field.kind is Kind.TEXT else None,
+            "x-write": write_rule(field),
         }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -95,7 +106,13 @@ def render_model_class(
             custom_template_dir=templates_dir() / "datamodel",
             base_class=f"{package}._values.MiniCRMModel",
             aliases=aliases,
-            field_extra_keys={"x-name", "x-api-name", "x-doc", "x-max-length"},
+            field_extra_keys={
+                "x-name",
+                "x-api-name",
+                "x-doc",
+                "x-max-length",
+                "x-write",
+            },
             use_schema_description=True,
             formatters=[],
             disable_timestamp=True,

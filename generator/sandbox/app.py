@@ -97,15 +97,21 @@ def build_app(
         return sandbox.schema_answer("Schema/" + request.path_params["rest"])
 
     def record(
-        get: Callable[[int], Any], put: Callable[..., Any], entity: str
+        get: Callable[[int], Any],
+        put: Callable[..., Any],
+        entity: str,
+        post: Callable[..., Any] | None = None,
     ) -> Callable[[Request], Awaitable[Any]]:
-        """``Entity/{id}``: GET reads the record, PUT updates it."""
+        """``Entity/{id}``: GET reads the record, PUT updates it (POST, where routed, too)."""
 
         async def action(request: Request) -> Any:
             record_id = _int_param(request, "id")
             if request.method == "GET":
                 return await run(get, record_id)
-            return await run(put, record_id, _body(await request.body(), entity))
+            body = _body(await request.body(), entity)
+            if request.method == "POST" and post is not None:
+                return await run(post, record_id, body)
+            return await run(put, record_id, body)
 
         return action
 
@@ -166,8 +172,10 @@ def build_app(
         ),
         Route(
             f"{ROOT}/ToDo/{{id}}",
-            handler(record(sandbox.get_todo, sandbox.put_todo, "ToDo")),
-            methods=both,
+            handler(
+                record(sandbox.get_todo, sandbox.put_todo, "ToDo", sandbox.post_todo)
+            ),
+            methods=[*both, "POST"],
         ),
         Route(f"{ROOT}/ToDoList/{{id}}", handler(todo_list), methods=["GET"]),
         Route(
@@ -218,6 +226,8 @@ class _Guard:
         """(monotonic time, method, path) of every authenticated request, for measurements."""
         self.injected = {"throttled": 0, "failed": 0, "dropped": 0}
         """How many answers each fault switch changed."""
+        self.received: list[tuple[str, str, bytes]] = []
+        """(method, path, body) of every authenticated write (not GET) that reached the routes."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -266,6 +276,8 @@ class _Guard:
                 scope, receive, send
             )
             return
+        if scope["method"] != "GET":
+            receive = self._recording(scope, receive)
         if not drop:
             await self.app(scope, receive, send)
             return
@@ -276,3 +288,19 @@ class _Guard:
             await send(message)
 
         await self.app(scope, receive, cut)
+
+    def _recording(self, scope: Scope, receive: Receive) -> Receive:
+        """``receive`` that keeps the body, so tests can see exactly what a client sent."""
+        chunks: list[bytes] = []
+
+        async def recording() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    self.received.append(
+                        (scope["method"], scope["path"], b"".join(chunks))
+                    )
+            return message
+
+        return recording

@@ -13,6 +13,7 @@ when it is one, else a label (so a search filter by id works whatever the labels
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -26,16 +27,39 @@ from .store import Record, Store
 PAGE_SIZE = 100
 DATETIME = "%Y-%m-%d %H:%M:%S"
 CONTACT_KINDS = ("Person", "Business")
-TODO_FIELDS = (
-    "UserId",
-    "Comment",
-    "Deadline",
-    "Status",
-    "Duration",
-    "Reminder",
-    "AddressId",
-    "Type",
+#: What a ToDo write may carry (manual p.91, p.94-95); Duration and Reminder are minutes.
+TODO_WRITABLE = frozenset(
+    {
+        "UserId",
+        "ContactId",
+        "AddressId",
+        "Comment",
+        "Deadline",
+        "Duration",
+        "Reminder",
+        "Type",
+        "Attachments",
+        "Members",
+    }
 )
+#: ToDo fields only MiniCRM sets (manual p.94); ``ClosedAt`` only when closing.
+TODO_SERVER_SET = frozenset(
+    {
+        "Id",
+        "CreatedBy",
+        "CreatedAt",
+        "UpdatedBy",
+        "UpdatedAt",
+        "ClosedBy",
+        "Mode",
+        "Notes",
+        "SenderUserId",
+    }
+)
+TODO_CLOSED = ("Closed", "Failed", "Successful")
+#: The sandbox's ToDo types (real systems define their own; none is in the schema).
+TODO_TYPES = {1566: "Call", 1567: "Meeting", 1568: "E-mail"}
+ZERO_DATE = "0000-00-00 00:00:00"
 ADDRESS_FIELDS = (
     "ContactId",
     "Type",
@@ -48,6 +72,8 @@ ADDRESS_FIELDS = (
     "Default",
 )
 STATUS_GROUPS = ("Lead", "Open", "Success", "Failed")
+#: Project fields a write handles itself rather than as plain values.
+PROJECT_FIXED = ("CategoryId", "ContactId", "BusinessId")
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
@@ -100,6 +126,10 @@ class Codec:
             raise ValueError(value)
         if field.kind is Kind.UNKNOWN:
             return value
+        if field.kind is Kind.LIST:
+            if not isinstance(value, list):
+                raise ValueError(value)
+            return value
         return _write_int(value)
 
     def _write_option(self, choice: ChoiceType, value: Any) -> int:
@@ -150,9 +180,9 @@ class Codec:
         return mask
 
     def label(self, field: Field, stored: Any) -> Any:
-        """How GET answers a stored value: labels for options, ``""`` for empty."""
+        """How GET answers a stored value: labels for options, ``""`` (a list: ``[]``) for empty."""
         if stored is None:
-            return ""
+            return [] if field.kind is Kind.LIST else ""
         choice = self.choice_of(field)
         if choice is None:
             return stored
@@ -184,6 +214,43 @@ def _write_datetime(value: Any) -> str:
         except ValueError:
             continue
     raise ValueError(value)
+
+
+def _todo_type(value: Any) -> int | None:
+    """A ToDo type by id or name; ``0`` or ``""`` is none."""
+    text = str(value).strip()
+    if text in ("", "0"):
+        return None
+    if _INTEGER.fullmatch(text) and int(text) in TODO_TYPES:
+        return int(text)
+    for type_id, label in TODO_TYPES.items():
+        if label == text:
+            return type_id
+    raise ValueError(value)
+
+
+def _attachments(value: Any) -> list[dict[str, str]]:
+    """The files a write adds: one URL, or several separated by commas."""
+    if not isinstance(value, str):
+        raise ValueError(value)
+    urls = [url.strip() for url in value.split(",") if url.strip()]
+    if not urls or not all(re.match(r"https?://[^\s/]+/\S+", url) for url in urls):
+        raise ValueError(value)
+    return [{"FileName": url.rsplit("/", 1)[-1], "Url": url} for url in urls]
+
+
+def _members(value: Any) -> list[dict[str, Any]]:
+    """``[{"Entity": "User", "EntityId": 3301}]`` (how MiniCRM reads them is undocumented)."""
+    if not isinstance(value, list):
+        raise ValueError(value)
+    members = []
+    for member in value:
+        if not isinstance(member, dict) or not isinstance(member.get("Entity"), str):
+            raise ValueError(value)
+        members.append(
+            {"Entity": member["Entity"], "EntityId": _write_int(member.get("EntityId"))}
+        )
+    return members
 
 
 def _page(params: Mapping[str, str], entity: str) -> int:
@@ -244,13 +311,15 @@ class Sandbox:
         """Validate ``body`` against ``entity`` and write it into ``stored``."""
         fields = self._fields(entity)
         for name, value in body.items():
-            if name in ("Id", "ReferenceId", "Deleted", *fixed):
+            if name in ("ReferenceId", "Deleted", *fixed):
                 continue
             field = fields.get(name)
             if field is None:
                 raise ApiError(400, label, method, f"Unknown field: {name}")
             if field.server_set:
-                continue
+                raise ApiError(
+                    400, label, method, f"The {name} field can't be changed."
+                )
             try:
                 stored[name] = self.codec.write(field, value)
             except ValueError:
@@ -283,6 +352,8 @@ class Sandbox:
             answer[field.api_name] = self.codec.label(
                 field, record.data.get(field.api_name)
             )
+        if answer.get("Invited") == "":
+            answer["Invited"] = []  # how real systems answer this empty text field
         answer["Deleted"] = str(record.data.get("Deleted", 0))
         if record.data.get("ReferenceId") is not None:
             answer["ReferenceId"] = record.data["ReferenceId"]
@@ -348,6 +419,13 @@ class Sandbox:
         answer = self._detail(entity, record)
         answer["CategoryId"] = record.category_id
         answer["ContactId"] = record.data.get("ContactId")
+        answer["BusinessId"] = record.data.get("BusinessId") or ""
+        answer["StatusUpdatedAt"] = record.data.get("StatusUpdatedAt", "")
+        digest = hashlib.sha256(f"{self.snapshot.system_id}/{record.id}".encode())
+        answer["ProjectHash"] = digest.hexdigest()[:24]
+        answer["ProjectEmail"] = (
+            f"p{record.id}-{digest.hexdigest()[:8]}@sandbox.invalid"
+        )
         return answer
 
     def put_project(
@@ -359,27 +437,60 @@ class Sandbox:
             record = self.store.get(record_id, ("Project",))
             if record is None:
                 raise ApiError(404, "Project", "PUT", f"Project not found: {record_id}")
-            for fixed in ("CategoryId", "ContactId"):
-                if fixed in body and str(body[fixed]) != str(
-                    record.category_id
-                    if fixed == "CategoryId"
-                    else record.data.get(fixed)
-                ):
-                    raise ApiError(
-                        400, "Project", "PUT", f"The {fixed} field can't be changed."
-                    )
+            if "CategoryId" in body and str(body["CategoryId"]) != str(
+                record.category_id
+            ):
+                raise ApiError(
+                    400, "Project", "PUT", "The CategoryId field can't be changed."
+                )
+            if "ContactId" in body and str(body["ContactId"]) != str(
+                record.data.get("ContactId")
+            ):
+                self._move_project(record.data, body)
+            elif "BusinessId" in body and str(body["BusinessId"]) != str(
+                record.data.get("BusinessId")
+            ):
+                raise ApiError(
+                    400,
+                    "Project",
+                    "PUT",
+                    "The BusinessId field changes only with the ContactId field.",
+                )
             entity = self.modules[record.category_id or 0].entity
+            status = record.data.get("StatusId")
             self._apply(
-                entity,
-                "Project",
-                "PUT",
-                record.data,
-                body,
-                fixed=("CategoryId", "ContactId"),
+                entity, "Project", "PUT", record.data, body, fixed=PROJECT_FIXED
             )
+            if record.data.get("StatusId") != status:
+                record.data["StatusUpdatedAt"] = self.clock()
             self._server_fields(entity, record.data, False, self._default_user())
             self.store.update(record.id, record.data, self.clock())
             return {"Id": record.id}
+
+    def _move_project(self, stored: dict[str, Any], body: Mapping[str, Any]) -> None:
+        """Move a card to another person (manual p.81): of the same company with ContactId
+        alone, of another company with its BusinessId too; never to a person without one.
+        """
+        person = self._existing(body, "ContactId", ("Person",), "Project")
+        record = self.store.get(person, ("Person",))
+        company = record.data.get("BusinessId") if record is not None else None
+        if company is None:
+            raise ApiError(
+                400,
+                "Project",
+                "PUT",
+                "A card can't be moved to a person who belongs to no company.",
+            )
+        if company != stored.get("BusinessId") and str(body.get("BusinessId")) != str(
+            company
+        ):
+            raise ApiError(
+                400,
+                "Project",
+                "PUT",
+                "Moving a card to a person of another company needs their BusinessId too.",
+            )
+        stored.update(ContactId=person, BusinessId=company)
 
     def _create_project(self, body: Mapping[str, Any]) -> int:
         category = str(body.get("CategoryId", ""))
@@ -392,18 +503,28 @@ class Sandbox:
             )
         contact = self._existing(body, "ContactId", CONTACT_KINDS, "Project")
         module = self.modules[int(category)]
-        stored: dict[str, Any] = {"ContactId": contact, "Deleted": 0}
-        self._apply(
-            module.entity,
-            "Project",
-            "PUT",
-            stored,
-            body,
-            fixed=("CategoryId", "ContactId"),
+        main = self.store.get(contact, CONTACT_KINDS)
+        company = (
+            main.data.get("BusinessId") if main and main.kind == "Person" else contact
         )
+        if "BusinessId" in body and str(body["BusinessId"]) != str(company):
+            raise ApiError(
+                400,
+                "Project",
+                "PUT",
+                f"Invalid value '{body['BusinessId']}' for the BusinessId field.",
+            )
+        stored: dict[str, Any] = {
+            "ContactId": contact,
+            "BusinessId": company,
+            "Deleted": 0,
+            "IsPrivate": 0,
+        }
+        self._apply(module.entity, "Project", "PUT", stored, body, fixed=PROJECT_FIXED)
         statuses = self.codec.choices.get(module.status_type or "")
         if stored.get("StatusId") is None and statuses and statuses.options:
             stored["StatusId"] = statuses.options[0].id
+        stored["StatusUpdatedAt"] = self.clock()
         if stored.get("UserId") is None and "UserId" in self._fields(module.entity):
             stored["UserId"] = self._default_user()
         self._server_fields(module.entity, stored, True, self._default_user())
@@ -526,6 +647,8 @@ class Sandbox:
             "StatusId": "" if data.get("StatusId") is None else str(data["StatusId"]),
             "UserId": "" if data.get("UserId") is None else str(data["UserId"]),
             "Deleted": str(data.get("Deleted", 0)),
+            "ContactId": str(data.get("ContactId", "")),
+            "BusinessId": str(data.get("BusinessId") or ""),
         }
 
     # -- contacts -------------------------------------------------------------------------------
@@ -586,6 +709,13 @@ class Sandbox:
             ):
                 raise ApiError(
                     400, "Contact", "PUT", "The Type field can't be changed."
+                )
+            if "BusinessId" in body and str(body["BusinessId"]) != str(
+                record.data.get("BusinessId")
+            ):
+                # "Moving contacts between companies is not possible via API" (manual p.44).
+                raise ApiError(
+                    400, "Contact", "PUT", "The BusinessId field can't be changed."
                 )
             entity = self.contacts[record.kind]
             self._apply(entity, "Contact", "PUT", record.data, body, fixed=("Type",))
@@ -666,74 +796,112 @@ class Sandbox:
                 if k not in known
             ):
                 continue
-            items.append(
-                (
-                    record.id,
-                    {
-                        "Id": str(record.id),
-                        "Name": name,
-                        "Url": f"{self.base_url}/Contact/{record.id}",
-                        "Type": record.kind,
-                        "Email": data.get("Email") or "",
-                        "Phone": data.get("Phone") or "",
-                    },
-                )
-            )
+            item = {
+                "Id": str(record.id),
+                "Name": name,
+                "Url": f"{self.base_url}/Contact/{record.id}",
+                "Type": record.kind,
+                "Email": data.get("Email") or "",
+                "Phone": data.get("Phone") or "",
+            }
+            if record.kind == "Person":  # companies' items have none
+                item["BusinessId"] = str(data.get("BusinessId") or "")
+            items.append((record.id, item))
         return _paged(items, page)
 
     # -- todos ----------------------------------------------------------------------------------
 
-    def _todo_fields(self) -> dict[str, Field]:
-        user_choice = "User" if self.users else None
-        kinds = {
-            "UserId": Kind.USER_ID,
-            "Deadline": Kind.DATETIME,
-            "Reminder": Kind.DATETIME,
-            "Duration": Kind.INT,
-            "AddressId": Kind.INT,
-        }
-        return {
-            name: Field(
-                name,
-                name.lower(),
-                kinds.get(name, Kind.TEXT),
-                "",
-                4096,
-                user_choice if name == "UserId" else None,
-                False,
-                "",
-            )
-            for name in TODO_FIELDS
-        }
+    def _user_label(self, user: Any) -> str:
+        """How a detail answer names a user: the name, or ``""``."""
+        if self.users is None or user is None:
+            return "" if user is None else str(user)
+        return next((o.label for o in self.users.options if o.id == user), str(user))
+
+    def _todo_value(self, name: str, value: Any, method: str) -> Any:
+        """The stored form of one written ToDo field; a 400 when it is not valid."""
+        try:
+            if name == "UserId":
+                user = Field(
+                    "UserId", "user_id", Kind.USER_ID, "", None, "User", False, ""
+                )
+                return (
+                    self.codec.write(user, value) if self.users else _write_int(value)
+                )
+            if name in ("ContactId", "AddressId", "Duration", "Reminder"):
+                number = _write_int(value)
+                if number < 0:
+                    raise ValueError(value)
+                return number
+            if name == "Deadline":
+                return _write_datetime(value)
+            if name == "Type":
+                return _todo_type(value)
+            if name == "Attachments":
+                return _attachments(value)
+            if name == "Members":
+                return _members(value)
+            return "" if value is None else str(value)
+        except ValueError:
+            raise ApiError(
+                400, "ToDo", method, f"Invalid value '{value}' for the {name} field."
+            ) from None
 
     def _todo_apply(
         self, stored: dict[str, Any], body: Mapping[str, Any], method: str
     ) -> None:
-        fields = self._todo_fields()
+        """Write ``body`` into a ToDo; a closing ``Status`` may carry ``ClosedAt``."""
+        status = body.get("Status")
+        closing = status in TODO_CLOSED or (method == "POST" and "ClosedAt" in body)
         for name, value in body.items():
-            if name in ("Id", "ProjectId"):
+            if name == "ProjectId":
                 continue
-            if name not in fields:
-                raise ApiError(400, "ToDo", method, f"Unknown field: {name}")
+            if name == "ClosedAt" and closing:
+                continue
+            if name in TODO_SERVER_SET or name == "ClosedAt":
+                raise ApiError(
+                    400, "ToDo", method, f"The {name} field can't be changed."
+                )
             if name == "Status":
-                if value not in ("Open", "Closed"):
+                if value not in ("Open", *TODO_CLOSED):
                     raise ApiError(
                         400,
                         "ToDo",
                         method,
                         f"Invalid value '{value}' for the Status field.",
                     )
-                stored["Status"] = value
                 continue
+            if name not in TODO_WRITABLE:
+                raise ApiError(400, "ToDo", method, f"Unknown field: {name}")
+            value = self._todo_value(name, value, method)
+            if name == "Attachments":
+                value = [*stored.get("Attachments", []), *value]
+            stored[name] = value
+        if closing:
+            self._close_todo(stored, body, method)
+
+    def _close_todo(
+        self, stored: dict[str, Any], body: Mapping[str, Any], method: str
+    ) -> None:
+        status = body.get("Status", "Closed")
+        closed_at = self.clock()
+        if "ClosedAt" in body:
+            if status == "Successful":
+                raise ApiError(
+                    400,
+                    "ToDo",
+                    method,
+                    "ClosedAt can only be set when closing as Closed or Failed.",
+                )
             try:
-                stored[name] = self.codec.write(fields[name], value)
+                closed_at = _write_datetime(body["ClosedAt"])
             except ValueError:
                 raise ApiError(
                     400,
                     "ToDo",
                     method,
-                    f"Invalid value '{value}' for the {name} field.",
+                    f"Invalid value '{body['ClosedAt']}' for the ClosedAt field.",
                 ) from None
+        stored.update(Status=status, ClosedAt=closed_at, ClosedBy=self._default_user())
 
     def put_todo(
         self, record_id: int | None, body: Mapping[str, Any]
@@ -745,42 +913,93 @@ class Sandbox:
                     "ProjectId": project,
                     "Status": "Open",
                     "UserId": self._default_user(),
-                    "Type": "",
+                    "CreatedBy": self._default_user(),
+                    "CreatedAt": self.clock(),
                 }
                 self._todo_apply(stored, body, "PUT")
                 return {"Id": self.store.insert("ToDo", None, stored, self.clock())}
-            record = self.store.get(record_id, ("ToDo",))
+            return {"Id": self._change_todo(record_id, body, "PUT")}
+
+    def post_todo(self, record_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``POST ToDo/{id}``: close it, optionally at a chosen ``ClosedAt`` (manual p.97)."""
+        unknown = sorted(set(body) - {"Status", "ClosedAt"})
+        if not body:
+            raise ApiError(400, "ToDo", "POST", 'Invalid parameter: "Data (JSON)"')
+        if unknown:
+            raise ApiError(400, "ToDo", "POST", f"Unknown field: {unknown[0]}")
+        if body.get("Status", "Closed") not in TODO_CLOSED:
+            raise ApiError(
+                400,
+                "ToDo",
+                "POST",
+                f"Invalid value '{body['Status']}' for the Status field.",
+            )
+        with self.store.transaction():
+            return {"Id": self._change_todo(record_id, body, "POST")}
+
+    def _change_todo(self, record_id: int, body: Mapping[str, Any], method: str) -> int:
+        record = self.store.get(record_id, ("ToDo",))
+        if record is None:
+            raise ApiError(404, "ToDo", method, f"ToDo not found: {record_id}")
+        if record.data.get("Status") != "Open":
+            raise ApiError(400, "ToDo", method, "Only open ToDos can be changed.")
+        if "ProjectId" in body and str(body["ProjectId"]) != str(
+            record.data["ProjectId"]
+        ):
+            raise ApiError(400, "ToDo", method, "The ProjectId field can't be changed.")
+        self._todo_apply(record.data, body, method)
+        record.data["UpdatedBy"] = self._default_user()
+        self.store.update(record.id, record.data, self.clock())
+        return record.id
+
+    def add_todo_note(self, todo_id: int, comment: str, user_id: int) -> None:
+        """A note written in the app (the API cannot write notes)."""
+        with self.store.transaction():
+            record = self.store.get(todo_id, ("ToDo",))
             if record is None:
-                raise ApiError(404, "ToDo", "PUT", f"ToDo not found: {record_id}")
-            if record.data.get("Status") != "Open":
-                raise ApiError(400, "ToDo", "PUT", "Only open ToDos can be changed.")
-            if "ProjectId" in body and str(body["ProjectId"]) != str(
-                record.data["ProjectId"]
-            ):
-                raise ApiError(
-                    400, "ToDo", "PUT", "The ProjectId field can't be changed."
-                )
-            self._todo_apply(record.data, body, "PUT")
-            self.store.update(record.id, record.data, self.clock())
-            return {"Id": record.id}
+                raise ApiError(404, "ToDo", "GET", f"ToDo not found: {todo_id}")
+            note = {"Comment": comment, "CreatedBy": user_id, "CreatedAt": self.clock()}
+            record.data["Notes"] = [*record.data.get("Notes", []), note]
+            self.store.update(record.id, record.data, record.updated_at)
 
     def get_todo(self, record_id: int) -> dict[str, Any]:
+        """A ToDo as its detail answers it (manual p.93-94): user names, minutes, the most
+        recent attachment as one object, member and note user ids as numeric strings."""
         record = self.store.get(record_id, ("ToDo",))
         if record is None:
             raise ApiError(404, "ToDo", "GET", f"ToDo not found: {record_id}")
-        fields = self._todo_fields()
-        answer: dict[str, Any] = {
+        data = record.data
+        attachments = data.get("Attachments") or []
+        return {
             "Id": record.id,
-            "ProjectId": record.data["ProjectId"],
+            "UserId": self._user_label(data.get("UserId")),
+            "ContactId": data.get("ContactId", 0),
+            "ProjectId": data["ProjectId"],
+            "AddressId": data.get("AddressId", 0),
+            "SenderUserId": 0,
+            "Type": TODO_TYPES.get(data.get("Type") or 0, ""),
+            "Duration": data.get("Duration", 0),
+            "Reminder": data.get("Reminder", 0),
+            "Status": data["Status"],
+            "Mode": "Task",
+            "Deadline": data.get("Deadline") or "",
+            "Comment": data.get("Comment") or "",
+            "CreatedBy": self._user_label(data.get("CreatedBy")),
+            "CreatedAt": data.get("CreatedAt", ""),
+            "UpdatedBy": self._user_label(data.get("UpdatedBy", data.get("CreatedBy"))),
+            "UpdatedAt": record.updated_at,
+            "ClosedBy": self._user_label(data.get("ClosedBy", self._default_user())),
+            "ClosedAt": data.get("ClosedAt", ZERO_DATE),
+            "Attachments": attachments[-1] if attachments else [],
+            "Members": [
+                {"Entity": member["Entity"], "EntityId": str(member["EntityId"])}
+                for member in data.get("Members", [])
+            ],
+            "Notes": [
+                {**note, "CreatedBy": str(note["CreatedBy"])}
+                for note in data.get("Notes", [])
+            ],
         }
-        for name in TODO_FIELDS:
-            value = record.data.get(name)
-            answer[name] = (
-                value
-                if name in ("Status", "Type")
-                else self.codec.label(fields[name], value)
-            )
-        return answer
 
     def todo_list(self, project_id: int, params: Mapping[str, str]) -> dict[str, Any]:
         status = params.get("Status", "All")
@@ -796,8 +1015,9 @@ class Sandbox:
         results = []
         for record in self.store.all(("ToDo",)):
             data = record.data
+            is_open = data.get("Status") == "Open"
             if data["ProjectId"] != project_id or (
-                status != "All" and data.get("Status") != status
+                status != "All" and is_open != (status == "Open")
             ):
                 continue
             results.append(

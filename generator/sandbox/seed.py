@@ -89,6 +89,7 @@ def seed(sandbox: Sandbox, per_module: int) -> None:
                 f
                 for f in module.entity.fields
                 if not f.server_set
+                and not f.system
                 and f.api_name not in skip
                 and f.kind is not Kind.UNKNOWN
             ]
@@ -140,7 +141,7 @@ def seed(sandbox: Sandbox, per_module: int) -> None:
                     body["StatusId"] = rng.choice(status.options).id
                 project = sandbox.put_project(None, body)["Id"]
                 for todo in range(2):
-                    sandbox.put_todo(
+                    todo_id = sandbox.put_todo(
                         None,
                         {
                             "ProjectId": project,
@@ -148,7 +149,12 @@ def seed(sandbox: Sandbox, per_module: int) -> None:
                             "Deadline": (start + timedelta(days=index + todo)).strftime(
                                 DATETIME
                             ),
+                            "Duration": 30,
+                            "Reminder": rng.choice((0, 15, 60)),
                         },
-                    )
+                    )["Id"]
+                    if todo == 0 and sandbox.users and sandbox.users.options:
+                        author = rng.choice(sandbox.users.options).id
+                        sandbox.add_todo_note(todo_id, rng.choice(WORDS), author)
     finally:
         sandbox.clock = clock

@@ -58,6 +58,11 @@ class SandboxServer:
         """When every authenticated request arrived: (monotonic time, method, path)."""
         return self.guard.arrivals
 
+    @property
+    def received(self) -> list[tuple[str, str, bytes]]:
+        """(method, path, body) of every write that reached the routes, in arrival order."""
+        return self.guard.received
+
     def max_in_window(self, period: float) -> int:
         """The most requests that arrived within any ``period`` seconds."""
         times = [moment for moment, _, _ in self.arrivals]

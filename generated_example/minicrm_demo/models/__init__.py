@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 from ._shared import (
     Address,
     ContactSearchItem,
@@ -15,8 +17,14 @@ from ._shared import (
     SearchPage,
     StatusGroup,
     ToDo,
+    ToDoAttachment,
+    ToDoFilter,
     ToDoItem,
+    ToDoMember,
+    ToDoMode,
+    ToDoNote,
     ToDoStatus,
+    ToDoTypeId,
     User,
 )
 from .business import (
@@ -76,8 +84,12 @@ from .ertekesites import (
     ErtekesitesVisszahivas,
 )
 
+AnyProject: TypeAlias = Sales | Support | Projects | Invoicing | Ertekesites
+"""A project of any module: ``crm.all_projects.get`` returns its module's own record type."""
+
 __all__ = [
     "Address",
+    "AnyProject",
     "Business",
     "BusinessIndustry",
     "BusinessRegion",
@@ -128,7 +140,13 @@ __all__ = [
     "SupportSet1220",
     "SupportStatus",
     "ToDo",
+    "ToDoAttachment",
+    "ToDoFilter",
     "ToDoItem",
+    "ToDoMember",
+    "ToDoMode",
+    "ToDoNote",
     "ToDoStatus",
+    "ToDoTypeId",
     "User",
 ]

@@ -5,21 +5,103 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Generic, Literal, TypedDict, TypeVar
+from enum import StrEnum
+from typing import Annotated, Any, Generic, Literal, Self, TypedDict, TypeVar
 
-from pydantic import JsonValue
+from pydantic import GetCoreSchemaHandler, PlainValidator
+from pydantic_core import core_schema
 
-from .._values import ChoiceEnum, DateTime, Int, MiniCRMModel, Text, api_field
+from .._values import (
+    ChoiceEnum,
+    DateTime,
+    Int,
+    MiniCRMModel,
+    Text,
+    UnknownOptionWarning,
+    api_field,
+)
 
 T = TypeVar("T")
 
 StatusGroup = Literal["Lead", "Open", "Success", "Failed"]
 """A stage of the pipeline, for project searches."""
 
-ToDoStatus = Literal["Open", "Closed", "All"]
+ToDoFilter = Literal["Open", "Closed", "All"]
 """Which ToDos of a project to list."""
+
+
+class _Word(StrEnum):
+    """A fixed word MiniCRM sends; one this package does not know is kept, with a warning."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        if not isinstance(value, str):
+            return None
+        for member in cls:
+            if member.value.casefold() == value.strip().casefold():
+                return member
+        warnings.warn(
+            f"{cls.__name__}: {value!r} is not known to this generated package",
+            UnknownOptionWarning,
+            stacklevel=5,
+        )
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._name_ = f"UNKNOWN_{value}"
+        cls._value2member_map_[value] = member
+        return member
+
+    @classmethod
+    def _parse(cls, value: object) -> Self | None:
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise ValueError(f"expected a word, got {value!r}")
+        return cls(value)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls._parse,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                str, when_used="json"
+            ),
+        )
+
+
+class ToDoStatus(_Word):
+    """The status of a ToDo. Once closed (Closed, Failed, Successful) it cannot be reopened."""
+
+    OPEN = "Open"
+    CLOSED = "Closed"
+    FAILED = "Failed"
+    SUCCESSFUL = "Successful"
+
+
+class ToDoMode(_Word):
+    """What a ToDo is: a task, or an e-mail (set by MiniCRM)."""
+
+    TASK = "Task"
+    EMAIL = "Email"
+
+
+def _type_id(value: object) -> int | None:
+    if value is None or value in ("", "0", 0):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise ValueError(f"expected the id of a ToDo type, got {value!r}")
+
+
+ToDoTypeId = Annotated[int, PlainValidator(_type_id)]
+"""The id of a ToDo type, as a ToDo list answers it; no type (``0`` or ``""``) is None."""
 
 
 class ProjectSearch(TypedDict, total=False):
@@ -90,42 +172,113 @@ class ContactSearchItem(MiniCRMModel):
 
     email: Text | None = api_field("Email")
     phone: Text | None = api_field("Phone")
+    business_id: Int | None = api_field("BusinessId")
+    """The company of a person (companies have none)."""
 
 
 class ToDoItem(MiniCRMModel):
     """A ToDo as a project's ToDo list shows it (ids, not labels)."""
 
     id: Int | None = api_field("Id")
-    status: Text | None = api_field("Status")
+    status: ToDoStatus | None = api_field("Status")
     comment: Text | None = api_field("Comment")
     deadline: DateTime | None = api_field("Deadline")
     user_id: User | None = api_field("UserId")
-    type: Text | None = api_field("Type")
+    type: ToDoTypeId | None = api_field("Type")
+    """The id of the ToDo's type (None: no type); the ToDo itself answers its name."""
+
     url: Text | None = api_field("Url")
 
 
+class ToDoAttachment(MiniCRMModel):
+    """A file attached to a ToDo."""
+
+    file_name: Text | None = api_field("FileName")
+    url: Text | None = api_field("Url")
+
+
+class ToDoMember(MiniCRMModel):
+    """One taking part in a ToDo."""
+
+    entity: Text | None = api_field("Entity")
+    """What the member is, e.g. ``User``."""
+
+    entity_id: Int | None = api_field("EntityId")
+
+
+class ToDoNote(MiniCRMModel):
+    """A note on a ToDo."""
+
+    comment: Text | None = api_field("Comment")
+    created_by: User | None = api_field("CreatedBy")
+    """Who wrote it (here the answer carries the user's id, not the name)."""
+
+    created_at: DateTime | None = api_field("CreatedAt")
+
+
+def _attachments(value: object) -> ToDoAttachment | str | None:
+    if value is None or value in ("", [], {}):
+        return None
+    if isinstance(value, (ToDoAttachment, str)):
+        return value
+    if isinstance(value, dict):
+        return ToDoAttachment.from_api(value)
+    raise ValueError(f"expected a file or the URL of one, got {value!r}")
+
+
+_Attachments = Annotated[ToDoAttachment | str, PlainValidator(_attachments)]
+
+
 class ToDo(MiniCRMModel):
-    """A ToDo (task) of a project."""
+    """A ToDo (task) of a project, as its detail answers it.
 
-    id: Int | None = api_field("Id")
-    project_id: Int | None = api_field("ProjectId")
+    Only an open ToDo can change; ``crm.todos.close`` closes one, optionally backdated.
+    """
+
+    id: Int | None = api_field("Id", read_only=True)
+    project_id: Int | None = api_field("ProjectId", create_only=True)
     user_id: User | None = api_field("UserId")
-    type: Text | None = api_field("Type")
-    status: Text | None = api_field("Status")
-    """``Open`` or ``Closed``; a closed ToDo cannot be reopened."""
+    """The responsible user."""
 
+    contact_id: Int | None = api_field("ContactId")
+    """The contact it is about (0: none); in a helpdesk module, who a reply e-mail goes to."""
+
+    address_id: Int | None = api_field("AddressId")
+    type: Text | None = api_field("Type")
+    """The name of the ToDo's type (a ToDo list answers its id instead)."""
+
+    status: ToDoStatus | None = api_field("Status")
+    mode: ToDoMode | None = api_field("Mode", read_only=True)
     deadline: DateTime | None = api_field("Deadline")
     comment: Text | None = api_field("Comment")
     duration: Int | None = api_field("Duration")
-    reminder: DateTime | None = api_field("Reminder")
-    address_id: Int | None = api_field("AddressId")
-    attachments: JsonValue | None = api_field("Attachments")
+    """How long it takes, in whole minutes."""
+
+    reminder: Int | None = api_field("Reminder")
+    """When to remind, in whole minutes before the deadline."""
+
+    sender_user_id: Int | None = api_field("SenderUserId", read_only=True)
+    attachments: _Attachments | None = api_field("Attachments")
+    """Read: the most recent file (MiniCRM answers only that one). Write: the URL of a file
+    to add, or several separated by commas; files are added, never replaced."""
+
+    members: list[ToDoMember] | None = api_field("Members")
+    notes: list[ToDoNote] | None = api_field("Notes", read_only=True)
+    created_by: User | None = api_field("CreatedBy", read_only=True)
+    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
+    updated_by: User | None = api_field("UpdatedBy", read_only=True)
+    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
+    closed_by: User | None = api_field("ClosedBy", read_only=True)
+    """Filled even while the ToDo is open."""
+
+    closed_at: DateTime | None = api_field("ClosedAt", read_only=True)
+    """When it was closed; None while open. ``crm.todos.close`` can choose it."""
 
 
 class Address(MiniCRMModel):
     """An address of a contact."""
 
-    id: Int | None = api_field("Id")
+    id: Int | None = api_field("Id", read_only=True)
     contact_id: Int | None = api_field("ContactId")
     type: Text | None = api_field("Type")
     name: Text | None = api_field("Name")
@@ -138,6 +291,11 @@ class Address(MiniCRMModel):
     address: Text | None = api_field("Address")
     default: Int | None = api_field("Default")
     """1 for the contact's default address."""
+
+    created_by: User | None = api_field("CreatedBy", read_only=True)
+    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
+    updated_by: User | None = api_field("UpdatedBy", read_only=True)
+    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
 
 
 class ModuleInfo(MiniCRMModel):

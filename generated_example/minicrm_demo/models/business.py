@@ -5,7 +5,16 @@
 
 from __future__ import annotations
 
-from .._values import Bool, ChoiceEnum, DateTime, Int, MiniCRMModel, Text, api_field
+from .._values import (
+    Bool,
+    ChoiceEnum,
+    DateTime,
+    Int,
+    JsonList,
+    MiniCRMModel,
+    Text,
+    api_field,
+)
 from ._shared import ContactType, User
 
 
@@ -32,10 +41,16 @@ class Business(MiniCRMModel):
     bank_account: Text | None = api_field("BankAccount", max_length=64)
     """API field BankAccount: text of at most 64 characters."""
 
-    created_at: DateTime | None = api_field("CreatedAt")
+    bisnode_traffic_light: Text | None = api_field("BisnodeTrafficLight")
+    """API field BisnodeTrafficLight (a system field real answers carry; not in this schema)."""
+
+    capital: Int | None = api_field("Capital")
+    """API field Capital (a system field real answers carry; not in this schema)."""
+
+    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
     """API field CreatedAt: date and time, in the system's local time."""
 
-    created_by: User | None = api_field("CreatedBy")
+    created_by: User | None = api_field("CreatedBy", read_only=True)
     """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     deleted: Bool | None = api_field("Deleted")
@@ -43,6 +58,9 @@ class Business(MiniCRMModel):
 
     description: Text | None = api_field("Description", max_length=65535)
     """API field Description: text of at most 65535 characters."""
+
+    eu_vat_number: Text | None = api_field("EUVatNumber")
+    """API field EUVatNumber (a system field real answers carry; not in this schema)."""
 
     email: Text | None = api_field("Email", max_length=128)
     """API field Email: text of at most 128 characters."""
@@ -53,14 +71,25 @@ class Business(MiniCRMModel):
     employees: Int | None = api_field("Employees")
     """API field Employees: whole number."""
 
-    id: Int | None = api_field("Id")
+    founding_year: Int | None = api_field("FoundingYear")
+    """API field FoundingYear (a system field real answers carry; not in this schema)."""
+
+    id: Int | None = api_field("Id", read_only=True)
     """API field Id: whole number."""
 
     industry: BusinessIndustry | None = api_field("Industry")
     """API field Industry (Enum): one of IT (2101), Pénzügy (2102), Kereskedelem (2103), Egyéb (2104)."""
 
+    main_activity: Text | None = api_field("MainActivity")
+    """API field MainActivity (a system field real answers carry; not in this schema)."""
+
     name: Text | None = api_field("Name", max_length=255)
     """API field Name: text of at most 255 characters."""
+
+    non_governmental_organization: Text | None = api_field(
+        "NonGovernmentalOrganization"
+    )
+    """API field NonGovernmentalOrganization (a system field real answers carry; not in this schema): a label such as No."""
 
     phone: Text | None = api_field("Phone", max_length=64)
     """API field Phone: text of at most 64 characters."""
@@ -77,13 +106,16 @@ class Business(MiniCRMModel):
     swift: Text | None = api_field("Swift", max_length=16)
     """API field Swift: text of at most 16 characters."""
 
-    type: ContactType | None = api_field("Type")
+    tags: JsonList | None = api_field("Tags")
+    """API field Tags (a system field real answers carry; not in this schema): the contact's tags."""
+
+    type: ContactType | None = api_field("Type", create_only=True)
     """API field Type: Person or Business (ContactType), written in English."""
 
-    updated_at: DateTime | None = api_field("UpdatedAt")
+    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
     """API field UpdatedAt: date and time, in the system's local time."""
 
-    updated_by: User | None = api_field("UpdatedBy")
+    updated_by: User | None = api_field("UpdatedBy", read_only=True)
     """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     url: Text | None = api_field("Url", max_length=512)

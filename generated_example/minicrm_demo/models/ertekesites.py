@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from .._values import (
+    Bool,
     ChoiceEnum,
     ChoiceFlag,
     DateTime,
@@ -53,16 +54,19 @@ class ErtekesitesVisszahivas(ChoiceFlag):
 class Ertekesites(MiniCRMModel):
     """A project of the “Értékesítés” module."""
 
-    category_id: Module | None = api_field("CategoryId")
+    business_id: Int | None = api_field("BusinessId")
+    """API field BusinessId (a system field real answers carry; not in this schema): the company of the main contact."""
+
+    category_id: Module | None = api_field("CategoryId", create_only=True)
     """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
 
     contact_id: Int | None = api_field("ContactId")
     """API field ContactId: id of a contact."""
 
-    created_at: DateTime | None = api_field("CreatedAt")
+    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
     """API field CreatedAt: date and time, in the system's local time."""
 
-    created_by: User | None = api_field("CreatedBy")
+    created_by: User | None = api_field("CreatedBy", read_only=True)
     """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     deleted: Int | None = api_field("Deleted")
@@ -74,8 +78,14 @@ class Ertekesites(MiniCRMModel):
     hatarido: DateTime | None = api_field("Határidő")
     """API field Határidő: date and time, in the system's local time."""
 
-    id: Int | None = api_field("Id")
+    id: Int | None = api_field("Id", read_only=True)
     """API field Id: whole number."""
+
+    invited: Text | None = api_field("Invited", max_length=65535)
+    """API field Invited (a system field real answers carry; not in this schema): who is invited to the project."""
+
+    is_private: Bool | None = api_field("IsPrivate")
+    """API field IsPrivate (a system field real answers carry; not in this schema): whether the project is private."""
 
     megjegyzes: Text | None = api_field("Megjegyzés", max_length=4096)
     """API field Megjegyzés: text of at most 4096 characters."""
@@ -83,16 +93,25 @@ class Ertekesites(MiniCRMModel):
     name: Text | None = api_field("Name", max_length=128)
     """API field Name: text of at most 128 characters."""
 
+    project_email: Text | None = api_field("ProjectEmail", read_only=True)
+    """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card."""
+
+    project_hash: Text | None = api_field("ProjectHash", read_only=True)
+    """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project."""
+
     status_id: ErtekesitesStatus | None = api_field("StatusId")
     """API field StatusId (status): one of Új érdeklődő (3100), Feldolgozásra vár (3101), Ajánlat elküldve (3102), Sikeres (3103), Sikertelen (3104)."""
+
+    status_updated_at: DateTime | None = api_field("StatusUpdatedAt", read_only=True)
+    """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed."""
 
     szerzodes: Text | None = api_field("Szerződés")
     """API field Szerződés: file (File(10MB)); write the URL of the file to upload."""
 
-    updated_at: DateTime | None = api_field("UpdatedAt")
+    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
     """API field UpdatedAt: date and time, in the system's local time."""
 
-    updated_by: User | None = api_field("UpdatedBy")
+    updated_by: User | None = api_field("UpdatedBy", read_only=True)
     """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     user_id: User | None = api_field("UserId")
@@ -117,6 +136,8 @@ class ErtekesitesSearchItem(MiniCRMModel):
     status_id: ErtekesitesStatus | None = api_field("StatusId")
     user_id: User | None = api_field("UserId")
     deleted: Int | None = api_field("Deleted")
+    contact_id: Int | None = api_field("ContactId")
+    business_id: Int | None = api_field("BusinessId")
 
 
 class ErtekesitesFilters(ProjectSearch, total=False):

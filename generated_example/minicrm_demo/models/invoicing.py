@@ -33,16 +33,19 @@ class Invoicing(MiniCRMModel):
     amount: Int | None = api_field("Amount")
     """API field Amount: whole number."""
 
-    category_id: Module | None = api_field("CategoryId")
+    business_id: Int | None = api_field("BusinessId")
+    """API field BusinessId (a system field real answers carry; not in this schema): the company of the main contact."""
+
+    category_id: Module | None = api_field("CategoryId", create_only=True)
     """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
 
     contact_id: Int | None = api_field("ContactId")
     """API field ContactId: id of a contact."""
 
-    created_at: DateTime | None = api_field("CreatedAt")
+    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
     """API field CreatedAt: date and time, in the system's local time."""
 
-    created_by: User | None = api_field("CreatedBy")
+    created_by: User | None = api_field("CreatedBy", read_only=True)
     """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     currency: InvoicingCurrency | None = api_field("Currency")
@@ -51,14 +54,20 @@ class Invoicing(MiniCRMModel):
     deleted: Int | None = api_field("Deleted")
     """API field Deleted: whole number."""
 
-    id: Int | None = api_field("Id")
+    id: Int | None = api_field("Id", read_only=True)
     """API field Id: whole number."""
+
+    invited: Text | None = api_field("Invited", max_length=65535)
+    """API field Invited (a system field real answers carry; not in this schema): who is invited to the project."""
 
     invoice: Text | None = api_field("Invoice")
     """API field Invoice: file (File(10MB)); write the URL of the file to upload."""
 
     invoice_number: Text | None = api_field("InvoiceNumber", max_length=64)
     """API field InvoiceNumber: text of at most 64 characters."""
+
+    is_private: Bool | None = api_field("IsPrivate")
+    """API field IsPrivate (a system field real answers carry; not in this schema): whether the project is private."""
 
     name: Text | None = api_field("Name", max_length=128)
     """API field Name: text of at most 128 characters."""
@@ -69,13 +78,22 @@ class Invoicing(MiniCRMModel):
     paid_at: DateTime | None = api_field("PaidAt")
     """API field PaidAt: date and time, in the system's local time."""
 
+    project_email: Text | None = api_field("ProjectEmail", read_only=True)
+    """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card."""
+
+    project_hash: Text | None = api_field("ProjectHash", read_only=True)
+    """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project."""
+
     status_id: InvoicingStatus | None = api_field("StatusId")
     """API field StatusId (status): one of Draft (2800), Sent (2801), Paid (2802), Overdue (2803)."""
 
-    updated_at: DateTime | None = api_field("UpdatedAt")
+    status_updated_at: DateTime | None = api_field("StatusUpdatedAt", read_only=True)
+    """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed."""
+
+    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
     """API field UpdatedAt: date and time, in the system's local time."""
 
-    updated_by: User | None = api_field("UpdatedBy")
+    updated_by: User | None = api_field("UpdatedBy", read_only=True)
     """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     user_id: User | None = api_field("UserId")
@@ -91,6 +109,8 @@ class InvoicingSearchItem(MiniCRMModel):
     status_id: InvoicingStatus | None = api_field("StatusId")
     user_id: User | None = api_field("UserId")
     deleted: Int | None = api_field("Deleted")
+    contact_id: Int | None = api_field("ContactId")
+    business_id: Int | None = api_field("BusinessId")
 
 
 class InvoicingFilters(ProjectSearch, total=False):

@@ -5,7 +5,16 @@
 
 from __future__ import annotations
 
-from .._values import Bool, ChoiceFlag, DateTime, Int, MiniCRMModel, Text, api_field
+from .._values import (
+    Bool,
+    ChoiceFlag,
+    DateTime,
+    Int,
+    JsonList,
+    MiniCRMModel,
+    Text,
+    api_field,
+)
 from ._shared import ContactType, User
 
 
@@ -18,17 +27,23 @@ class PersonHirlevel(ChoiceFlag):
 class Person(MiniCRMModel):
     """A person contact."""
 
-    business_id: Int | None = api_field("BusinessId")
+    bank_account: Text | None = api_field("BankAccount")
+    """API field BankAccount (a system field real answers carry; not in this schema)."""
+
+    business_id: Int | None = api_field("BusinessId", create_only=True)
     """API field BusinessId: id of a company."""
 
-    created_at: DateTime | None = api_field("CreatedAt")
+    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
     """API field CreatedAt: date and time, in the system's local time."""
 
-    created_by: User | None = api_field("CreatedBy")
+    created_by: User | None = api_field("CreatedBy", read_only=True)
     """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     deleted: Bool | None = api_field("Deleted")
     """API field Deleted: yes or no."""
+
+    description: Text | None = api_field("Description", max_length=65535)
+    """API field Description (a system field real answers carry; not in this schema)."""
 
     email: Text | None = api_field("Email", max_length=128)
     """API field Email: text of at most 128 characters."""
@@ -42,8 +57,11 @@ class Person(MiniCRMModel):
     hirlevel: PersonHirlevel | None = api_field("Hírlevél")
     """API field Hírlevél (Set): any of Feliratkozott (1)."""
 
-    id: Int | None = api_field("Id")
+    id: Int | None = api_field("Id", read_only=True)
     """API field Id: whole number."""
+
+    industry: Text | None = api_field("Industry")
+    """API field Industry (a system field real answers carry; not in this schema)."""
 
     last_name: Text | None = api_field("LastName", max_length=255)
     """API field LastName: text of at most 255 characters."""
@@ -57,14 +75,32 @@ class Person(MiniCRMModel):
     position: Text | None = api_field("Position", max_length=255)
     """API field Position: text of at most 255 characters."""
 
+    region: Text | None = api_field("Region")
+    """API field Region (a system field real answers carry; not in this schema)."""
+
+    swift: Text | None = api_field("Swift")
+    """API field Swift (a system field real answers carry; not in this schema)."""
+
     szuletesnap: DateTime | None = api_field("Születésnap")
     """API field Születésnap: date and time, in the system's local time."""
 
-    type: ContactType | None = api_field("Type")
+    tags: JsonList | None = api_field("Tags")
+    """API field Tags (a system field real answers carry; not in this schema): the contact's tags."""
+
+    type: ContactType | None = api_field("Type", create_only=True)
     """API field Type: Person or Business (ContactType), written in English."""
 
-    updated_at: DateTime | None = api_field("UpdatedAt")
+    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
     """API field UpdatedAt: date and time, in the system's local time."""
 
-    updated_by: User | None = api_field("UpdatedBy")
+    updated_by: User | None = api_field("UpdatedBy", read_only=True)
     """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+
+    url: Text | None = api_field("Url")
+    """API field Url (a system field real answers carry; not in this schema)."""
+
+    vat_number: Text | None = api_field("VatNumber")
+    """API field VatNumber (a system field real answers carry; not in this schema)."""
+
+    yearly_revenue: Int | None = api_field("YearlyRevenue")
+    """API field YearlyRevenue (a system field real answers carry; not in this schema)."""

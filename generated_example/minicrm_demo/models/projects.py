@@ -85,7 +85,10 @@ class Projects(MiniCRMModel):
     budget: Int | None = api_field("Budget")
     """API field Budget: whole number."""
 
-    category_id: Module | None = api_field("CategoryId")
+    business_id: Int | None = api_field("BusinessId")
+    """API field BusinessId (a system field real answers carry; not in this schema): the company of the main contact."""
+
+    category_id: Module | None = api_field("CategoryId", create_only=True)
     """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
 
     contact_id: Int | None = api_field("ContactId")
@@ -94,10 +97,10 @@ class Projects(MiniCRMModel):
     contract: Text | None = api_field("Contract")
     """API field Contract: file (File(10MB)); write the URL of the file to upload."""
 
-    created_at: DateTime | None = api_field("CreatedAt")
+    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
     """API field CreatedAt: date and time, in the system's local time."""
 
-    created_by: User | None = api_field("CreatedBy")
+    created_by: User | None = api_field("CreatedBy", read_only=True)
     """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     deleted: Int | None = api_field("Deleted")
@@ -109,14 +112,26 @@ class Projects(MiniCRMModel):
     grade: ProjectsGrade | None = api_field("Grade")
     """API field Grade (Enum): one of “2” (id 1), “1” (id 2), “3” (id 3). Some labels are numbers: a detail answer is read by label, a search answer by id."""
 
-    id: Int | None = api_field("Id")
+    id: Int | None = api_field("Id", read_only=True)
     """API field Id: whole number."""
+
+    invited: Text | None = api_field("Invited", max_length=65535)
+    """API field Invited (a system field real answers carry; not in this schema): who is invited to the project."""
+
+    is_private: Bool | None = api_field("IsPrivate")
+    """API field IsPrivate (a system field real answers carry; not in this schema): whether the project is private."""
 
     name: Text | None = api_field("Name", max_length=128)
     """API field Name: text of at most 128 characters."""
 
     phase: ProjectsPhase | None = api_field("Phase")
     """API field Phase (Enum): one of 1. alkalom - kezdő (1901), 2. alkalom - haladó (1902), 3. alkalom (1903)."""
+
+    project_email: Text | None = api_field("ProjectEmail", read_only=True)
+    """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card."""
+
+    project_hash: Text | None = api_field("ProjectHash", read_only=True)
+    """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project."""
 
     rating: ProjectsRating | None = api_field("Rating")
     """API field Rating (Enum): one of “1” (id 2001), “2” (id 2002), “3” (id 2003), “4” (id 2004), “5” (id 2005). Some labels are numbers: a detail answer is read by label, a search answer by id."""
@@ -130,10 +145,13 @@ class Projects(MiniCRMModel):
     status_id: ProjectsStatus | None = api_field("StatusId")
     """API field StatusId (status): one of Tervezés (2700), Folyamatban (2701), Átadva (2702), Lezárva (2703)."""
 
-    updated_at: DateTime | None = api_field("UpdatedAt")
+    status_updated_at: DateTime | None = api_field("StatusUpdatedAt", read_only=True)
+    """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed."""
+
+    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
     """API field UpdatedAt: date and time, in the system's local time."""
 
-    updated_by: User | None = api_field("UpdatedBy")
+    updated_by: User | None = api_field("UpdatedBy", read_only=True)
     """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
     user_id: User | None = api_field("UserId")
@@ -149,6 +167,8 @@ class ProjectsSearchItem(MiniCRMModel):
     status_id: ProjectsStatus | None = api_field("StatusId")
     user_id: User | None = api_field("UserId")
     deleted: Int | None = api_field("Deleted")
+    contact_id: Int | None = api_field("ContactId")
+    business_id: Int | None = api_field("BusinessId")
 
 
 class ProjectsFilters(ProjectSearch, total=False):
