@@ -22,12 +22,14 @@ from urllib.parse import unquote
 
 @dataclass
 class Scripted:
-    """One canned answer; ``drop`` closes the connection without answering."""
+    """One canned answer; ``drop`` closes the connection without answering, ``trickle`` sends
+    the body one byte at a time with that many seconds between bytes."""
 
     status: int = 200
     body: bytes | str = b""
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
+    trickle: float = 0.0
 
 
 @dataclass
@@ -72,7 +74,11 @@ def _handler(fake: FakeMiniCRM, lock: threading.Lock) -> type[BaseHTTPRequestHan
             pass
 
         def answer(
-            self, status: int, body: bytes | str, headers: dict[str, str] | None = None
+            self,
+            status: int,
+            body: bytes | str,
+            headers: dict[str, str] | None = None,
+            trickle: float = 0.0,
         ) -> None:
             data = body.encode("utf-8") if isinstance(body, str) else body
             self.send_response(status)
@@ -88,7 +94,13 @@ def _handler(fake: FakeMiniCRM, lock: threading.Lock) -> type[BaseHTTPRequestHan
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if not trickle:
+                self.wfile.write(data)
+                return
+            for index in range(len(data)):
+                self.wfile.write(data[index : index + 1])
+                self.wfile.flush()
+                time.sleep(trickle)
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             path = unquote(self.path.removeprefix("/Api/R3/"))
@@ -119,7 +131,7 @@ def _handler(fake: FakeMiniCRM, lock: threading.Lock) -> type[BaseHTTPRequestHan
                     self.close_connection = True
                     self.connection.close()
                     return
-                self.answer(canned.status, canned.body, canned.headers)
+                self.answer(canned.status, canned.body, canned.headers, canned.trickle)
                 return
             if path not in fake.endpoints:
                 self.answer(404, f"Not found: {path}")
