@@ -270,6 +270,11 @@ class _Puller:
                     f"{endpoint} answered more than {self.policy.max_answer_bytes / 2**20:g} MiB "
                     "(decompressed), more than any schema; if it is right, raise --max-answer-mb"
                 ) from None
+            except httpx.DecodingError as exc:
+                raise self._fail(
+                    f"{endpoint} answered a body that cannot be decompressed "
+                    f"({one_line(str(exc))}); the server or a proxy on the way is broken"
+                ) from None
             except httpx.TimeoutException:
                 if last:
                     raise self._fail(

@@ -477,3 +477,24 @@ def test_an_invalid_retry_after_falls_back_to_backoff(fake_crm: FakeMiniCRM) -> 
     snapshot = pull(connection(fake_crm), FAST)
     assert fake_crm.paths().count("Schema/Person") == 3
     assert snapshot.endpoints["Schema/Person"] == fake_crm.endpoints["Schema/Person"]
+
+
+def test_the_documented_limits_are_the_defaults() -> None:
+    from generator.cli import pull_command
+
+    defaults = {param.name: param.default for param in pull_command.params}
+    assert (defaults["deadline"], defaults["max_answer_mb"]) == (60.0, 16)
+    policy = FetchPolicy()
+    assert (policy.deadline, policy.max_answer_bytes) == (60.0, 16 * 2**20)
+    assert policy.retry_after_cap == 120.0
+
+
+def test_broken_compression_is_a_one_line_error(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
+    fake_crm.queue(
+        "Schema/Person", Scripted(200, b"not gzip", {"Content-Encoding": "gzip"})
+    )
+    result = run_pull(fake_crm, tmp_path / "s.json")
+    assert_one_line_error(result, "Schema/Person", "cannot be decompressed")
+    assert list(tmp_path.iterdir()) == []
