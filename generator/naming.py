@@ -63,6 +63,8 @@ ERROR_EXPORTS = (
     "MiniCRMError",
     "NotFoundError",
     "RateLimitError",
+    "ResponseTooLargeError",
+    "ResponseValidationError",
     "ServerError",
 )
 #: Records, type aliases and the page type that are the same in every system (models/_shared.py).

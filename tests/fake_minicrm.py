@@ -1,8 +1,9 @@
 """A small real HTTP server that answers the R3 schema endpoints, for tests of ``pull``.
 
 It checks HTTP Basic credentials like a real system, can be scripted to fail (status codes,
-garbage bodies, dropped connections) and enforces a sliding-window rate limit while recording
-when every request arrived, so tests can measure pacing from the server's side.
+garbage bodies, dropped connections, trickled answers) and enforces a sliding-window rate limit
+while recording when every request arrived, so tests can measure pacing from the server's side.
+Scripted answers also feed hostile answers to the generated client (GET and PUT).
 """
 
 from __future__ import annotations
@@ -138,6 +139,11 @@ def _handler(fake: FakeMiniCRM, lock: threading.Lock) -> type[BaseHTTPRequestHan
                 return
             self.answer(200, json.dumps(fake.endpoints[path]))
 
+        def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
+            """Writes get their scripted answer (as a GET of the same path would)."""
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.do_GET()
+
     return Handler
 
 
@@ -152,7 +158,9 @@ class _QuietServer(ThreadingHTTPServer):
 def serve(fake: FakeMiniCRM) -> Iterator[FakeMiniCRM]:
     """Run ``fake`` on a free port of 127.0.0.1 for the duration of the block."""
     server = _QuietServer(("127.0.0.1", 0), _handler(fake, threading.Lock()))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     fake.base_url = f"http://127.0.0.1:{server.server_address[1]}/Api/R3"
     try:
