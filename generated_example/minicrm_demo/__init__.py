@@ -23,6 +23,8 @@ from ._errors import (
     MiniCRMError,
     NotFoundError,
     RateLimitError,
+    ResponseTooLargeError,
+    ResponseValidationError,
     ServerError,
 )
 from ._values import (
@@ -139,6 +141,8 @@ __all__ = [
     "ProjectsSkills",
     "ProjectsStatus",
     "RateLimitError",
+    "ResponseTooLargeError",
+    "ResponseValidationError",
     "Sales",
     "SalesFilters",
     "SalesInterestedIn",
