@@ -76,9 +76,26 @@ def live_options(function: F) -> F:
     return function
 
 
+def text_flag(name: str, value: str) -> str:
+    """``value`` if it is text: Python passes bytes that are not UTF-8 on as lone surrogates."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            f"{name} is not valid UTF-8 text; check the flag or its environment variable"
+        ) from None
+    return value
+
+
 def connection_from(
     system_id: str | None, api_key: str | None, base_url: str
 ) -> Connection:
+    for name, value in (
+        ("--system-id", system_id),
+        ("--api-key", api_key),
+        ("--base-url", base_url),
+    ):
+        text_flag(name, value or "")
     if not system_id:
         raise ConfigError("no system id: pass --system-id or set MINICRM_SYSTEM_ID")
     if not api_key:
@@ -460,6 +477,8 @@ def sandbox_command(
 
     if schema is not None and demo:
         raise ConfigError("--schema and --demo both name a schema; give only one")
+    text_flag("--system-id", system_id)
+    text_flag("--api-key", api_key)
     snapshot = load_snapshot(schema) if schema is not None else load_demo_snapshot()
     faults = Faults(
         rate_limit=rate_limit,

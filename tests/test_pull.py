@@ -498,3 +498,27 @@ def test_broken_compression_is_a_one_line_error(
     result = run_pull(fake_crm, tmp_path / "s.json")
     assert_one_line_error(result, "Schema/Person", "cannot be decompressed")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--system-id", "\udcff"),
+        ("--api-key", "key\udcff"),
+        ("--base-url", "http://x/\udcff"),
+    ],
+)
+def test_a_flag_that_is_not_text_is_a_one_line_error(
+    tmp_path: Path, flag: str, value: str
+) -> None:
+    # Python hands bytes that are not UTF-8 in argv or the environment over as lone surrogates.
+    flags = {"--system-id": "42", "--api-key": "k", "--base-url": "http://x/Api/R3"}
+    flags[flag] = value
+    args = [part for pair in flags.items() for part in pair]
+    result = CliRunner().invoke(
+        main,
+        ["pull", "-o", str(tmp_path / "s.json"), *args],
+        env={"MINICRM_API_KEY": ""},
+    )
+    line = assert_one_line_error(result, flag, "not valid UTF-8")
+    assert result.exit_code == 2 and "key" not in line.split(flag)[1]

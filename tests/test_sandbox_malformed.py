@@ -224,3 +224,15 @@ def test_a_malformed_request_gets_a_plain_text_4xx(
         for record in server.store.all(("Project", "Person", "ToDo", "Address"))
     }
     assert after == before, "a refused request changed nothing"
+
+
+@pytest.mark.parametrize("flag", ["--system-id", "--api-key"])
+def test_credentials_that_are_not_text_are_a_one_line_error(flag: str) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    result = CliRunner().invoke(main, ["sandbox", "--port", "0", flag, "x\udcff"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+    assert flag in result.stderr and "not valid UTF-8" in result.stderr
