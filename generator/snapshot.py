@@ -86,10 +86,21 @@ def parse_json(data: str | bytes) -> Any:
 
 
 def _path(keys: tuple[str | int, ...]) -> str:
-    return "".join(f"[{key!r}]" for key in keys)
+    """Where a value sits, as subscripts; long names are cut so the message stays one line."""
+    return "".join(
+        f"[{key[:40]!r}…]" if isinstance(key, str) and len(key) > 40 else f"[{key!r}]"
+        for key in keys
+    )
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate(found: re.Match[str]) -> str:
+    return (
+        f"holds a lone surrogate ({found.group()!r} at character {found.start()}), "
+        "which is not Unicode text"
+    )
 
 
 def value_problem(value: Any) -> str | None:
@@ -104,18 +115,14 @@ def value_problem(value: Any) -> str | None:
         item, keys = stack.pop()
         if len(keys) > MAX_DEPTH:
             return f"{_path(keys[:3])}… is nested more than {MAX_DEPTH} levels deep"
-        if isinstance(item, str) and _SURROGATE.search(item):
-            return (
-                f"the text at {_path(keys)} holds a lone surrogate ({item!r}), "
-                "which is not Unicode text"
-            )
+        found = _SURROGATE.search(item) if isinstance(item, str) else None
+        if found:
+            return f"the text at {_path(keys)} {_surrogate(found)}"
         if isinstance(item, dict):
             for key, child in item.items():
-                if _SURROGATE.search(key):
-                    return (
-                        f"a name at {_path(keys)} holds a lone surrogate ({key!r}), "
-                        "which is not Unicode text"
-                    )
+                found = _SURROGATE.search(key)
+                if found:
+                    return f"a name at {_path(keys)} {_surrogate(found)}"
                 stack.append((child, (*keys, key)))
         elif isinstance(item, list):
             stack.extend((child, (*keys, index)) for index, child in enumerate(item))

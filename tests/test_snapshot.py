@@ -196,3 +196,15 @@ def test_every_command_reading_a_hostile_snapshot_says_one_line(
     assert len(lines) == 1 and lines[0].startswith("error: snapshot "), result.stderr
     assert "lone surrogate" in lines[0]
     assert not (tmp_path / "o").exists()
+
+
+def test_a_surrogate_in_a_long_label_or_name_gives_a_short_message(
+    tmp_path: Path,
+) -> None:
+    document = demo_document()
+    document["endpoints"]["Schema/Person"]["x" * 5000] = {"1": "y" * 5000 + "\udfff"}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(SnapshotError, match=r"'\\udfff' at character 5000") as caught:
+        load_snapshot(path)
+    assert len(str(caught.value)) < 300
