@@ -56,15 +56,46 @@ def live_options(function: F) -> F:
             show_default=True,
             help="Requests per minute the system allows.",
         ),
+        click.option(
+            "--deadline",
+            type=click.FloatRange(min=0, min_open=True),
+            default=60.0,
+            show_default=True,
+            help="Seconds a request may take from sending to the last byte of its answer.",
+        ),
+        click.option(
+            "--max-answer-mb",
+            type=click.IntRange(min=1),
+            default=16,
+            show_default=True,
+            help="Largest answer read, in MiB once decompressed.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
     return function
 
 
+def text_flag(name: str, value: str) -> str:
+    """``value`` if it is text: Python passes bytes that are not UTF-8 on as lone surrogates."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            f"{name} is not valid UTF-8 text; check the flag or its environment variable"
+        ) from None
+    return value
+
+
 def connection_from(
     system_id: str | None, api_key: str | None, base_url: str
 ) -> Connection:
+    for name, value in (
+        ("--system-id", system_id),
+        ("--api-key", api_key),
+        ("--base-url", base_url),
+    ):
+        text_flag(name, value or "")
     if not system_id:
         raise ConfigError("no system id: pass --system-id or set MINICRM_SYSTEM_ID")
     if not api_key:
@@ -103,12 +134,17 @@ def pull_live(
     api_key: str | None,
     base_url: str,
     rate_limit: int,
+    deadline: float,
+    max_answer_mb: int,
     quiet: bool,
 ) -> Snapshot:
     connection = connection_from(system_id, api_key, base_url)
+    policy = FetchPolicy(
+        rate_limit=rate_limit, deadline=deadline, max_answer_bytes=max_answer_mb * 2**20
+    )
     progress = Progress(quiet)
     try:
-        return pull(connection, FetchPolicy(rate_limit=rate_limit), progress)
+        return pull(connection, policy, progress)
     finally:
         progress.close()
 
@@ -185,6 +221,8 @@ def pull_command(
     api_key: str | None,
     base_url: str,
     rate_limit: int,
+    deadline: float,
+    max_answer_mb: int,
     quiet: bool,
 ) -> None:
     """Fetch a live system's schema into a snapshot file (the lock file).
@@ -196,7 +234,9 @@ def pull_command(
         raise ConfigError(
             f"cannot write {output}: folder {output.parent} does not exist"
         )
-    snapshot = pull_live(system_id, api_key, base_url, rate_limit, quiet)
+    snapshot = pull_live(
+        system_id, api_key, base_url, rate_limit, deadline, max_answer_mb, quiet
+    )
     snapshot.write(output)
     if not quiet:
         modules = len(snapshot.module_ids())
@@ -212,6 +252,8 @@ def snapshot_source(
     api_key: str | None,
     base_url: str,
     rate_limit: int,
+    deadline: float,
+    max_answer_mb: int,
     quiet: bool,
 ) -> Snapshot:
     """The one place that turns ``--schema`` / ``--demo`` / live flags into a snapshot."""
@@ -231,7 +273,9 @@ def snapshot_source(
             "no schema given: pass --schema FILE (a snapshot from `pull`), --demo, "
             "or --system-id with MINICRM_API_KEY to read a live system"
         )
-    return pull_live(system_id, api_key, base_url, rate_limit, quiet)
+    return pull_live(
+        system_id, api_key, base_url, rate_limit, deadline, max_answer_mb, quiet
+    )
 
 
 PACKAGE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -296,6 +340,8 @@ def generate_command(
     api_key: str | None,
     base_url: str,
     rate_limit: int,
+    deadline: float,
+    max_answer_mb: int,
     config_path: Path | None,
     force: bool,
     strict: bool,
@@ -310,7 +356,15 @@ def generate_command(
     if package_name is not None:
         check_package_name(package_name)
     snapshot = snapshot_source(
-        schema, demo, system_id, api_key, base_url, rate_limit, quiet
+        schema,
+        demo,
+        system_id,
+        api_key,
+        base_url,
+        rate_limit,
+        deadline,
+        max_answer_mb,
+        quiet,
     )
     package = package_name or check_package_name(default_package_name(snapshot))
     tenant = build_tenant(snapshot, config)
@@ -423,6 +477,8 @@ def sandbox_command(
 
     if schema is not None and demo:
         raise ConfigError("--schema and --demo both name a schema; give only one")
+    text_flag("--system-id", system_id)
+    text_flag("--api-key", api_key)
     snapshot = load_snapshot(schema) if schema is not None else load_demo_snapshot()
     faults = Faults(
         rate_limit=rate_limit,

@@ -3,14 +3,18 @@
 Requests run concurrently but inside the system's rate budget (60 requests a minute on real
 systems), and are retried with exponential backoff and jitter on connection errors, timeouts,
 429 and 5xx, honouring ``Retry-After``. Credentials travel only in the Authorization header.
+Time and memory are bounded whatever the server does: every request must be complete within a
+deadline, and an answer is read as a stream and refused once it decodes to more than a cap.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import json
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +44,8 @@ class FetchPolicy:
     """Timeouts, retries and the rate budget; tests scale ``rate_period`` down to stay fast."""
 
     timeout: float = 30.0
+    deadline: float = 60.0
+    max_answer_bytes: int = 16 * 2**20
     max_attempts: int = 5
     backoff_base: float = 0.5
     backoff_cap: float = 20.0
@@ -68,21 +74,23 @@ class RateBudget:
         asyncio.get_running_loop().call_later(self._period, self._slots.release)
 
 
-def retry_after_seconds(response: httpx.Response) -> float | None:
-    """The wait a ``Retry-After`` header asks for, in seconds (number or HTTP date form)."""
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+_DELAY_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def retry_after_seconds(value: str | None, cap: float) -> float | None:
+    """The wait a ``Retry-After`` header asks for, at most ``cap`` seconds; None when invalid.
+
+    RFC 9110 allows whole seconds or an HTTP date; anything else (``nan``, ``-5``, ``inf``,
+    ``1e9``, a date no calendar has) is ignored, so the caller falls back to its own backoff.
+    """
+    value = (value or "").strip()
+    if _DELAY_SECONDS.fullmatch(value):
+        return min(float(value), cap)
     try:
         moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return max(0.0, moment.timestamp() - time.time())
+    return min(max(0.0, moment.timestamp() - time.time()), cap)
 
 
 def backoff_seconds(attempt: int, policy: FetchPolicy) -> float:
@@ -97,11 +105,26 @@ def one_line(text: str, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def is_auth_failure(response: httpx.Response) -> bool:
+def is_auth_failure(status: int, text: str) -> bool:
     """401 on live systems; the manual documents 404 ``Unauthorized: Access denied`` instead."""
-    if response.status_code == 401:
-        return True
-    return response.status_code == 404 and "unauthorized" in response.text.lower()
+    return status == 401 or (status == 404 and "unauthorized" in text.lower())
+
+
+class _TooLarge(Exception):
+    """An answer decoded to more than the cap; reading stopped there."""
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A complete answer: status, headers and the decoded body, read within the limits."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
 
 
 class _Puller:
@@ -118,7 +141,10 @@ class _Puller:
         self.total = 0
 
     def _fail(self, message: str) -> PullError:
-        return PullError(redact(message, self.connection.api_key))
+        """A PullError without the key, nor the Authorization token a server might echo."""
+        key = self.connection.api_key
+        token = base64.b64encode(f"{self.connection.system_id}:{key}".encode()).decode()
+        return PullError(redact(message, key, token))
 
     async def run(self) -> snap.Snapshot:
         base_url = self.connection.base_url.rstrip("/") + "/"
@@ -173,38 +199,38 @@ class _Puller:
         category: Any = None,
     ) -> Any:
         response = await self._send_with_retries(client, budget, endpoint)
-        if is_auth_failure(response):
+        if is_auth_failure(response.status, response.text):
             raise self._fail(
                 f"MiniCRM rejected the credentials for system {self.connection.system_id!r} "
-                f"(HTTP {response.status_code} on {endpoint}); check --system-id and --api-key "
+                f"(HTTP {response.status} on {endpoint}); check --system-id and --api-key "
                 "(or MINICRM_SYSTEM_ID / MINICRM_API_KEY)"
             )
-        if response.status_code == 404 and endpoint.startswith(
-            snap.SCHEMA_PROJECT_PREFIX
-        ):
+        if response.status == 404 and endpoint.startswith(snap.SCHEMA_PROJECT_PREFIX):
             module_id = endpoint.removeprefix(snap.SCHEMA_PROJECT_PREFIX)
             name = category.get(module_id) if isinstance(category, dict) else None
             raise self._fail(
                 f"module {module_id} ({name!r}) is listed by Category but has no schema: "
                 f"{endpoint} answered 404 {one_line(response.text)!r}"
             )
-        if response.status_code != 200:
+        if response.status != 200:
             raise self._fail(
-                f"{endpoint} answered HTTP {response.status_code}: {one_line(response.text)!r}"
+                f"{endpoint} answered HTTP {response.status}: {one_line(response.text)!r}"
                 + (
                     f"; is the base URL {self.connection.base_url!r} right?"
-                    if response.status_code == 404
+                    if response.status == 404
                     else ""
                 )
             )
         try:
-            answer = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
+            answer = snap.parse_json(response.body)
+        except json.JSONDecodeError:
             content_type = response.headers.get("Content-Type", "no content type")
             raise self._fail(
                 f"{endpoint} answered something that is not JSON ({content_type}): "
                 f"{one_line(response.text, 80)!r}"
             ) from None
+        except ValueError as exc:
+            raise self._fail(f"{endpoint} answered something that {exc}") from None
         problem = snap.endpoint_problem(endpoint, answer)
         if problem is not None:
             raise self._fail(f"{endpoint} answered a malformed schema: {problem}")
@@ -213,15 +239,42 @@ class _Puller:
             self.progress(self.done, self.total)
         return answer
 
+    async def _get(self, client: httpx.AsyncClient, endpoint: str) -> _Answer:
+        """One GET, read as a stream: done within the deadline, decoded size within the cap."""
+        cap = self.policy.max_answer_bytes
+        async with asyncio.timeout(self.policy.deadline):
+            async with client.stream("GET", endpoint) as response:
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > cap:
+                        raise _TooLarge
+                return _Answer(response.status_code, response.headers, bytes(body))
+
     async def _send_with_retries(
         self, client: httpx.AsyncClient, budget: RateBudget, endpoint: str
-    ) -> httpx.Response:
+    ) -> _Answer:
         attempts = self.policy.max_attempts
         for attempt in range(attempts):
             last = attempt == attempts - 1
             await budget.acquire()
             try:
-                response = await client.get(endpoint)
+                response = await self._get(client, endpoint)
+            except TimeoutError:
+                raise self._fail(
+                    f"{endpoint} was not complete within {self.policy.deadline:g}s; the "
+                    "server may be overloaded or hostile (a slow system: raise --deadline)"
+                ) from None
+            except _TooLarge:
+                raise self._fail(
+                    f"{endpoint} answered more than {self.policy.max_answer_bytes / 2**20:g} MiB "
+                    "(decompressed), more than any schema; if it is right, raise --max-answer-mb"
+                ) from None
+            except httpx.DecodingError as exc:
+                raise self._fail(
+                    f"{endpoint} answered a body that cannot be decompressed "
+                    f"({one_line(str(exc))}); the server or a proxy on the way is broken"
+                ) from None
             except httpx.TimeoutException:
                 if last:
                     raise self._fail(
@@ -237,16 +290,18 @@ class _Puller:
                     ) from None
                 wait = backoff_seconds(attempt, self.policy)
             else:
-                if response.status_code != 429 and response.status_code < 500:
+                if response.status != 429 and response.status < 500:
                     return response
                 if last:
                     raise self._fail(
                         f"gave up on {endpoint} after {attempts} attempts: HTTP "
-                        f"{response.status_code} {one_line(response.text)!r}"
+                        f"{response.status} {one_line(response.text)!r}"
                     )
-                requested = retry_after_seconds(response)
+                requested = retry_after_seconds(
+                    response.headers.get("Retry-After"), self.policy.retry_after_cap
+                )
                 wait = (
-                    min(requested, self.policy.retry_after_cap)
+                    requested
                     if requested is not None
                     else backoff_seconds(attempt, self.policy)
                 )

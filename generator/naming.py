@@ -65,6 +65,8 @@ ERROR_EXPORTS = (
     "NotFoundError",
     "RateLimitError",
     "ReadOnlyFieldError",
+    "ResponseTooLargeError",
+    "ResponseValidationError",
     "ServerError",
     "WrongModuleError",
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -22,6 +23,12 @@ from .errors import SnapshotError
 
 FORMAT_VERSION = 1
 
+MAX_DEPTH = 32
+"""How deeply an answer may nest; real ones nest three levels, every stage walks them."""
+
+MAX_DIGITS = 100
+"""The longest whole number a snapshot may hold (real ids have at most 19 digits)."""
+
 CATEGORY = "Category"
 CATEGORY_DETAILED = "Category?Detailed=1"
 SCHEMA_BUSINESS = "Schema/Business"
@@ -34,6 +41,92 @@ DEMO_RESOURCE = "demo.snapshot.json"
 def project_schema_endpoint(module_id: str) -> str:
     """The endpoint that answers the project schema of one module."""
     return f"{SCHEMA_PROJECT_PREFIX}{module_id}"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"holds {name}, which is not JSON")
+
+
+def _whole_number(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise ValueError(
+            f"holds a number of {digits} digits (at most {MAX_DIGITS} are read)"
+        )
+    return int(text)
+
+
+def _finite_number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"holds the number {text[:20]}, which is out of range")
+    return value
+
+
+def parse_json(data: str | bytes) -> Any:
+    """Parse JSON strictly, for text from files and servers that may be hostile.
+
+    Python's parser accepts ``NaN`` and ``Infinity`` (not JSON, and never written back as JSON),
+    recurses once per nesting level, and fails on integers beyond 4,300 digits with a message
+    about ``sys.set_int_max_str_digits``. Here a syntax error is a ``json.JSONDecodeError``, and
+    everything else a ``ValueError`` whose message completes "the answer …" ("holds NaN, which
+    is not JSON"), ready for a one-line error.
+    """
+    try:
+        return json.loads(
+            data,
+            parse_constant=_refuse_constant,
+            parse_int=_whole_number,
+            parse_float=_finite_number,
+        )
+    except UnicodeDecodeError:
+        raise ValueError("is not UTF-8 text") from None
+    except RecursionError:
+        raise ValueError("is nested too deeply") from None
+
+
+def _path(keys: tuple[str | int, ...]) -> str:
+    """Where a value sits, as subscripts; long names are cut so the message stays one line."""
+    return "".join(
+        f"[{key[:40]!r}…]" if isinstance(key, str) and len(key) > 40 else f"[{key!r}]"
+        for key in keys
+    )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate(found: re.Match[str]) -> str:
+    return (
+        f"holds a lone surrogate ({found.group()!r} at character {found.start()}), "
+        "which is not Unicode text"
+    )
+
+
+def value_problem(value: Any) -> str | None:
+    """What makes a parsed answer unsafe to walk, hash or write back, or None.
+
+    Nesting deeper than :data:`MAX_DEPTH` would make the recursive stages (fingerprint,
+    rendering) fail; a lone surrogate (the JSON escape ``\\ud800`` unpaired) is not Unicode text,
+    so no file could hold it. Walks with its own stack, so depth alone cannot crash it.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        item, keys = stack.pop()
+        if len(keys) > MAX_DEPTH:
+            return f"{_path(keys[:3])}… is nested more than {MAX_DEPTH} levels deep"
+        found = _SURROGATE.search(item) if isinstance(item, str) else None
+        if found:
+            return f"the text at {_path(keys)} {_surrogate(found)}"
+        if isinstance(item, dict):
+            for key, child in item.items():
+                found = _SURROGATE.search(key)
+                if found:
+                    return f"a name at {_path(keys)} {_surrogate(found)}"
+                stack.append((child, (*keys, key)))
+        elif isinstance(item, list):
+            stack.extend((child, (*keys, index)) for index, child in enumerate(item))
+    return None
 
 
 def canonical_json(value: Any) -> str:
@@ -103,6 +196,9 @@ def endpoint_problem(endpoint: str, answer: Any) -> str | None:
 
     PHP serialises an empty map as ``[]``, so an empty list stands for an empty object throughout.
     """
+    unsafe = value_problem(answer)
+    if unsafe is not None:
+        return unsafe
     if answer == []:
         return None
     if not isinstance(answer, dict):
@@ -137,6 +233,10 @@ def endpoint_problem(endpoint: str, answer: Any) -> str | None:
 def find_problem(snapshot: Snapshot) -> str | None:
     """The first reason a snapshot cannot be used, or None: every endpoint there and well formed."""
     endpoints = snapshot.endpoints
+    for endpoint, answer in sorted(endpoints.items()):
+        problem = endpoint_problem(endpoint, answer)
+        if problem is not None:
+            return f"{endpoint}: {problem}"
     required = [CATEGORY, CATEGORY_DETAILED, SCHEMA_BUSINESS, SCHEMA_PERSON]
     required += [
         project_schema_endpoint(module_id) for module_id in snapshot.module_ids()
@@ -144,10 +244,6 @@ def find_problem(snapshot: Snapshot) -> str | None:
     for endpoint in required:
         if endpoint not in endpoints:
             return f"the answer of {endpoint} is missing"
-    for endpoint, answer in sorted(endpoints.items()):
-        problem = endpoint_problem(endpoint, answer)
-        if problem is not None:
-            return f"{endpoint}: {problem}"
     return None
 
 
@@ -194,18 +290,22 @@ def write_text_atomically(path: Path, text: str) -> None:
 def parse_snapshot(text: str, origin: str) -> Snapshot:
     """Parse and check a snapshot document; ``origin`` names it in error messages."""
     try:
-        document = json.loads(text)
+        document = parse_json(text)
     except json.JSONDecodeError as exc:
         raise SnapshotError(
             f"{origin} is not valid JSON ({exc.msg} at line {exc.lineno}); "
             "re-create it with `minicrm-codegen pull`"
+        ) from None
+    except ValueError as exc:
+        raise SnapshotError(
+            f"{origin} {exc}; re-create it with `minicrm-codegen pull`"
         ) from None
     if not isinstance(document, dict):
         raise SnapshotError(
             f"{origin} is not a snapshot: expected a JSON object at the top"
         )
     version = document.get("format_version")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:
         raise SnapshotError(
             f"{origin} has snapshot format version {version!r}, this tool reads version "
             f"{FORMAT_VERSION}; re-create it with `minicrm-codegen pull`"
@@ -221,6 +321,9 @@ def parse_snapshot(text: str, origin: str) -> Snapshot:
         raise SnapshotError(
             f"{origin}: 'source' needs string 'base_url' and 'system_id'"
         )
+    problem = value_problem(source)
+    if problem is not None:
+        raise SnapshotError(f"{origin} is not usable: source: {problem}")
     snapshot = Snapshot(endpoints=endpoints, base_url=base_url, system_id=system_id)
     problem = find_problem(snapshot)
     if problem is not None:

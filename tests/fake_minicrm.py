@@ -1,8 +1,9 @@
 """A small real HTTP server that answers the R3 schema endpoints, for tests of ``pull``.
 
 It checks HTTP Basic credentials like a real system, can be scripted to fail (status codes,
-garbage bodies, dropped connections) and enforces a sliding-window rate limit while recording
-when every request arrived, so tests can measure pacing from the server's side.
+garbage bodies, dropped connections, trickled answers) and enforces a sliding-window rate limit
+while recording when every request arrived, so tests can measure pacing from the server's side.
+Scripted answers also feed hostile answers to the generated client (GET and PUT).
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from urllib.parse import unquote
 
 @dataclass
 class Scripted:
-    """One canned answer; ``drop`` closes the connection without answering."""
+    """One canned answer; ``drop`` closes the connection without answering, ``trickle`` sends
+    the body one byte at a time with that many seconds between bytes."""
 
     status: int = 200
     body: bytes | str = b""
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
+    trickle: float = 0.0
 
 
 @dataclass
@@ -72,7 +75,11 @@ def _handler(fake: FakeMiniCRM, lock: threading.Lock) -> type[BaseHTTPRequestHan
             pass
 
         def answer(
-            self, status: int, body: bytes | str, headers: dict[str, str] | None = None
+            self,
+            status: int,
+            body: bytes | str,
+            headers: dict[str, str] | None = None,
+            trickle: float = 0.0,
         ) -> None:
             data = body.encode("utf-8") if isinstance(body, str) else body
             self.send_response(status)
@@ -88,7 +95,13 @@ def _handler(fake: FakeMiniCRM, lock: threading.Lock) -> type[BaseHTTPRequestHan
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if not trickle:
+                self.wfile.write(data)
+                return
+            for index in range(len(data)):
+                self.wfile.write(data[index : index + 1])
+                self.wfile.flush()
+                time.sleep(trickle)
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             path = unquote(self.path.removeprefix("/Api/R3/"))
@@ -119,12 +132,17 @@ def _handler(fake: FakeMiniCRM, lock: threading.Lock) -> type[BaseHTTPRequestHan
                     self.close_connection = True
                     self.connection.close()
                     return
-                self.answer(canned.status, canned.body, canned.headers)
+                self.answer(canned.status, canned.body, canned.headers, canned.trickle)
                 return
             if path not in fake.endpoints:
                 self.answer(404, f"Not found: {path}")
                 return
             self.answer(200, json.dumps(fake.endpoints[path]))
+
+        def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
+            """Writes get their scripted answer (as a GET of the same path would)."""
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.do_GET()
 
     return Handler
 
@@ -140,7 +158,9 @@ class _QuietServer(ThreadingHTTPServer):
 def serve(fake: FakeMiniCRM) -> Iterator[FakeMiniCRM]:
     """Run ``fake`` on a free port of 127.0.0.1 for the duration of the block."""
     server = _QuietServer(("127.0.0.1", 0), _handler(fake, threading.Lock()))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     fake.base_url = f"http://127.0.0.1:{server.server_address[1]}/Api/R3"
     try:

@@ -343,3 +343,182 @@ def test_progress_shows_on_a_terminal_and_ends_its_line(
     failed = pull_on_a_terminal()
     assert "fetching schemas: " in failed
     assert failed.splitlines()[-1].startswith("error: Schema/Person answered")
+
+
+# -- hostile servers: bounded time and memory, one-line errors --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ('{"3": {"Id": NaN}}', "holds NaN, which is not JSON"),
+        ('{"3": {"Id": 1e999}}', "holds the number 1e999, which is out of range"),
+        ('{"3": {"Id": ' + "7" * 5000 + "}}", "holds a number of 5000 digits"),
+        ("[" * 100_000 + "]" * 100_000, "is nested too deeply"),
+        ('{"3": {"Name": "Sales \\ud800"}}', "lone surrogate"),
+    ],
+    ids=["nan", "huge-float", "huge-int", "deep", "surrogate"],
+)
+def test_an_answer_no_snapshot_may_hold_is_a_one_line_error(
+    fake_crm: FakeMiniCRM, tmp_path: Path, body: str, needle: str
+) -> None:
+    fake_crm.queue("Category?Detailed=1", Scripted(200, body))
+    result = run_pull(fake_crm, tmp_path / "s.json")
+    line = assert_one_line_error(result, "Category?Detailed=1", needle)
+    assert line.isprintable()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trickling_answer_hits_the_deadline(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
+    # 200 bytes, one every 0.1 s: 20 s of reading, every read well inside the read timeout.
+    answer = json.dumps(fake_crm.endpoints["Schema/Person"]).encode()[:200]
+    fake_crm.queue("Schema/Person", Scripted(200, answer, trickle=0.1))
+    result = run_pull(fake_crm, tmp_path / "s.json", "--deadline", "0.5")
+    assert_one_line_error(
+        result, "Schema/Person", "was not complete within 0.5s", "--deadline"
+    )
+    assert fake_crm.paths().count("Schema/Person") == 1, "a trickle is not retried"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_deadline_must_be_positive(fake_crm: FakeMiniCRM, tmp_path: Path) -> None:
+    result = run_pull(fake_crm, tmp_path / "s.json", "--deadline", "0")
+    assert_one_line_error(result, "--deadline")
+    assert fake_crm.arrivals == []
+
+
+def gzip_bomb(decoded_mib: int) -> bytes:
+    """A JSON object padded with spaces: ``decoded_mib`` MiB once decompressed, a few KiB sent."""
+    import gzip
+
+    return gzip.compress(b"{" + b" " * (decoded_mib * 2**20) + b"}", mtime=0)
+
+
+@pytest.mark.parametrize(
+    ("flags", "decoded_mib", "limit"),
+    [((), 20, "16 MiB"), (("--max-answer-mb", "1"), 2, "1 MiB")],
+)
+def test_an_answer_beyond_the_size_cap_is_refused(
+    fake_crm: FakeMiniCRM,
+    tmp_path: Path,
+    flags: tuple[str, ...],
+    decoded_mib: int,
+    limit: str,
+) -> None:
+    bomb = gzip_bomb(decoded_mib)
+    assert len(bomb) < 64 * 1024
+    fake_crm.queue("Schema/Person", Scripted(200, bomb, {"Content-Encoding": "gzip"}))
+    result = run_pull(fake_crm, tmp_path / "s.json", *flags)
+    assert_one_line_error(
+        result, "Schema/Person", f"more than {limit}", "--max-answer-mb"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_answer_inside_the_size_cap_is_read(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
+    import gzip
+
+    person = json.dumps(fake_crm.endpoints["Schema/Person"]).encode()
+    padded = person[:-1] + b" " * (2**20) + b"}"  # just over 1 MiB decoded
+    fake_crm.queue(
+        "Schema/Person",
+        Scripted(200, gzip.compress(padded, mtime=0), {"Content-Encoding": "gzip"}),
+    )
+    result = run_pull(fake_crm, tmp_path / "s.json", "--max-answer-mb", "2")
+    assert result.exit_code == 0, result.output
+    assert (
+        load_snapshot(tmp_path / "s.json").endpoints == load_demo_snapshot().endpoints
+    )
+
+
+def test_a_server_echoing_the_credentials_does_not_leak_them(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
+    import base64
+
+    token = base64.b64encode(f"42:{fake_crm.api_key}".encode()).decode()
+    echo = f"bad request from key {fake_crm.api_key}, header Basic {token}"
+    fake_crm.queue("Schema/Person", Scripted(400, echo))
+    result = run_pull(fake_crm, tmp_path / "s.json")
+    line = assert_one_line_error(result, "Schema/Person answered HTTP 400")
+    assert fake_crm.api_key not in result.output and token not in result.output
+    assert "***" in line
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("nan", None),
+        ("-5", None),
+        ("inf", None),
+        ("soon", None),
+        ("Mon, 01 Jan 99999 00:00:00 GMT", None),
+        ("3", 3.0),
+        ("1e9", None),
+        ("999999999999", 120.0),
+    ],
+)
+def test_retry_after_values(header: str, expected: float | None) -> None:
+    from generator.fetch import retry_after_seconds
+
+    assert retry_after_seconds(header, cap=120.0) == expected
+
+
+def test_an_invalid_retry_after_falls_back_to_backoff(fake_crm: FakeMiniCRM) -> None:
+    fake_crm.queue(
+        "Schema/Person",
+        Scripted(429, "Too Many Requests", {"Retry-After": "nan"}),
+        Scripted(429, "Too Many Requests", {"Retry-After": "-1"}),
+    )
+    snapshot = pull(connection(fake_crm), FAST)
+    assert fake_crm.paths().count("Schema/Person") == 3
+    assert snapshot.endpoints["Schema/Person"] == fake_crm.endpoints["Schema/Person"]
+
+
+def test_the_documented_limits_are_the_defaults() -> None:
+    from generator.cli import pull_command
+
+    defaults = {param.name: param.default for param in pull_command.params}
+    assert (defaults["deadline"], defaults["max_answer_mb"]) == (60.0, 16)
+    policy = FetchPolicy()
+    assert (policy.deadline, policy.max_answer_bytes) == (60.0, 16 * 2**20)
+    assert policy.retry_after_cap == 120.0
+
+
+def test_broken_compression_is_a_one_line_error(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
+    fake_crm.queue(
+        "Schema/Person", Scripted(200, b"not gzip", {"Content-Encoding": "gzip"})
+    )
+    result = run_pull(fake_crm, tmp_path / "s.json")
+    assert_one_line_error(result, "Schema/Person", "cannot be decompressed")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--system-id", "\udcff"),
+        ("--api-key", "key\udcff"),
+        ("--base-url", "http://x/\udcff"),
+    ],
+)
+def test_a_flag_that_is_not_text_is_a_one_line_error(
+    tmp_path: Path, flag: str, value: str
+) -> None:
+    # Python hands bytes that are not UTF-8 in argv or the environment over as lone surrogates.
+    flags = {"--system-id": "42", "--api-key": "k", "--base-url": "http://x/Api/R3"}
+    flags[flag] = value
+    args = [part for pair in flags.items() for part in pair]
+    result = CliRunner().invoke(
+        main,
+        ["pull", "-o", str(tmp_path / "s.json"), *args],
+        env={"MINICRM_API_KEY": ""},
+    )
+    line = assert_one_line_error(result, flag, "not valid UTF-8")
+    assert result.exit_code == 2 and "key" not in line.split(flag)[1]

@@ -24,6 +24,8 @@ from ._errors import (
     NotFoundError,
     RateLimitError,
     ReadOnlyFieldError,
+    ResponseTooLargeError,
+    ResponseValidationError,
     ServerError,
     WrongModuleError,
 )
@@ -158,6 +160,8 @@ __all__ = [
     "ProjectsStatus",
     "RateLimitError",
     "ReadOnlyFieldError",
+    "ResponseTooLargeError",
+    "ResponseValidationError",
     "Sales",
     "SalesFilters",
     "SalesInterestedIn",

@@ -9,9 +9,11 @@ Generated from the same template as the synchronous client.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
-from collections.abc import AsyncIterator, Mapping
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import date, datetime
 from enum import Enum
 from functools import cached_property
@@ -26,9 +28,14 @@ from ._errors import (
     MiniCRMError,
     RateLimitError,
     ReadOnlyFieldError,
+    ResponseTooLargeError,
+    ResponseValidationError,
     ServerError,
     WrongModuleError,
+    details_of,
     error_for,
+    reason_of,
+    redactor,
 )
 from ._pacing import Pacer, backoff, retry_after
 from ._values import MiniCRMModel
@@ -66,6 +73,7 @@ __all__ = ["AsyncClient"]
 DEFAULT_BASE_URL = "https://r3.minicrm.hu/Api/R3"
 PAGE_SIZE = 100
 _ToDoItems = list[ToDoItem]
+T = TypeVar("T")
 RecordT = TypeVar("RecordT", bound=MiniCRMModel)
 ItemT = TypeVar("ItemT", bound=MiniCRMModel)
 CONCURRENCY = 8
@@ -143,14 +151,103 @@ def _module_name(category_id: int | None) -> str:
     )
 
 
-def _results(answer: Any) -> list[Any]:
-    """Search results arrive as an object keyed by id, or ``[]`` when there are none."""
-    results = answer.get("Results") if isinstance(answer, dict) else None
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _decode(content: bytes) -> Any:
+    """The JSON of an answer; ``NaN`` and ``Infinity`` (which no MiniCRM sends) are refused."""
+    return json.loads(content, parse_constant=_not_json)
+
+
+# Parsers: each reads one kind of answer, raising ValueError when its shape is wrong; the
+# transport turns that (and pydantic's ValidationError) into a ResponseValidationError.
+
+
+def _as_is(answer: Any) -> Any:
+    """The decoded JSON itself, for calls whose answer is not read."""
+    return answer
+
+
+def _object(answer: Any) -> dict[str, Any]:
+    if not isinstance(answer, dict):
+        raise ValueError(f"expected a JSON object, got {type(answer).__name__}")
+    return answer
+
+
+def _map(answer: Any) -> dict[str, Any]:
+    """An object, which PHP sends as ``[]`` when it is empty."""
+    return {} if answer == [] else _object(answer)
+
+
+def _whole(value: Any, what: str) -> int:
+    """A whole number sent as a JSON number or as ASCII digits."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError(f"{what} is {value!r}, not a whole number")
+
+
+def _record(
+    model: type[RecordT], source: Source | None = None, *, fetched: bool = False
+) -> Callable[[Any], RecordT]:
+    """A parser for answers that are one record of ``model``, read as ``source`` says
+    (``from_api``); ``fetched`` records start with nothing set (change tracking)."""
+
+    def parse(answer: Any) -> RecordT:
+        return model.from_api(_object(answer), source=source, fetched=fetched)
+
+    return parse
+
+
+def _answer_id(answer: Any) -> int:
+    """The ``Id`` of an answer: a create's ``{"Id": 123}``, or a search item."""
+    return _whole(_object(answer).get("Id"), "Id")
+
+
+def _page_of(item: Callable[[Any], T]) -> Callable[[Any], tuple[list[T], int]]:
+    """A parser for search answers: one page of items, each read by ``item``, and ``Count``.
+
+    Results arrive as an object keyed by id, or ``[]`` when there are none.
+    """
+
+    def parse(answer: Any) -> tuple[list[T], int]:
+        results = _object(answer).get("Results")
+        if isinstance(results, dict):
+            results = list(results.values())
+        if not isinstance(results, list):
+            raise ValueError("the search answer has no Results")
+        count = _whole(answer.get("Count", 0), "Count")
+        return [item(result) for result in results], count
+
+    return parse
+
+
+def _address_names(answer: Any) -> dict[int, str]:
+    """``AddressList``: ``{address id: "Name (Address)"}``, an object or a list of them."""
+    results = _object(answer).get("Results")
+    pairs: dict[Any, Any] = {}
     if isinstance(results, dict):
-        return list(results.values())
-    if isinstance(results, list):
-        return results
-    raise MiniCRMError("unexpected search answer: it has no Results")
+        pairs = results
+    elif isinstance(results, list):
+        for item in results:
+            pairs.update(_map(item))
+    return {_whole(key, "an address id"): str(value) for key, value in pairs.items()}
+
+
+def _module_names(answer: Any) -> dict[int, str]:
+    """``Category``: ``{module id: name}``."""
+    return {_whole(key, "a module id"): str(name) for key, name in _map(answer).items()}
+
+
+def _module_settings(answer: Any) -> dict[int, ModuleInfo]:
+    """``Category?Detailed=1``: ``{module id: settings}``."""
+    settings = _record(ModuleInfo)
+    return {
+        _whole(key, "a module id"): settings(value)
+        for key, value in _map(answer).items()
+    }
 
 
 #: The search parameters every module takes, by their name in ``ProjectSearch``.
@@ -193,7 +290,7 @@ def _contact_params(
 
 
 class AsyncTransport:
-    """Sends calls: credentials, pacing inside the rate limit, retries, errors, logging."""
+    """Sends calls: credentials, pacing inside the rate limit, retries, limits, errors, logging."""
 
     def __init__(
         self,
@@ -202,6 +299,8 @@ class AsyncTransport:
         api_key: str,
         base_url: str,
         timeout: float,
+        deadline: float,
+        max_answer_bytes: int,
         max_retries: int,
         retry_backoff: float,
         rate_limit: int | None,
@@ -210,9 +309,12 @@ class AsyncTransport:
         http_client: httpx.AsyncClient | None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.deadline = deadline
+        self.max_answer_bytes = max_answer_bytes
         self.max_retries = max_retries
         self.retry_backoff = retry_backoff
         self._auth = httpx.BasicAuth(system_id, api_key)
+        self._redact = redactor(system_id, api_key)
         self._headers = {"Accept": "application/json", **(default_headers or {})}
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
@@ -238,47 +340,74 @@ class AsyncTransport:
         json: Any = None,
         idempotent: bool = True,
     ) -> Any:
-        """Send one call and decode its JSON answer.
+        """Send one call and return its decoded JSON answer (see :meth:`call`)."""
+        return await self.call(
+            method, path, _as_is, params=params, json=json, idempotent=idempotent
+        )
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        idempotent: bool = True,
+    ) -> T:
+        """Send one call and read its answer with ``parse``; every failure is a MiniCRMError.
 
         Idempotent calls are retried on connection errors, timeouts, 429 and 5xx, with
         exponential backoff and jitter, honouring ``Retry-After``. Other calls are retried only
-        when the server cannot have acted on them (429, or no connection at all).
+        when the server cannot have acted on them (429, or no connection at all). A 200 answer
+        that is not JSON, or that ``parse`` refuses, is a :class:`ResponseValidationError`.
         """
+        content = await self._send(method, path, params, json, idempotent)
+        try:
+            return parse(_decode(content))
+        except (ValueError, TypeError, LookupError, RecursionError) as exc:
+            body = self._redact(content.decode("utf-8", errors="replace"))
+            reason = self._redact(reason_of(exc))
+            raise ResponseValidationError(
+                method, path, body, reason, details_of(exc)
+            ) from exc
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        json: Any,
+        idempotent: bool,
+    ) -> bytes:
+        """The body of the 200 answer to a call, after pacing and retries; all else raises."""
         attempts = self.max_retries + 1
         for attempt in range(1, attempts + 1):
             await self._wait_for_slot()
             retry = idempotent
             try:
-                response = await self._http.request(
-                    method,
-                    f"{self.base_url}/{path}",
-                    params=params,
-                    json=json,
-                    auth=self._auth,
-                    headers=self._headers,
+                status, headers, content = await self._exchange(
+                    method, path, params, json
                 )
             except httpx.TimeoutException:
                 error: MiniCRMError = APITimeoutError(method, path, "no answer in time")
                 wait = backoff(attempt, self.retry_backoff)
-            except httpx.TransportError as exc:
-                error = APIConnectionError(method, path, str(exc) or type(exc).__name__)
+            except httpx.RequestError as exc:
+                reason = self._redact(str(exc) or type(exc).__name__)
+                error = APIConnectionError(method, path, reason)
                 retry = idempotent or isinstance(exc, httpx.ConnectError)
                 wait = backoff(attempt, self.retry_backoff)
             else:
-                logger.debug(
-                    "%s %s -> %d (attempt %d)",
-                    method,
-                    path,
-                    response.status_code,
-                    attempt,
-                )
-                if response.status_code == 200:
-                    return self._decode(response, method, path)
-                error = error_for(response, path)
+                logger.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
+                if status == 200:
+                    return content
+                body = self._redact(content.decode("utf-8", errors="replace"))
+                error = error_for(status, method, path, body)
                 if not isinstance(error, (RateLimitError, ServerError)):
                     raise error
                 retry = idempotent or isinstance(error, RateLimitError)
-                wait = retry_after(response) or backoff(attempt, self.retry_backoff)
+                requested = retry_after(headers.get("Retry-After"))
+                wait = requested or backoff(attempt, self.retry_backoff)
             finally:
                 if self._pacer is not None:
                     self._pacer.release()
@@ -296,34 +425,73 @@ class AsyncTransport:
             await asyncio.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    @staticmethod
-    def _decode(response: httpx.Response, method: str, path: str) -> Any:
+    async def _exchange(
+        self, method: str, path: str, params: Mapping[str, str] | None, json: Any
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """One request and its whole answer, within the deadline and ``max_answer_bytes``.
+
+        The answer is read as it arrives and its decompressed bytes are counted, so a server
+        that trickles an answer, or a small gzip answer that expands a thousandfold, is stopped
+        as soon as it crosses a limit; a server that goes silent is bounded by ``timeout``.
+        """
+        url = f"{self.base_url}/{path}"
+        request = self._http.build_request(
+            method, url, params=params, json=json, headers=self._headers
+        )
+        ends = time.monotonic() + self.deadline
         try:
-            return response.json()
-        except ValueError:
-            raise MiniCRMError(
-                f"{method} {path} answered something that is not JSON"
-            ) from None
+            async with asyncio.timeout(self.deadline):
+                response = await self._http.send(request, auth=self._auth, stream=True)
+                try:
+                    content = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        content += chunk
+                        self._check(method, path, content, ends)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise self._late(method, path) from None
+        return response.status_code, response.headers, bytes(content)
+
+    def _check(self, method: str, path: str, content: bytearray, ends: float) -> None:
+        """Stop reading an answer past the size cap or the deadline."""
+        if len(content) > self.max_answer_bytes:
+            raise ResponseTooLargeError(method, path, self.max_answer_bytes)
+        if time.monotonic() > ends:
+            raise self._late(method, path)
+
+    def _late(self, method: str, path: str) -> APITimeoutError:
+        reason = f"the answer was not complete within {self.deadline:g}s (the deadline)"
+        return APITimeoutError(method, path, reason)
 
 
 async def _pages(
-    core: AsyncTransport, path: str, params: Mapping[str, str]
-) -> AsyncIterator[Any]:
-    """Every result of a search, page by page (100 a page, pages from 0)."""
-    first = await core.request("GET", path, params={**params, "Page": "0"})
-    for item in _results(first):
-        yield item
-    pages = -(-int(first.get("Count", 0)) // PAGE_SIZE)
+    core: AsyncTransport,
+    path: str,
+    params: Mapping[str, str],
+    item: Callable[[Any], T],
+) -> AsyncIterator[T]:
+    """Every result of a search, page by page (100 a page, pages from 0), read by ``item``.
+
+    Paging stops at the first empty page, whatever ``Count`` claims.
+    """
+    parse = _page_of(item)
+    first, count = await core.call("GET", path, parse, params={**params, "Page": "0"})
+    for result in first:
+        yield result
+    pages = -(-count // PAGE_SIZE)
     for start in range(1, pages, CONCURRENCY):
         batch = await asyncio.gather(
             *(
-                core.request("GET", path, params={**params, "Page": str(page)})
+                core.call("GET", path, parse, params={**params, "Page": str(page)})
                 for page in range(start, min(start + CONCURRENCY, pages))
             )
         )
-        for answer in batch:
-            for item in _results(answer):
-                yield item
+        for results, _ in batch:
+            for result in results:
+                yield result
+        if not any(results for results, _ in batch):
+            return
 
 
 async def _create(
@@ -335,25 +503,22 @@ async def _create(
     a create is never blindly retried.
     """
     if reference_id is None:
-        answer = await core.request("PUT", path, json=body, idempotent=False)
-        return int(answer["Id"])
+        return await core.call("PUT", path, _answer_id, json=body, idempotent=False)
     body = {**body, "ReferenceId": reference_id}
     for attempt in range(1, core.max_retries + 2):
         try:
-            answer = await core.request("PUT", path, json=body, idempotent=False)
-            return int(answer["Id"])
+            return await core.call("PUT", path, _answer_id, json=body, idempotent=False)
         except (APIConnectionError, ServerError) as error:
             if attempt > core.max_retries:
                 raise
-            found = await core.request(
-                "GET", path, params={"ReferenceId": reference_id}
+            existing, _ = await core.call(
+                "GET", path, _page_of(_answer_id), params={"ReferenceId": reference_id}
             )
-            existing = _results(found)
             if existing:
                 logger.warning(
                     "%s failed (%s) but the record exists; not retried", path, error
                 )
-                return int(existing[0]["Id"])
+                return existing[0]
             await asyncio.sleep(backoff(attempt, core.retry_backoff))
     raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -380,24 +545,30 @@ class ProjectResource(Generic[RecordT, ItemT]):
         :class:`WrongModuleError` when the project belongs to another module.
         """
         project_id = _id_of(project)
-        answer = await self._core.request("GET", f"Project/{project_id}")
-        module = _module_of(answer)
-        if module is not None and module != self.category_id:
-            raise WrongModuleError(
-                f"project {project_id} belongs to module {_module_name(module)}, not to "
-                f"module {_module_name(self.category_id)}; crm.all_projects.get() fetches "
-                "a project of any module",
-                project_id,
-                module,
-                self.category_id,
-            )
-        return self._record.from_api(answer, source="detail", fetched=True)
+        record = _record(self._record, "detail", fetched=True)
+
+        def parse(answer: Any) -> RecordT:
+            module = _module_of(answer)
+            if module is not None and module != self.category_id:
+                raise WrongModuleError(
+                    f"project {project_id} belongs to module {_module_name(module)}, not "
+                    f"to module {_module_name(self.category_id)}; crm.all_projects.get() "
+                    "fetches a project of any module",
+                    project_id,
+                    module,
+                    self.category_id,
+                )
+            return record(answer)
+
+        return await self._core.call("GET", f"Project/{project_id}", parse)
 
     async def get_by_reference(self, reference_id: str) -> RecordT | None:
         """The project created with this ``ReferenceId``, or None."""
         params = {"ReferenceId": reference_id, "CategoryId": str(self.category_id)}
-        items = _results(await self._core.request("GET", "Project", params=params))
-        return await self.get(int(items[0]["Id"])) if items else None
+        found, _ = await self._core.call(
+            "GET", "Project", _page_of(_answer_id), params=params
+        )
+        return await self.get(found[0]) if found else None
 
     async def create(self, record: RecordT, *, reference_id: str | None = None) -> int:
         """Create a project in this module (``contact_id`` is required); returns its id.
@@ -463,15 +634,16 @@ class ProjectResource(Generic[RecordT, ItemT]):
         self, page: int, search: Mapping[str, Any]
     ) -> SearchPage[ItemT]:
         params = {**self._params(search), "Page": str(page)}
-        answer = await self._core.request("GET", "Project", params=params)
-        items = [
-            self._item.from_api(item, source="search") for item in _results(answer)
-        ]
-        return SearchPage(items=items, count=int(answer.get("Count", 0)), page=page)
+        parse = _page_of(_record(self._item, "search"))
+        items, count = await self._core.call("GET", "Project", parse, params=params)
+        return SearchPage(items=items, count=count, page=page)
 
     async def _search(self, search: Mapping[str, Any]) -> AsyncIterator[ItemT]:
-        async for item in _pages(self._core, "Project", self._params(search)):
-            yield self._item.from_api(item, source="search")
+        params = self._params(search)
+        async for item in _pages(
+            self._core, "Project", params, _record(self._item, "search")
+        ):
+            yield item
 
     async def _search_records(
         self, search: Mapping[str, Any]
@@ -620,18 +792,21 @@ class AllProjectsResource:
         Raises :class:`WrongModuleError` for a module this package does not know.
         """
         project_id = _id_of(project)
-        answer = await self._core.request("GET", f"Project/{project_id}")
-        module = _module_of(answer)
-        record = _PROJECT_RECORDS.get(module) if module is not None else None
-        if record is None:
-            raise WrongModuleError(
-                f"project {project_id} belongs to module {_module_name(module)}; "
-                "regenerate the package to know it",
-                project_id,
-                module,
-                None,
-            )
-        return record.from_api(answer, source="detail", fetched=True)
+
+        def parse(answer: Any) -> AnyProject:
+            module = _module_of(answer)
+            record = _PROJECT_RECORDS.get(module) if module is not None else None
+            if record is None:
+                raise WrongModuleError(
+                    f"project {project_id} belongs to module {_module_name(module)}; "
+                    "regenerate the package to know it",
+                    project_id,
+                    module,
+                    None,
+                )
+            return record.from_api(_object(answer), source="detail", fetched=True)
+
+        return await self._core.call("GET", f"Project/{project_id}", parse)
 
 
 class PersonsResource:
@@ -642,8 +817,10 @@ class PersonsResource:
 
     async def get(self, contact: int | ContactSearchItem) -> Person:
         """The full record of one contact; change its attributes and ``update`` sends those."""
-        answer = await self._core.request("GET", f"Contact/{_id_of(contact)}")
-        return Person.from_api(answer, source="detail", fetched=True)
+        path = f"Contact/{_id_of(contact)}"
+        return await self._core.call(
+            "GET", path, _record(Person, "detail", fetched=True)
+        )
 
     async def search(
         self,
@@ -665,8 +842,10 @@ class PersonsResource:
             phone,
             name,
         )
-        async for item in _pages(self._core, "Contact", params):
-            yield ContactSearchItem.from_api(item, source="search")
+        async for item in _pages(
+            self._core, "Contact", params, _record(ContactSearchItem, "search")
+        ):
+            yield item
 
     async def create(self, record: Person, *, reference_id: str | None = None) -> int:
         """Create a contact; returns its id. With ``reference_id`` a retry never duplicates."""
@@ -688,8 +867,10 @@ class BusinessesResource:
 
     async def get(self, contact: int | ContactSearchItem) -> Business:
         """The full record of one contact; change its attributes and ``update`` sends those."""
-        answer = await self._core.request("GET", f"Contact/{_id_of(contact)}")
-        return Business.from_api(answer, source="detail", fetched=True)
+        path = f"Contact/{_id_of(contact)}"
+        return await self._core.call(
+            "GET", path, _record(Business, "detail", fetched=True)
+        )
 
     async def search(
         self,
@@ -711,8 +892,10 @@ class BusinessesResource:
             phone,
             name,
         )
-        async for item in _pages(self._core, "Contact", params):
-            yield ContactSearchItem.from_api(item, source="search")
+        async for item in _pages(
+            self._core, "Contact", params, _record(ContactSearchItem, "search")
+        ):
+            yield item
 
     async def create(self, record: Business, *, reference_id: str | None = None) -> int:
         """Create a contact; returns its id. With ``reference_id`` a retry never duplicates."""
@@ -747,8 +930,10 @@ class ContactsResource:
         params = _contact_params(
             type, query, updated_since, main_contact_id, email, phone, name
         )
-        async for item in _pages(self._core, "Contact", params):
-            yield ContactSearchItem.from_api(item, source="search")
+        async for item in _pages(
+            self._core, "Contact", params, _record(ContactSearchItem, "search")
+        ):
+            yield item
 
 
 class ToDosResource:
@@ -759,23 +944,24 @@ class ToDosResource:
 
     async def list(self, project_id: int, status: ToDoFilter = "Open") -> _ToDoItems:
         """The ToDos of a project: Open, Closed or All."""
-        answer = await self._core.request(
-            "GET", f"ToDoList/{project_id}", params={"Status": status}
-        )
-        return [ToDoItem.from_api(item, source="search") for item in _results(answer)]
+        parse = _page_of(_record(ToDoItem, "search"))
+        path = f"ToDoList/{project_id}"
+        items, _ = await self._core.call("GET", path, parse, params={"Status": status})
+        return items
 
     async def get(self, todo_id: int) -> ToDo:
         """The full ToDo; change its attributes and ``update`` sends those."""
-        answer = await self._core.request("GET", f"ToDo/{todo_id}")
-        return ToDo.from_api(answer, source="detail", fetched=True)
+        parse = _record(ToDo, "detail", fetched=True)
+        return await self._core.call("GET", f"ToDo/{todo_id}", parse)
 
     async def create(self, todo: ToDo) -> int:
         """Create a ToDo (``project_id`` is required); returns its id."""
         body = _write_body(todo, "create", creating=True)
         if body.get("ProjectId") is None:
             raise ValueError("a new ToDo needs project_id")
-        answer = await self._core.request("PUT", "ToDo", json=body, idempotent=False)
-        return int(answer["Id"])
+        return await self._core.call(
+            "PUT", "ToDo", _answer_id, json=body, idempotent=False
+        )
 
     async def update(self, todo_id: int, todo: ToDo) -> None:
         """Send the fields set on an open ToDo since it was built or fetched (none: no call)."""
@@ -814,28 +1000,21 @@ class AddressesResource:
 
     async def list(self, contact_id: int) -> dict[int, str]:
         """A contact's addresses as ``{id: "Name (Address)"}``."""
-        answer = await self._core.request("GET", f"AddressList/{contact_id}")
-        results = answer.get("Results") if isinstance(answer, dict) else None
-        pairs: dict[Any, Any] = {}
-        if isinstance(results, dict):
-            pairs = results
-        elif isinstance(results, list):
-            for item in results:
-                pairs.update(item if isinstance(item, dict) else {})
-        return {int(key): str(value) for key, value in pairs.items()}
+        return await self._core.call("GET", f"AddressList/{contact_id}", _address_names)
 
     async def get(self, address_id: int) -> Address:
         """The full address; change its attributes and ``update`` sends those."""
-        answer = await self._core.request("GET", f"Address/{address_id}")
-        return Address.from_api(answer, source="detail", fetched=True)
+        parse = _record(Address, "detail", fetched=True)
+        return await self._core.call("GET", f"Address/{address_id}", parse)
 
     async def create(self, address: Address) -> int:
         """Create an address (``contact_id`` is required); returns its id."""
         body = _write_body(address, "create", creating=True)
         if body.get("ContactId") is None:
             raise ValueError("a new address needs contact_id")
-        answer = await self._core.request("PUT", "Address", json=body, idempotent=False)
-        return int(answer["Id"])
+        return await self._core.call(
+            "PUT", "Address", _answer_id, json=body, idempotent=False
+        )
 
     async def update(self, address_id: int, address: Address) -> None:
         """Send the fields set on ``address`` since it was built or fetched (none: no call)."""
@@ -852,16 +1031,12 @@ class ModulesResource:
 
     async def list(self) -> dict[int, str]:
         """``{module id: name}``."""
-        answer = await self._core.request("GET", "Category")
-        return {int(key): str(value) for key, value in dict(answer or {}).items()}
+        return await self._core.call("GET", "Category", _module_names)
 
     async def detailed(self) -> dict[int, ModuleInfo]:
         """``{module id: settings}``."""
-        answer = await self._core.request("GET", "Category", params={"Detailed": "1"})
-        return {
-            int(key): ModuleInfo.from_api(value)
-            for key, value in dict(answer or {}).items()
-        }
+        params = {"Detailed": "1"}
+        return await self._core.call("GET", "Category", _module_settings, params=params)
 
 
 class AsyncClient:
@@ -870,8 +1045,10 @@ class AsyncClient:
     Credentials come from the arguments or ``MINICRM_SYSTEM_ID`` / ``MINICRM_API_KEY``
     (``MINICRM_BASE_URL`` for the base URL). Calls share one rate limit (``rate_limit``
     requests per ``rate_period`` seconds, None for none) and are retried ``max_retries``
-    times. Pass ``http_client`` to use your own configured httpx client (it is not closed
-    for you).
+    times. ``timeout`` bounds each network operation; ``deadline`` bounds a request from
+    sending to the last byte of its answer, and ``max_answer_bytes`` the answer's size once
+    decompressed. Pass ``http_client`` to use your own configured httpx client (it is not
+    closed for you).
     """
 
     def __init__(
@@ -881,6 +1058,8 @@ class AsyncClient:
         *,
         base_url: str | None = None,
         timeout: float = 30.0,
+        deadline: float = 60.0,
+        max_answer_bytes: int = 64 * 2**20,
         max_retries: int = 4,
         retry_backoff: float = 0.5,
         rate_limit: int | None = 60,
@@ -903,6 +1082,8 @@ class AsyncClient:
             api_key=api_key,
             base_url=self.base_url,
             timeout=timeout,
+            deadline=deadline,
+            max_answer_bytes=max_answer_bytes,
             max_retries=max_retries,
             retry_backoff=retry_backoff,
             rate_limit=rate_limit,

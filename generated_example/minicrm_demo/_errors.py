@@ -3,13 +3,20 @@
 # Schema fingerprint: sha256:18d57827aa3e86608760ae21315a3a5661a223db828fe86709456a18ce0db78f
 """The errors a client call can raise: one hierarchy under :class:`MiniCRMError`.
 
-Status errors carry the HTTP status, method, path and the server's plain-text message (MiniCRM
-answers errors as text such as ``Project (PUT): Invalid value 'x' for the Referrer field.``).
+Whatever the server answers, a call fails with one of these and nothing else. Status errors
+carry the HTTP status, method, path and the server's plain-text message (MiniCRM answers errors
+as text such as ``Project (PUT): Invalid value 'x' for the Referrer field.``). Messages show at
+most the first 500 characters of a body, on one line; ``body`` keeps all of it. The API key is
+redacted from both before an error is made, even when the server echoes it.
 """
 
 from __future__ import annotations
 
-import httpx
+import base64
+from collections.abc import Callable
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 __all__ = [
     "APIConnectionError",
@@ -22,9 +29,32 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "ReadOnlyFieldError",
+    "ResponseTooLargeError",
+    "ResponseValidationError",
     "ServerError",
     "WrongModuleError",
 ]
+
+EXCERPT = 500
+"""How many characters of a server's body an error message or a log line shows."""
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """``text`` on one line, cut to ``limit`` characters (``…`` marks a cut)."""
+    flat = " ".join(text[: limit * 2].split())
+    if len(flat) <= limit and len(text) <= limit * 2:
+        return flat
+    return flat[: limit - 1] + "…"
+
+
+def redactor(system_id: str, api_key: str) -> Callable[[str], str]:
+    """A function that hides the key, and the Authorization token made from it, in a text."""
+    token = base64.b64encode(f"{system_id}:{api_key}".encode()).decode()
+
+    def redact(text: str) -> str:
+        return text.replace(api_key, "***").replace(token, "***")
+
+    return redact
 
 
 class MiniCRMError(Exception):
@@ -62,7 +92,7 @@ class WrongModuleError(MiniCRMError):
 
 
 class APIConnectionError(MiniCRMError):
-    """The server could not be reached, or the connection broke before an answer."""
+    """The server could not be reached, or the connection broke before a complete answer."""
 
     def __init__(self, method: str, path: str, reason: str) -> None:
         super().__init__(f"{method} {path}: {reason}")
@@ -71,18 +101,71 @@ class APIConnectionError(MiniCRMError):
 
 
 class APITimeoutError(APIConnectionError):
-    """No answer within the timeout."""
+    """No answer within the timeout, or no complete answer within the deadline."""
+
+
+class ResponseTooLargeError(MiniCRMError):
+    """The answer decoded to more bytes than the client's ``max_answer_bytes``; reading stopped."""
+
+    def __init__(self, method: str, path: str, limit: int) -> None:
+        super().__init__(
+            f"{method} {path}: the answer is more than {limit / 2**20:g} MiB once "
+            "decompressed (max_answer_bytes)"
+        )
+        self.method = method
+        self.path = path
+        self.limit = limit
+
+
+class ResponseValidationError(MiniCRMError):
+    """A 200 answer this package cannot read: not JSON, or not the shape or values it expects.
+
+    ``errors`` holds pydantic's details when a model refused a value (empty otherwise), ``body``
+    the whole answer; the message names the first problems and shows the start of the body.
+    """
+
+    def __init__(
+        self, method: str, path: str, body: str, reason: str, errors: list[ErrorDetails]
+    ) -> None:
+        super().__init__(
+            f"{method} {path} answered something this client cannot read "
+            f"({excerpt(reason, 300)}): {excerpt(body, 200)}"
+        )
+        self.method = method
+        self.path = path
+        self.body = body
+        self.errors = errors
+
+
+def reason_of(error: Exception) -> str:
+    """What was wrong with an answer, in a few words (pydantic's first problems by field)."""
+    if isinstance(error, ValidationError):
+        problems = [
+            f"{'.'.join(map(str, detail['loc'])) or 'answer'}: {detail['msg']}"
+            for detail in error.errors(include_url=False)[:3]
+        ]
+        more = error.error_count() - len(problems)
+        return "; ".join(problems) + (f"; {more} more" if more > 0 else "")
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return str(error) or type(error).__name__
+
+
+def details_of(error: Exception) -> list[ErrorDetails]:
+    """pydantic's details of a refused value, or none."""
+    return error.errors(include_url=False) if isinstance(error, ValidationError) else []
 
 
 class APIStatusError(MiniCRMError):
     """MiniCRM answered with an error status."""
 
-    def __init__(self, status: int, method: str, path: str, message: str) -> None:
-        super().__init__(f"{method} {path} answered {status}: {message}")
+    def __init__(self, status: int, method: str, path: str, body: str) -> None:
+        self.message = excerpt(body)
+        super().__init__(f"{method} {path} answered {status}: {self.message}")
         self.status = status
         self.method = method
         self.path = path
-        self.message = message
+        self.body = body
 
 
 class BadRequestError(APIStatusError):
@@ -109,13 +192,10 @@ class ServerError(APIStatusError):
     """5xx: a fault on MiniCRM's side (or, on some systems, an invalid field value)."""
 
 
-def error_for(response: httpx.Response, path: str) -> APIStatusError:
-    """The error that stands for an error answer."""
-    status = response.status_code
-    message = " ".join(response.text.split())[:500]
-    method = response.request.method
+def error_for(status: int, method: str, path: str, body: str) -> APIStatusError:
+    """The error that stands for an error answer (``body`` already without the key)."""
     kind: type[APIStatusError] = APIStatusError
-    if status == 401 or (status == 404 and "unauthorized" in message.lower()):
+    if status == 401 or (status == 404 and "unauthorized" in body[:EXCERPT].lower()):
         kind = AuthenticationError
     elif status == 400:
         kind = BadRequestError
@@ -127,4 +207,4 @@ def error_for(response: httpx.Response, path: str) -> APIStatusError:
         kind = RateLimitError
     elif status >= 500:
         kind = ServerError
-    return kind(status, method, path, message)
+    return kind(status, method, path, body)

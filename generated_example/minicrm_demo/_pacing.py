@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import email.utils
 import random
+import re
 import threading
 import time
-
-import httpx
 
 __all__ = ["Pacer", "backoff", "retry_after"]
 
@@ -55,16 +54,21 @@ def backoff(attempt: int, base: float, cap: float = 8.0) -> float:
     return random.uniform(0.0, min(cap, base * 2**attempt))
 
 
-def retry_after(response: httpx.Response, cap: float = 60.0) -> float | None:
-    """The wait a ``Retry-After`` header asks for (seconds or an HTTP date), capped."""
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
+_DELAY_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def retry_after(value: str | None, cap: float = 60.0) -> float | None:
+    """The wait a ``Retry-After`` header asks for, at most ``cap`` seconds; None when invalid.
+
+    RFC 9110 allows whole seconds or an HTTP date. Anything else (``nan``, ``-1``, ``inf``,
+    ``1e400``, a date no calendar has) is ignored, so the caller backs off as usual: a hostile
+    header can neither crash a sleep nor make an async client wait forever.
+    """
+    text = (value or "").strip()
+    if _DELAY_SECONDS.fullmatch(text):
+        return min(float(text), cap)
     try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError):
-            return None
-    return min(max(seconds, 0.0), cap)
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return min(max(moment.timestamp() - time.time(), 0.0), cap)

@@ -25,7 +25,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .domain import ApiError, Sandbox
+from ..snapshot import parse_json, value_problem
+from .domain import ApiError, Sandbox, whole_number
 
 ROOT = "/Api/R3"
 
@@ -54,18 +55,25 @@ def _json(value: Any) -> Response:
 
 
 def _int_param(request: Request, name: str) -> int:
+    """A record id in the path: ASCII digits within 64 bits (``²`` passes ``isdigit``)."""
     raw = request.path_params[name]
-    if not raw.isdigit():
+    record_id = whole_number(raw) if raw.isascii() and raw.isdigit() else None
+    if record_id is None:
         raise ApiError(404, "Api", request.method, f"Not found: {request.url.path}")
-    return int(raw)
+    return record_id
 
 
 def _body(request_body: bytes, entity: str) -> dict[str, Any]:
+    """The JSON object of a write; what PHP's ``json_decode`` refuses is refused here too.
+
+    That is invalid UTF-8, ``NaN``, nesting beyond its depth limit and lone surrogates; on top,
+    numbers no 64-bit system holds.
+    """
     try:
-        body = json.loads(request_body or b"{}")
+        body = parse_json(request_body or b"{}")
     except ValueError:
         body = None
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or value_problem(body) is not None:
         raise ApiError(400, entity, "PUT", 'Invalid parameter: "Data (JSON)"')
     return body
 

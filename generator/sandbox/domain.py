@@ -74,7 +74,27 @@ ADDRESS_FIELDS = (
 STATUS_GROUPS = ("Lead", "Open", "Success", "Failed")
 #: Project fields a write handles itself rather than as plain values.
 PROJECT_FIXED = ("CategoryId", "ContactId", "BusinessId")
-_INTEGER = re.compile(r"-?[0-9]+")
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
+_BITMASK = re.compile(r"[0-9]{1,20}")
+_INT64 = range(-(2**63), 2**63)
+
+
+def whole_number(value: Any) -> int | None:
+    """A 64-bit whole number sent as a JSON number or as ASCII digits, or None.
+
+    Ids and Int fields are 64-bit on real systems (and in SQLite); a longer number, ``²`` (a
+    digit to ``str.isdigit``, not to ``int``), a float or a boolean is not one.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        value = int(value.strip())
+    return value if isinstance(value, int) and value in _INT64 else None
+
+
+def is_scalar(value: Any) -> bool:
+    """A single JSON value (not an object or a list): what every schema field holds."""
+    return not isinstance(value, (dict, list))
 
 
 class ApiError(Exception):
@@ -102,6 +122,14 @@ class Codec:
         """The stored form of a written value; ValueError when the schema does not allow it."""
         if value is None or value == "":
             return None
+        if field.kind is Kind.UNKNOWN:
+            return value
+        if field.kind is Kind.LIST:
+            if not isinstance(value, list):
+                raise ValueError(value)
+            return value
+        if not is_scalar(value):
+            raise ValueError(value)
         choice = self.choice_of(field)
         if choice is not None:
             return (
@@ -109,13 +137,13 @@ class Codec:
                 if choice.style is ChoiceStyle.FLAG
                 else self._write_option(choice, value)
             )
-        if field.kind is Kind.TEXT:
+        if field.kind in (Kind.TEXT, Kind.FILE):
+            if isinstance(value, bool):
+                raise ValueError(value)
             text = str(value)
             if field.text_limit is not None and len(text) > field.text_limit:
                 raise ValueError(text[:40])
             return text
-        if field.kind is Kind.FILE:
-            return str(value)
         if field.kind is Kind.DATETIME:
             return _write_datetime(value)
         if field.kind is Kind.BOOLEAN:
@@ -124,22 +152,17 @@ class Codec:
             if value in (False, 0, "0", "false"):
                 return 0
             raise ValueError(value)
-        if field.kind is Kind.UNKNOWN:
-            return value
-        if field.kind is Kind.LIST:
-            if not isinstance(value, list):
-                raise ValueError(value)
-            return value
         return _write_int(value)
 
     def _write_option(self, choice: ChoiceType, value: Any) -> int:
         """An id (a JSON number, or a text that is an id) or else a label."""
-        text = str(value).strip()
         ids = {option.id for option in choice.options}
-        if isinstance(value, int) and value not in ids:
+        number = whole_number(value)
+        if isinstance(value, int) and number not in ids:
             raise ValueError(value)
-        if _INTEGER.fullmatch(text) and int(text) in ids:
-            return int(text)
+        if number is not None and number in ids:
+            return number
+        text = str(value).strip()
         for option in choice.options:
             if option.label == text:
                 return option.id
@@ -157,7 +180,7 @@ class Codec:
         for option in choice.options:
             known |= option.id
         text = str(value).strip()
-        if _INTEGER.fullmatch(text):
+        if _BITMASK.fullmatch(text):
             mask = int(text)
             if mask < 0 or mask & ~known:
                 raise ValueError(value)
@@ -197,13 +220,10 @@ class Codec:
 
 
 def _write_int(value: Any) -> int:
-    if isinstance(value, bool):
+    number = whole_number(value)
+    if number is None:
         raise ValueError(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
-        return int(value.strip())
-    raise ValueError(value)
+    return number
 
 
 def _write_datetime(value: Any) -> str:
@@ -255,11 +275,12 @@ def _members(value: Any) -> list[dict[str, Any]]:
 
 def _page(params: Mapping[str, str], entity: str) -> int:
     raw = params.get("Page", "0")
-    if not _INTEGER.fullmatch(raw) or int(raw) < 0:
+    page = whole_number(raw)
+    if page is None or page < 0:
         raise ApiError(
             400, entity, "GET", f"Invalid value '{raw}' for the Page parameter."
         )
-    return int(raw)
+    return page
 
 
 def _paged(items: list[tuple[int, dict[str, Any]]], page: int) -> dict[str, Any]:
@@ -323,7 +344,11 @@ class Sandbox:
             try:
                 stored[name] = self.codec.write(field, value)
             except ValueError:
-                if field.kind is Kind.USER_ID and self._default_user() is not None:
+                if (
+                    field.kind is Kind.USER_ID
+                    and is_scalar(value)
+                    and self._default_user() is not None
+                ):
                     # Real systems answer 200 to an unknown user and pick one themselves.
                     stored[name] = self._default_user()
                     continue
@@ -331,9 +356,17 @@ class Sandbox:
                     400, label, method, f"Invalid value '{value}' for the {name} field."
                 ) from None
         if "ReferenceId" in body:
-            stored["ReferenceId"] = (
-                None if body["ReferenceId"] in (None, "") else str(body["ReferenceId"])
-            )
+            reference = body["ReferenceId"]
+            if isinstance(reference, bool) or not isinstance(
+                reference, (str, int, type(None))
+            ):
+                raise ApiError(
+                    400,
+                    label,
+                    method,
+                    f"Invalid value '{reference}' for the ReferenceId field.",
+                )
+            stored["ReferenceId"] = None if reference in (None, "") else str(reference)
         if "Deleted" in body:
             if str(body["Deleted"]) not in ("0", "1", "True", "False"):
                 raise ApiError(
@@ -399,12 +432,15 @@ class Sandbox:
         self, body: Mapping[str, Any], name: str, kinds: tuple[str, ...], entity: str
     ) -> int:
         """The id a create names in ``name``, which must be a record of ``kinds`` (else 400)."""
-        raw = str(body.get(name, ""))
-        if not _INTEGER.fullmatch(raw) or self.store.get(int(raw), kinds) is None:
+        record_id = whole_number(body.get(name))
+        if record_id is None or self.store.get(record_id, kinds) is None:
             raise ApiError(
-                400, entity, "PUT", f"Invalid value '{raw}' for the {name} field."
+                400,
+                entity,
+                "PUT",
+                f"Invalid value '{body.get(name, '')}' for the {name} field.",
             )
-        return int(raw)
+        return record_id
 
     def _default_user(self) -> int | None:
         return self.users.options[0].id if self.users and self.users.options else None
@@ -493,16 +529,16 @@ class Sandbox:
         stored.update(ContactId=person, BusinessId=company)
 
     def _create_project(self, body: Mapping[str, Any]) -> int:
-        category = str(body.get("CategoryId", ""))
-        if not _INTEGER.fullmatch(category) or int(category) not in self.modules:
+        category = whole_number(body.get("CategoryId"))
+        if category not in self.modules:
             raise ApiError(
                 400,
                 "Project",
                 "PUT",
-                f"Invalid value '{category}' for the CategoryId field.",
+                f"Invalid value '{body.get('CategoryId', '')}' for the CategoryId field.",
             )
         contact = self._existing(body, "ContactId", CONTACT_KINDS, "Project")
-        module = self.modules[int(category)]
+        module = self.modules[category]
         main = self.store.get(contact, CONTACT_KINDS)
         company = (
             main.data.get("BusinessId") if main and main.kind == "Person" else contact
@@ -547,16 +583,15 @@ class Sandbox:
     def search_projects(self, params: Mapping[str, str]) -> dict[str, Any]:
         page = _page(params, "Project")
         category = params.get("CategoryId")
-        if category is not None and (
-            not _INTEGER.fullmatch(category) or int(category) not in self.modules
-        ):
+        module_id = whole_number(category)
+        if category is not None and module_id not in self.modules:
             raise ApiError(
                 400,
                 "Project",
                 "GET",
                 f"Invalid value '{category}' for the CategoryId parameter.",
             )
-        module_ids = [int(category)] if category is not None else sorted(self.modules)
+        module_ids = [module_id] if module_id is not None else sorted(self.modules)
         known = {
             "Query",
             "Page",
@@ -1057,6 +1092,13 @@ class Sandbox:
                 continue
             if name not in ADDRESS_FIELDS:
                 raise ApiError(400, "Address", "PUT", f"Unknown field: {name}")
+            if not is_scalar(value):
+                raise ApiError(
+                    400,
+                    "Address",
+                    "PUT",
+                    f"Invalid value '{value}' for the {name} field.",
+                )
             if name == "Default":
                 if str(value) not in ("0", "1"):
                     raise ApiError(

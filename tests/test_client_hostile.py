@@ -1,0 +1,321 @@
+"""The generated client (generated_example/) against a hostile server on 127.0.0.1.
+
+Whatever the server answers, every failure of a call is a ``MiniCRMError``: malformed 200
+answers, bad values, broken compression. Time and memory are bounded (a deadline per request, a
+cap on the decoded answer, a capped ``Retry-After``), error messages and logs carry a short
+excerpt of the body, and the API key never shows, even when the server echoes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gzip
+import inspect
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from fake_minicrm import FakeMiniCRM, Scripted, serve
+from tools import REPO
+
+sys.path.insert(0, str(REPO / "generated_example"))
+
+from minicrm_demo import (  # noqa: E402 - the generated package lives outside the source tree
+    APITimeoutError,
+    AsyncClient,
+    BadRequestError,
+    Client,
+    MiniCRMError,
+    Person,
+    ResponseTooLargeError,
+    ResponseValidationError,
+    Sales,
+    ServerError,
+)
+from minicrm_demo._pacing import retry_after  # noqa: E402
+
+SYSTEM, KEY = "42", "hostile-client-key-0123456789"
+TOKEN = base64.b64encode(f"{SYSTEM}:{KEY}".encode()).decode()
+MODES = ["sync", "async"]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeMiniCRM]:
+    with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as running:
+        yield running
+
+
+def call(
+    mode: str, fake: FakeMiniCRM, action: Callable[[Any], Any], **options: Any
+) -> Any:
+    """``action(crm)`` on a sync or an async client; iterators are read to the end.
+
+    The async run is bounded, so a client that hangs fails the test instead of stalling it.
+    """
+    settings = {
+        "base_url": fake.base_url,
+        "retry_backoff": 0.01,
+        "max_retries": 0,
+        "rate_limit": None,
+        **options,
+    }
+    if mode == "sync":
+        with Client(SYSTEM, KEY, **settings) as crm:
+            result = action(crm)
+            return list(result) if isinstance(result, Iterator) else result
+
+    async def main() -> Any:
+        async with AsyncClient(SYSTEM, KEY, **settings) as crm:
+            result = action(crm)
+            if inspect.isasyncgen(result):
+                return [item async for item in result]
+            return await result
+
+    return asyncio.run(asyncio.wait_for(main(), timeout=60))
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+MALFORMED: list[tuple[str, str, Callable[[Any], Any]]] = [
+    *(
+        ("Project/1", body, lambda crm: crm.sales.get(1))
+        for body in (
+            "[]",
+            "null",
+            '"abc"',
+            "[1, 2]",
+            '{"Id": NaN}',
+            '{"Id": Infinity}',
+            '{"Id": "abc"}',
+            '{"Id": 1, "DateTime1106": "2024-13-45"}',
+            '{"Id": 1, "StatusId": {"a": 1}}',
+            '{"Id": ' + "9" * 5000 + "}",
+            DEEP,
+            "<html>maintenance</html>",
+        )
+    ),
+    *(
+        ("Project", body, lambda crm: crm.sales.create(Sales(contact_id=1)))
+        for body in ("{}", '{"Id": "abc"}', '{"Id": null}', "[]", '{"Id": 1.5}')
+    ),
+    *(
+        ("Project?CategoryId=3&Page=0", body, lambda crm: crm.sales.search())
+        for body in (
+            '{"Count": "abc", "Results": {"1": {"Id": "1"}}}',
+            '{"Count": 1, "Results": 5}',
+            '{"Count": 1, "Results": [5]}',
+            '{"Count": 1, "Results": {"1": {"Id": "x"}}}',
+            "[]",
+        )
+    ),
+    (
+        "Project?CategoryId=3&Page=0",
+        '{"Count": "1e3", "Results": []}',
+        lambda crm: crm.sales.search_page(),
+    ),
+    (
+        "Project?ReferenceId=r&CategoryId=3",
+        '{"Count": 1, "Results": {"1": [1]}}',
+        lambda crm: crm.sales.get_by_reference("r"),
+    ),
+    ("Category", "[1, 2]", lambda crm: crm.modules.list()),
+    ("Category", '{"x": "Sales"}', lambda crm: crm.modules.list()),
+    ("Category", "null", lambda crm: crm.modules.list()),
+    ("Category?Detailed=1", '{"3": 5}', lambda crm: crm.modules.detailed()),
+    ("AddressList/5", '{"Results": {"x": "y"}}', lambda crm: crm.addresses.list(5)),
+    (
+        "ToDoList/5?Status=Open",
+        '{"Results": [{"Deadline": "bad"}]}',
+        lambda crm: crm.todos.list(5),
+    ),
+    ("ToDo/5", "[]", lambda crm: crm.todos.get(5)),
+    ("Contact/5", '{"Email": {"a": 1}}', lambda crm: crm.persons.get(5)),
+    (
+        "Contact",
+        '{"Id": "abc"}',
+        lambda crm: crm.persons.create(Person(first_name="x")),
+    ),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("path", "body", "action"),
+    MALFORMED,
+    ids=[
+        f"{index}-{path}-{body[:20]}" for index, (path, body, _) in enumerate(MALFORMED)
+    ],
+)
+def test_a_malformed_answer_is_a_response_validation_error(
+    fake: FakeMiniCRM, mode: str, path: str, body: str, action: Callable[[Any], Any]
+) -> None:
+    fake.queue(path, Scripted(200, body))
+    with pytest.raises(ResponseValidationError) as caught:
+        call(mode, fake, action)
+    error = caught.value
+    assert isinstance(error, MiniCRMError)
+    assert error.body == body, "the whole answer is kept"
+    assert error.path == path.split("?")[0]
+    message = str(error)
+    assert "\n" not in message and len(message) < 1000
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"Id": 1, "DateTime1106": "2024-13-45"}', "DateTime1106"),
+        ('{"Id": 1, "StatusId": {"a": 1}}', "StatusId"),
+        ('{"Id": "1x"}', "Id"),
+    ],
+)
+def test_pydantic_details_are_kept(
+    fake: FakeMiniCRM, mode: str, body: str, field: str
+) -> None:
+    fake.queue("Project/1", Scripted(200, body))
+    with pytest.raises(ResponseValidationError) as caught:
+        call(mode, fake, lambda crm: crm.sales.get(1))
+    assert [error["loc"] for error in caught.value.errors] == [(field,)]
+    assert field in str(caught.value)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_broken_compression_is_a_minicrm_error(fake: FakeMiniCRM, mode: str) -> None:
+    fake.queue(
+        "Category", Scripted(200, b"not gzip at all", {"Content-Encoding": "gzip"})
+    )
+    with pytest.raises(MiniCRMError):
+        call(mode, fake, lambda crm: crm.modules.list())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_hostile_count_does_not_page_forever(fake: FakeMiniCRM, mode: str) -> None:
+    # Count claims a billion pages; the second page is empty, so the search ends there.
+    fake.queue(
+        "Project?CategoryId=3&Page=0",
+        Scripted(200, '{"Count": 100000000000, "Results": {"1": {"Id": "1"}}}'),
+    )
+    empty = Scripted(200, '{"Count": 100000000000, "Results": []}')
+    for page in range(1, 9):
+        fake.queue(f"Project?CategoryId=3&Page={page}", empty)
+    items = call(mode, fake, lambda crm: crm.sales.search())
+    assert [item.id for item in items] == [1]
+    assert len(fake.arrivals) <= 9
+
+
+# -- Retry-After ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("value", ["nan", "-1", "inf", "1e400", "soon", "-nan"])
+def test_an_invalid_retry_after_is_ignored(
+    fake: FakeMiniCRM, mode: str, value: str
+) -> None:
+    fake.queue(
+        "Category",
+        Scripted(429, "Too Many Requests", {"Retry-After": value}),
+        Scripted(200, '{"3": "Sales"}'),
+    )
+    assert call(mode, fake, lambda crm: crm.modules.list(), max_retries=1) == {
+        3: "Sales"
+    }
+    assert fake.paths() == ["Category", "Category"]
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("2", 2.0), ("99999999999", 60.0), ("nan", None), ("-5", None), ("", None)],
+)
+def test_retry_after_is_capped_at_a_minute(value: str, seconds: float | None) -> None:
+    assert retry_after(value) == seconds
+
+
+# -- deadline and size cap -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_trickling_answer_hits_the_deadline(fake: FakeMiniCRM, mode: str) -> None:
+    # 100 bytes, one every 0.1 s: 10 s of reading, every read well inside the read timeout.
+    body = '{"3": "Sales"' + " " * 86 + "}"
+    fake.queue("Category", Scripted(200, body, trickle=0.1))
+    with pytest.raises(APITimeoutError, match="not complete within 0.5s"):
+        call(mode, fake, lambda crm: crm.modules.list(), deadline=0.5, max_retries=2)
+    assert fake.paths() == ["Category"], "a trickle is not retried"
+
+
+def bomb(decoded: int) -> bytes:
+    """A JSON object padded with spaces to ``decoded`` bytes, gzip-compressed to a few KiB."""
+    return gzip.compress(b"{" + b" " * (decoded - 2) + b"}", mtime=0)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("options", "decoded", "limit"),
+    [({}, 65 * 2**20, "64 MiB"), ({"max_answer_bytes": 2**20}, 2**21, "1 MiB")],
+)
+def test_an_answer_beyond_the_size_cap_is_refused(
+    fake: FakeMiniCRM, mode: str, options: dict[str, int], decoded: int, limit: str
+) -> None:
+    fake.queue("Category", Scripted(200, bomb(decoded), {"Content-Encoding": "gzip"}))
+    with pytest.raises(ResponseTooLargeError, match=f"more than {limit}") as caught:
+        call(mode, fake, lambda crm: crm.modules.list(), max_retries=2, **options)
+    assert isinstance(caught.value, MiniCRMError)
+    assert fake.paths() == ["Category"], "a bomb is not fetched again"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_answer_inside_the_size_cap_is_read(fake: FakeMiniCRM, mode: str) -> None:
+    padded = b'{"3": "Sales"' + b" " * (2**20 - 20) + b"}"
+    fake.queue(
+        "Category",
+        Scripted(200, gzip.compress(padded, mtime=0), {"Content-Encoding": "gzip"}),
+    )
+    assert call(
+        mode, fake, lambda crm: crm.modules.list(), max_answer_bytes=2**20
+    ) == {3: "Sales"}
+
+
+# -- bodies in messages and logs ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_huge_error_body_is_cut_short_and_the_key_never_shows(
+    fake: FakeMiniCRM, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = f"failed for key {KEY} with header Basic {TOKEN} " + "x" * 2**20
+    fake.queue("Category", *[Scripted(500, body)] * 2)
+    with (
+        caplog.at_level(logging.DEBUG, logger="minicrm_demo"),
+        pytest.raises(ServerError) as caught,
+    ):
+        call(mode, fake, lambda crm: crm.modules.list(), max_retries=1)
+    error = caught.value
+    assert len(str(error)) < 1000 and len(error.message) <= 500
+    assert len(error.body) > 2**20, "the whole body stays on the exception"
+    assert error.body.startswith("failed for key *** with header Basic *** ")
+    for text in (str(error), error.message, error.body, caplog.text):
+        assert KEY not in text and TOKEN not in text
+    assert caplog.records and all(len(r.getMessage()) < 1000 for r in caplog.records)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_echoed_key_is_redacted_in_every_error(fake: FakeMiniCRM, mode: str) -> None:
+    fake.queue("Project/1", Scripted(400, f"Invalid API key: {KEY}"))
+    with pytest.raises(BadRequestError) as bad:
+        call(mode, fake, lambda crm: crm.sales.get(1))
+    assert bad.value.message == "Invalid API key: ***"
+    fake.queue("Project/1", Scripted(200, f'{{"Id": "{KEY}"}}'))
+    with pytest.raises(ResponseValidationError) as malformed:
+        call(mode, fake, lambda crm: crm.sales.get(1))
+    assert KEY not in str(malformed.value) and KEY not in malformed.value.body
+
+
+def test_the_documented_limits_are_the_defaults() -> None:
+    for client in (Client, AsyncClient):
+        parameters = inspect.signature(client).parameters
+        assert parameters["timeout"].default == 30.0
+        assert parameters["deadline"].default == 60.0
+        assert parameters["max_answer_bytes"].default == 64 * 2**20
