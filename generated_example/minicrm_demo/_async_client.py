@@ -38,7 +38,7 @@ from ._errors import (
     redactor,
 )
 from ._pacing import Pacer, backoff, retry_after
-from ._values import MiniCRMModel
+from ._values import MiniCRMModel, Source
 from .models import (
     Address,
     AnyProject,
