@@ -6,9 +6,7 @@ Every expected failure is a :class:`~generator.errors.CodegenError`; it is print
 
 from __future__ import annotations
 
-import keyword
-from collections import Counter
-import re
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -17,44 +15,44 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, naming
-from .build_model import build_tenant
+from . import __version__
 from .config import load_config
-from .errors import CodegenError, ConfigError, GenerationError
-from .fetch import DEFAULT_BASE_URL, Connection, FetchPolicy, pull
-from .render import render_package
-from .snapshot import Snapshot, load_demo_snapshot, load_snapshot
-from .write import manifest_text, write_project
+from .errors import CodegenError, ConfigError
+from .jobs import (
+    GenerateOptions,
+    Report,
+    generate_job,
+    print_reports,
+    pull_job,
+    run_systems,
+)
+from .settings import DEFAULT_BASE_URL, Flags, check_package_name, resolve
+from .snapshot import load_demo_snapshot, load_snapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def live_options(function: F) -> F:
-    """The flags that say which live system to read, with their environment fallbacks."""
+    """The flags that say which live system to read (environment and configuration fill gaps)."""
     options = [
         click.option(
             "--system-id",
-            envvar="MINICRM_SYSTEM_ID",
-            help="System id (env MINICRM_SYSTEM_ID).",
+            help="System id (configuration system-id, env MINICRM_SYSTEM_ID).",
         ),
         click.option(
             "--api-key",
-            envvar="MINICRM_API_KEY",
-            help="API key (env MINICRM_API_KEY; prefer the variable: flags show up in process lists).",
+            help="API key (env MINICRM_API_KEY, or the variable api-key-env names; "
+            "prefer the variable: flags show up in process lists).",
         ),
         click.option(
             "--base-url",
-            envvar="MINICRM_BASE_URL",
-            default=DEFAULT_BASE_URL,
-            show_default=True,
-            help="API root (env MINICRM_BASE_URL).",
+            help=f"API root (configuration base-url, env MINICRM_BASE_URL; "
+            f"default {DEFAULT_BASE_URL}).",
         ),
         click.option(
             "--rate-limit",
             type=click.IntRange(min=1),
-            default=60,
-            show_default=True,
-            help="Requests per minute the system allows.",
+            help="Requests per minute the system allows (default 60).",
         ),
     ]
     for option in reversed(options):
@@ -62,55 +60,33 @@ def live_options(function: F) -> F:
     return function
 
 
-def connection_from(
-    system_id: str | None, api_key: str | None, base_url: str
-) -> Connection:
-    if not system_id:
-        raise ConfigError("no system id: pass --system-id or set MINICRM_SYSTEM_ID")
-    if not api_key:
-        raise ConfigError("no API key: set MINICRM_API_KEY (or pass --api-key)")
-    if not base_url.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"--base-url must start with http:// or https://, got {base_url!r}"
-        )
-    return Connection(
-        system_id=system_id, api_key=api_key, base_url=base_url.rstrip("/")
-    )
+def config_options(function: F) -> F:
+    """``--config FILE`` and ``--system NAME``: which configuration, and which of its systems."""
+    options = [
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Configuration file (default: minicrm-codegen.toml or pyproject.toml "
+            "[tool.minicrm-codegen], in this folder or a parent).",
+        ),
+        click.option(
+            "--system",
+            "systems",
+            multiple=True,
+            help="Run for this configured system only (repeatable; default: all).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
 
 
-class Progress:
-    """``fetching schemas: k/n`` on one terminal line; silent when quiet or not a terminal."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.active = not quiet and sys.stderr.isatty()
-        self.open_line = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.active:
-            sys.stderr.write(f"\rfetching schemas: {done}/{total}")
-            sys.stderr.flush()
-            self.open_line = True
-
-    def close(self) -> None:
-        """End the progress line, so whatever is printed next starts on its own line."""
-        if self.open_line:
-            sys.stderr.write("\n")
-            self.open_line = False
-
-
-def pull_live(
-    system_id: str | None,
-    api_key: str | None,
-    base_url: str,
-    rate_limit: int,
-    quiet: bool,
-) -> Snapshot:
-    connection = connection_from(system_id, api_key, base_url)
-    progress = Progress(quiet)
-    try:
-        return pull(connection, FetchPolicy(rate_limit=rate_limit), progress)
-    finally:
-        progress.close()
+def finish(reports: list[Report]) -> None:
+    """Print the reports of a run and exit with its code."""
+    code = print_reports(reports, lambda line, err: click.echo(line, err=err))
+    if code:
+        sys.exit(code)
 
 
 class _OneLineUsage(click.Command):
@@ -174,84 +150,39 @@ def main() -> None:
     "--output",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Snapshot file to write.",
+    help="Snapshot file to write (default: the configuration's schema).",
 )
 @live_options
+@config_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 def pull_command(
-    output: Path,
+    output: Path | None,
     system_id: str | None,
     api_key: str | None,
-    base_url: str,
-    rate_limit: int,
+    base_url: str | None,
+    rate_limit: int | None,
+    config_path: Path | None,
+    systems: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Fetch a live system's schema into a snapshot file (the lock file).
 
     The snapshot holds the raw schema answers, the base URL and system id, never the API key.
-    It is written atomically: on any failure an existing snapshot stays untouched.
+    It is written atomically: on any failure an existing snapshot stays untouched. With a
+    configuration that lists systems, every system (or each --system) is pulled, in parallel.
     """
-    if not output.parent.is_dir() and str(output.parent):
-        raise ConfigError(
-            f"cannot write {output}: folder {output.parent} does not exist"
-        )
-    snapshot = pull_live(system_id, api_key, base_url, rate_limit, quiet)
-    snapshot.write(output)
-    if not quiet:
-        modules = len(snapshot.module_ids())
-        click.echo(
-            f"wrote {output}: {modules} modules, {snapshot.fingerprint}", err=True
-        )
-
-
-def snapshot_source(
-    schema: Path | None,
-    demo: bool,
-    system_id: str | None,
-    api_key: str | None,
-    base_url: str,
-    rate_limit: int,
-    quiet: bool,
-) -> Snapshot:
-    """The one place that turns ``--schema`` / ``--demo`` / live flags into a snapshot."""
-    chosen = [
-        name
-        for name, given in (("--schema", schema is not None), ("--demo", demo))
-        if given
-    ]
-    if len(chosen) > 1:
-        raise ConfigError(f"{' and '.join(chosen)} both name a schema; give only one")
-    if schema is not None:
-        return load_snapshot(schema)
-    if demo:
-        return load_demo_snapshot()
-    if not system_id and not api_key:
-        raise ConfigError(
-            "no schema given: pass --schema FILE (a snapshot from `pull`), --demo, "
-            "or --system-id with MINICRM_API_KEY to read a live system"
-        )
-    return pull_live(system_id, api_key, base_url, rate_limit, quiet)
-
-
-PACKAGE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-
-
-def check_package_name(name: str) -> str:
-    if (
-        not PACKAGE_NAME.fullmatch(name)
-        or keyword.iskeyword(name)
-        or name in sys.stdlib_module_names
-    ):
-        raise ConfigError(
-            f"--package-name {name!r} is not usable: use lower-case letters, digits and _, "
-            "not starting with a digit, and not a keyword or a standard-library module"
-        )
-    return name
-
-
-def default_package_name(snapshot: Snapshot) -> str:
-    return "minicrm_" + naming.snake_case(snapshot.system_id, "system", frozenset())
+    flags = Flags(
+        config=config_path,
+        systems=systems,
+        schema=output,
+        base_url=base_url,
+        system_id=system_id,
+        api_key=api_key,
+        rate_limit=rate_limit,
+    )
+    chosen = resolve(flags, Path.cwd(), os.environ)
+    quiet_progress = quiet or len(chosen) > 1
+    finish(run_systems(chosen, pull_job(quiet_progress), parallel=True))
 
 
 @main.command("generate", cls=_OneLineUsage)
@@ -259,11 +190,14 @@ def default_package_name(snapshot: Snapshot) -> str:
     "--output",
     "-o",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder of the generated project.",
+    help="Folder of the generated project (or output in the configuration).",
 )
 @click.option(
     "--package-name", help="Python package name (default: minicrm_<system id>)."
+)
+@click.option(
+    "--package-version",
+    help="Version of the generated project, MAJOR.MINOR.PATCH (default 0.1.0).",
 )
 @click.option(
     "--schema",
@@ -272,31 +206,48 @@ def default_package_name(snapshot: Snapshot) -> str:
 )
 @click.option("--demo", is_flag=True, help="Use the bundled demo system's schema.")
 @live_options
+@config_options
 @click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML file with per-field overrides.",
+    "--include-modules",
+    multiple=True,
+    help="Generate only this module (id or name; repeatable).",
+)
+@click.option(
+    "--exclude-modules",
+    multiple=True,
+    help="Do not generate this module (id or name; repeatable).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 0 when OUTPUT is up to date, 1 (listing the files) when not, "
+    "2 on errors.",
 )
 @click.option(
     "--force",
     is_flag=True,
-    help="Write into a folder minicrm-codegen did not make, or over edited files.",
+    help="Render even when nothing changed, and write into a folder minicrm-codegen did not "
+    "make, or over edited files.",
 )
 @click.option(
     "--strict", is_flag=True, help="Fail (and write nothing) when there are warnings."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Only errors.")
 def generate_command(
-    output: Path,
+    output: Path | None,
     package_name: str | None,
+    package_version: str | None,
     schema: Path | None,
     demo: bool,
     system_id: str | None,
     api_key: str | None,
-    base_url: str,
-    rate_limit: int,
+    base_url: str | None,
+    rate_limit: int | None,
     config_path: Path | None,
+    systems: tuple[str, ...],
+    include_modules: tuple[str, ...],
+    exclude_modules: tuple[str, ...],
+    check: bool,
     force: bool,
     strict: bool,
     quiet: bool,
@@ -304,41 +255,42 @@ def generate_command(
     """Generate a typed client package for one system into OUTPUT.
 
     The schema comes from a snapshot (--schema), the bundled demo (--demo) or a live system
-    (--system-id and MINICRM_API_KEY). The same schema always gives the same bytes.
+    (--system-id and MINICRM_API_KEY). The same schema always gives the same bytes, and when
+    the schema, settings and generator are those OUTPUT was made with, nothing is rendered and
+    no file is touched.
     """
-    config = load_config(config_path)
     if package_name is not None:
         check_package_name(package_name)
-    snapshot = snapshot_source(
-        schema, demo, system_id, api_key, base_url, rate_limit, quiet
+    flags = Flags(
+        config=config_path,
+        systems=systems,
+        schema=schema,
+        output=output,
+        package_name=package_name,
+        package_version=package_version,
+        base_url=base_url,
+        system_id=system_id,
+        api_key=api_key,
+        rate_limit=rate_limit,
+        strict=strict,
+        include_modules=include_modules,
+        exclude_modules=exclude_modules,
     )
-    package = package_name or check_package_name(default_package_name(snapshot))
-    tenant = build_tenant(snapshot, config)
-    warnings = tenant.diagnostics
-    if warnings and strict:
-        for warning in warnings:
-            click.echo(f"warning: {warning}", err=True)
-        raise GenerationError(
-            f"{len(warnings)} warning(s) and --strict is set; nothing was written"
+    try:
+        chosen = resolve(flags, Path.cwd(), os.environ)
+    except CodegenError as exc:
+        if check:
+            exc.exit_code = 2
+        raise
+    options = GenerateOptions(demo=demo, force=force, check=check, quiet=quiet)
+    finish(
+        run_systems(
+            chosen,
+            generate_job(options),
+            parallel=False,
+            error_code=2 if check else None,
         )
-    files = render_package(tenant, package)
-    manifest = manifest_text(
-        files, f"minicrm-codegen {__version__}", tenant.fingerprint, package
     )
-    report = write_project(files, output, manifest, force)
-    if not quiet:
-        for warning in warnings:
-            click.echo(f"warning: {warning}", err=True)
-        summary = f"generated {package} into {output}: {report.written} files"
-        if report.removed:
-            summary += f", removed {len(report.removed)} stale"
-        if warnings:
-            by_code = Counter(warning.code for warning in warnings)
-            kinds = ", ".join(
-                f"{count} {code}" for code, count in sorted(by_code.items())
-            )
-            summary += f", {len(warnings)} warning(s) ({kinds})"
-        click.echo(summary, err=True)
 
 
 @main.command("sandbox", cls=_OneLineUsage)
@@ -491,6 +443,7 @@ def diff_command(
     Exits 1 when a change is breaking (a removed module, field or option, a changed type, a
     renamed Python name), so CI can stop before regenerating a client that breaks callers.
     """
+    from .build_model import build_tenant
     from .diff import diff_tenants
 
     config = load_config(config_path)

@@ -134,7 +134,7 @@ def test_contact_type_is_an_enum_by_default_and_overridable(tmp_path: Path) -> N
     [
         ('[choices]\n"Person.Type" = "list"\n', 'must be "enum" or "set"'),
         ('[choices]\n"Nobody.Type" = "enum"\n', "must look like"),
-        ("[other]\n", "unknown section"),
+        ("[other]\n", "c.toml: unknown key 'other'"),
         ("[choices\n", "cannot read"),
     ],
 )

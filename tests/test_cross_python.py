@@ -33,7 +33,9 @@ def find_python(version: str) -> Path | None:
         candidates = [Path(path) for path in chosen.split(":") if path]
     else:
         pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-        candidates = sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))
+        candidates = sorted(
+            pyenv_root.glob(f"versions/{version}.*/bin/python{version}")
+        )
         on_path = shutil.which(f"python{version}")
         if on_path:
             candidates.insert(0, Path(on_path))
@@ -50,7 +52,8 @@ def find_python(version: str) -> Path | None:
 
 def venv_for(python: Path, folder: Path) -> Path:
     """A venv of ``python`` that sees this environment's packages (after its own) and has its
-    own pydantic-core, the one compiled dependency the generator and generated code import."""
+    own pydantic-core, the one compiled dependency the generator and generated code import.
+    """
     subprocess.run([python, "-m", "venv", folder], check=True)
     child = folder / "bin" / "python"
     site = run(

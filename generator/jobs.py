@@ -1,0 +1,381 @@
+"""Run a command for every system it covers, and say in one summary how each went.
+
+A configuration file can describe many systems; ``pull``, ``generate`` (and ``--check``) and
+``diff`` run once per system. Each run's output is collected in a :class:`Report` rather than
+printed, so runs can go in parallel threads where they wait on the network (pull, diff against
+a live system) and still print in a stable order. Generating runs one system after another:
+rendering already uses every core.
+
+The heavy stages (model building, rendering, HTTP) are imported where they are used, so the
+fast path of a no-change ``generate`` or ``--check`` never loads them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from .check import KEY_FIELDS, drift, unchanged
+from .errors import CodegenError, ConfigError, GenerationError, SnapshotError
+from .select import Selected, select_modules
+from .settings import System, check_package_name, default_package_name
+from .snapshot import Snapshot, canonical_json, fingerprint_of
+
+if TYPE_CHECKING:
+    from .model import Diagnostic
+
+GENERATOR = f"minicrm-codegen {__version__}"
+#: The selected schema a client was generated from, kept beside it: ``--bump`` diffs against it.
+SCHEMA_RECORD = ".minicrm-codegen.schema.json"
+SCHEMA_RECORD_FORMAT = "minicrm-codegen schema 1"
+
+
+@dataclass
+class Report:
+    """What one system's run has to say: lines for stdout and stderr, an exit code, a verdict."""
+
+    system: System
+    code: int = 0
+    out: list[str] = field(default_factory=list)
+    err: list[str] = field(default_factory=list)
+    verdict: str = ""
+
+
+def run_systems(
+    systems: Sequence[System],
+    job: Callable[[System, Report], None],
+    parallel: bool,
+    error_code: int | None = None,
+) -> list[Report]:
+    """Run ``job`` for each system; an expected failure becomes that system's report.
+
+    ``error_code`` replaces an error's own exit code, for commands whose codes mean something
+    else (``--check`` and ``diff`` exit 1 for drift, 2 for an error).
+    """
+
+    def one(system: System) -> Report:
+        report = Report(system)
+        try:
+            job(system, report)
+        except CodegenError as exc:
+            report.code = error_code or exc.exit_code
+            report.err.append(f"error: {exc}")
+            report.verdict = "failed"
+        return report
+
+    if parallel and len(systems) > 1:
+        with ThreadPoolExecutor(max_workers=min(len(systems), 4)) as pool:
+            return list(pool.map(one, systems))
+    return [one(system) for system in systems]
+
+
+def print_reports(reports: Sequence[Report], echo: Callable[[str, bool], None]) -> int:
+    """Print every report (stdout lines, then stderr lines) and, for named systems, a summary.
+
+    Returns the exit code of the whole run: the highest of the systems' codes.
+    """
+    named = any(report.system.name for report in reports)
+    for report in reports:
+        prefix = f"{report.system.name}: " if report.system.name else ""
+        for line in report.out:
+            echo(prefix + line, False)
+        for line in report.err:
+            echo(prefix + line, True)
+    if named:
+        width = max(len(report.system.title) for report in reports)
+        for report in reports:
+            echo(f"{report.system.title:{width}}  {report.verdict}", True)
+        failed = [report.system.title for report in reports if report.code]
+        tail = f"; not ok: {', '.join(failed)}" if failed else ""
+        echo(f"{len(reports)} system(s), {len(reports) - len(failed)} ok{tail}", True)
+    return max((report.code for report in reports), default=0)
+
+
+# -- sources -----------------------------------------------------------------------------------
+
+
+def live_snapshot(system: System, quiet: bool) -> Snapshot:
+    """Pull a system's schema in memory (the same path a snapshot file takes afterwards)."""
+    from .fetch import Connection, FetchPolicy, pull
+    from .progress import Progress
+
+    if not system.system_id:
+        raise ConfigError(
+            "no system id: pass --system-id, set system-id in the configuration, "
+            "or set MINICRM_SYSTEM_ID"
+        )
+    if not system.api_key:
+        raise ConfigError(f"no API key: set {system.api_key_env} (or pass --api-key)")
+    if not system.base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"--base-url must start with http:// or https://, got {system.base_url!r}"
+        )
+    connection = Connection(
+        system_id=system.system_id,
+        api_key=system.api_key,
+        base_url=system.base_url.rstrip("/"),
+    )
+    progress = Progress(quiet)
+    try:
+        return pull(connection, FetchPolicy(rate_limit=system.rate_limit), progress)
+    finally:
+        progress.close()
+
+
+def source_snapshot(system: System, demo: bool, quiet: bool) -> Snapshot:
+    """The one place that turns ``--schema`` / ``--demo`` / a live system into a snapshot."""
+    from .snapshot import load_demo_snapshot, load_snapshot
+
+    if demo and system.schema is not None:
+        raise ConfigError("--schema and --demo both name a schema; give only one")
+    if system.schema is not None:
+        return load_snapshot(system.schema)
+    if demo:
+        return load_demo_snapshot()
+    if not system.system_id and not system.api_key:
+        raise ConfigError(
+            "no schema given: pass --schema FILE (a snapshot from `pull`), --demo, "
+            "or --system-id with MINICRM_API_KEY to read a live system"
+        )
+    return live_snapshot(system, quiet)
+
+
+# -- generate ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a generation will be made of, known before anything is built or rendered."""
+
+    selected: Selected
+    package: str
+    key: dict[str, Any]
+
+
+def settings_record(system: System) -> dict[str, Any]:
+    """Every setting that shapes the generated files, as the manifest records it."""
+    return {
+        "package-version": system.package_version,
+        "choices": system.choices.record(),
+        "modules": system.selection.record(),
+    }
+
+
+def plan(system: System, snapshot: Snapshot, package: str) -> Plan:
+    origin = str(system.config_file or "the command line")
+    selected = select_modules(snapshot, system.selection, origin)
+    key = {
+        "generator": GENERATOR,
+        "fingerprint": selected.snapshot.fingerprint,
+        "package": package,
+        "settings": settings_record(system),
+    }
+    assert set(key) == set(KEY_FIELDS)
+    return Plan(selected, package, key)
+
+
+def schema_record(snapshot: Snapshot) -> str:
+    """The selected schema, kept with the client: what ``--bump`` compares a new schema with."""
+    return canonical_json(
+        {
+            "format": SCHEMA_RECORD_FORMAT,
+            "fingerprint": snapshot.fingerprint,
+            "system_id": snapshot.system_id,
+            "endpoints": snapshot.endpoints,
+        }
+    )
+
+
+def read_schema_record(output: Path) -> Snapshot | None:
+    """The schema an output folder was generated from, or None when it holds no valid record."""
+    try:
+        document = json.loads((output / SCHEMA_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("format") != SCHEMA_RECORD_FORMAT:
+        return None
+    endpoints, system_id = document.get("endpoints"), document.get("system_id")
+    if not isinstance(endpoints, dict) or not isinstance(system_id, str):
+        return None
+    if document.get("fingerprint") != fingerprint_of(endpoints):
+        raise SnapshotError(
+            f"{output / SCHEMA_RECORD} was changed after it was generated; "
+            "generate without --bump once to rewrite it"
+        )
+    return Snapshot(endpoints, "", system_id)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A generation in memory: every file (the manifest among them) and its warnings."""
+
+    files: dict[str, str]
+    warnings: tuple[Diagnostic, ...]
+
+
+def render_plan(system: System, planned: Plan) -> Rendered:
+    """Build and render a planned generation in memory; ``strict`` turns warnings into an error."""
+    from .build_model import build_tenant
+    from .render import render_package
+    from .write import MANIFEST, manifest_text
+
+    tenant = build_tenant(planned.selected.snapshot, system.choices)
+    warnings = tuple(sorted({*planned.selected.diagnostics, *tenant.diagnostics}))
+    if warnings and system.strict:
+        raise StrictFailure(warnings)
+    files = render_package(tenant, planned.package, system.package_version)
+    files[SCHEMA_RECORD] = schema_record(planned.selected.snapshot)
+    extra = {
+        "settings": planned.key["settings"],
+        "modules": list(planned.selected.module_ids),
+        "warnings": [[w.code, w.location, w.message] for w in warnings],
+    }
+    files[MANIFEST] = manifest_text(
+        files, GENERATOR, tenant.fingerprint, planned.package, extra
+    )
+    return Rendered(files, warnings)
+
+
+class StrictFailure(GenerationError):
+    """``--strict`` and the model has warnings: they are printed, then this error."""
+
+    def __init__(self, warnings: tuple[Diagnostic, ...]) -> None:
+        super().__init__(
+            f"{len(warnings)} warning(s) and --strict is set; nothing was written"
+        )
+        self.warnings = warnings
+
+
+def warning_lines(warnings: Sequence[Any]) -> list[str]:
+    """``warning: …`` lines, from diagnostics or from a manifest's ``[code, location, message]``."""
+    return [
+        (
+            f"warning: {w.location}: {w.message}"
+            if hasattr(w, "location")
+            else f"warning: {w[1]}: {w[2]}"
+        )
+        for w in warnings
+    ]
+
+
+def warning_counts(warnings: Sequence[Any]) -> str:
+    """``, 3 warning(s) (1 empty-options, 2 unknown-type)``, or nothing without warnings."""
+    from collections import Counter
+
+    if not warnings:
+        return ""
+    codes = Counter(w.code if hasattr(w, "code") else w[0] for w in warnings)
+    kinds = ", ".join(f"{count} {code}" for code, count in sorted(codes.items()))
+    return f", {len(warnings)} warning(s) ({kinds})"
+
+
+# -- the commands' jobs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    demo: bool = False
+    force: bool = False
+    check: bool = False
+    quiet: bool = False
+
+
+def generate_job(options: GenerateOptions) -> Callable[[System, Report], None]:
+    """Generate (or with ``check``, compare) one system's client; see the module docs."""
+
+    def job(system: System, report: Report) -> None:
+        if system.output is None:
+            raise ConfigError(
+                "no output folder: pass --output DIR or set output in the configuration"
+            )
+        output = system.output
+        if output.is_symlink() or (output.exists() and not output.is_dir()):
+            from .write import check_output_folder
+
+            check_output_folder(output, options.force)  # refuses, with its message
+        snapshot = source_snapshot(system, options.demo, options.quiet)
+        package = system.package_name or default_package_name(snapshot.system_id)
+        check_package_name(package)
+        planned = plan(system, snapshot, package)
+        if not options.force:
+            document = unchanged(output, planned.key)
+            if document is not None:
+                _say_up_to_date(report, options, output, package, document["warnings"])
+                return
+        try:
+            rendered = render_plan(system, planned)
+        except StrictFailure as exc:
+            report.err += warning_lines(exc.warnings)
+            raise
+        found = drift(output, rendered.files)
+        if not found:
+            _say_up_to_date(report, options, output, package, rendered.warnings)
+            return
+        if options.check:
+            report.code = 1
+            report.out += found.lines()
+            report.err.append(
+                f"{output} is out of date ({found.summary()}); "
+                "run `minicrm-codegen generate` to update it"
+            )
+            report.verdict = f"out of date ({found.summary()})"
+            return
+        from .write import MANIFEST, write_project
+
+        files = {p: text for p, text in rendered.files.items() if p != MANIFEST}
+        written = write_project(files, output, rendered.files[MANIFEST], options.force)
+        report.verdict = f"generated {len(files)} files"
+        if not options.quiet:
+            report.err += warning_lines(rendered.warnings)
+            summary = f"generated {package} into {output}: {written.written} files"
+            if written.removed:
+                summary += f", removed {len(written.removed)} stale"
+            report.err.append(summary + warning_counts(rendered.warnings))
+
+    return job
+
+
+def _say_up_to_date(
+    report: Report,
+    options: GenerateOptions,
+    output: Path,
+    package: str,
+    warnings: Sequence[Any],
+) -> None:
+    report.verdict = "up to date"
+    if not options.quiet:
+        report.err += warning_lines(warnings)
+        report.err.append(
+            f"{package} in {output} is up to date: nothing written"
+            + warning_counts(warnings)
+        )
+
+
+def pull_job(quiet: bool) -> Callable[[System, Report], None]:
+    """Pull one system's schema into its snapshot file (``--output``, or ``schema``)."""
+
+    def job(system: System, report: Report) -> None:
+        target = system.schema
+        if target is None:
+            raise ConfigError(
+                "no snapshot file: pass --output FILE or set schema in the configuration"
+            )
+        if str(target.parent) and not target.parent.is_dir():
+            raise ConfigError(
+                f"cannot write {target}: folder {target.parent} does not exist"
+            )
+        snapshot = live_snapshot(system, quiet)
+        snapshot.write(target)
+        modules = len(snapshot.module_ids())
+        report.verdict = f"wrote {target} ({modules} modules)"
+        if not quiet:
+            report.err.append(
+                f"wrote {target}: {modules} modules, {snapshot.fingerprint}"
+            )
+
+    return job
