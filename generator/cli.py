@@ -23,6 +23,7 @@ from .jobs import (
     Report,
     generate_job,
     print_reports,
+    pin_job,
     pull_job,
     run_systems,
 )
@@ -291,6 +292,34 @@ def generate_command(
             error_code=2 if check else None,
         )
     )
+
+
+@main.command("pin", cls=_OneLineUsage)
+@click.option(
+    "--schema",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Snapshot file written by `pull` (or schema in the configuration).",
+)
+@click.option("--demo", is_flag=True, help="Use the bundled demo system's schema.")
+@config_options
+@click.option("--quiet", "-q", is_flag=True, help="Only errors.")
+def pin_command(
+    schema: Path | None,
+    demo: bool,
+    config_path: Path | None,
+    systems: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Pin the current Python names of every module, field and option.
+
+    Writes minicrm-codegen.names.json beside the configuration file (in this folder when there
+    is none). From then on a relabel keeps the old Python name, and new options never take a
+    pinned name. Names already pinned stay as they are; pins of ids gone from the schema are
+    dropped (and reported).
+    """
+    flags = Flags(config=config_path, systems=systems, schema=schema)
+    chosen = resolve(flags, Path.cwd(), os.environ)
+    finish(run_systems(chosen, pin_job(demo, quiet), parallel=False))
 
 
 @main.command("sandbox", cls=_OneLineUsage)

@@ -27,7 +27,8 @@ from .settings import System, check_package_name, default_package_name
 from .snapshot import Snapshot, canonical_json, fingerprint_of
 
 if TYPE_CHECKING:
-    from .model import Diagnostic
+    from .model import Diagnostic, Tenant
+    from .pins import Pins
 
 GENERATOR = f"minicrm-codegen {__version__}"
 #: The selected schema a client was generated from, kept beside it: ``--bump`` diffs against it.
@@ -155,14 +156,18 @@ class Plan:
     selected: Selected
     package: str
     key: dict[str, Any]
+    excluded: frozenset[int]
 
 
 def settings_record(system: System) -> dict[str, Any]:
     """Every setting that shapes the generated files, as the manifest records it."""
+    from .pins import file_digest
+
     return {
         "package-version": system.package_version,
         "choices": system.choices.record(),
         "modules": system.selection.record(),
+        "names": file_digest(system.names_file),
     }
 
 
@@ -176,7 +181,24 @@ def plan(system: System, snapshot: Snapshot, package: str) -> Plan:
         "settings": settings_record(system),
     }
     assert set(key) == set(KEY_FIELDS)
-    return Plan(selected, package, key)
+    every = {int(i) for i in snapshot.module_ids()}
+    return Plan(selected, package, key, frozenset(every - set(selected.module_ids)))
+
+
+def load_system_pins(system: System, planned: Plan) -> Pins | None:
+    """The system's pins, less those of modules the configuration leaves out."""
+    from .pins import load_pins
+
+    pins = load_pins(system.names_file, system.name)
+    return pins.without_modules(set(planned.excluded)) if pins else None
+
+
+def build_plan(system: System, planned: Plan, pinned: bool = True) -> Tenant:
+    """The model of a planned generation (with the system's pins unless ``pinned`` is off)."""
+    from .build_model import build_tenant
+
+    pins = load_system_pins(system, planned) if pinned else None
+    return build_tenant(planned.selected.snapshot, system.choices, pins)
 
 
 def schema_record(snapshot: Snapshot) -> str:
@@ -220,11 +242,10 @@ class Rendered:
 
 def render_plan(system: System, planned: Plan) -> Rendered:
     """Build and render a planned generation in memory; ``strict`` turns warnings into an error."""
-    from .build_model import build_tenant
     from .render import render_package
     from .write import MANIFEST, manifest_text
 
-    tenant = build_tenant(planned.selected.snapshot, system.choices)
+    tenant = build_plan(system, planned)
     warnings = tuple(sorted({*planned.selected.diagnostics, *tenant.diagnostics}))
     if warnings and system.strict:
         raise StrictFailure(warnings)
@@ -376,6 +397,33 @@ def pull_job(quiet: bool) -> Callable[[System, Report], None]:
         if not quiet:
             report.err.append(
                 f"wrote {target}: {modules} modules, {snapshot.fingerprint}"
+            )
+
+    return job
+
+
+def pin_job(demo: bool, quiet: bool) -> Callable[[System, Report], None]:
+    """Write the current names of one system into the names lock file."""
+
+    def job(system: System, report: Report) -> None:
+        from .pins import section_of, write_pins
+
+        snapshot = source_snapshot(system, demo, quiet)
+        package = system.package_name or default_package_name(snapshot.system_id)
+        planned = plan(system, snapshot, package)
+        tenant = build_plan(system, planned)
+        section = section_of(tenant)
+        write_pins(system.names_file, system.name, section)
+        count = sum(len(names) for names in section["options"].values())
+        fields = sum(len(names) for names in section["fields"].values())
+        report.verdict = f"pinned in {system.names_file}"
+        if not quiet:
+            report.err += warning_lines(
+                [w for w in tenant.diagnostics if w.code == "stale-pin"]
+            )
+            report.err.append(
+                f"pinned {len(section['modules'])} modules, {fields} fields and {count} "
+                f"options in {system.names_file}"
             )
 
     return job
