@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .config import load_config
 from .errors import CodegenError, ConfigError
 from .jobs import (
+    DiffOptions,
     GenerateOptions,
     Report,
+    diff_job,
     generate_job,
     print_reports,
     pin_job,
@@ -453,36 +454,89 @@ def sandbox_command(
 
 
 @main.command("diff", cls=_OneLineUsage)
-@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("snapshots", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML file with per-field overrides.",
+    "--live",
+    is_flag=True,
+    help="Pull the live system in memory as the new side (credentials as for `pull`).",
+)
+@live_options
+@config_options
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["text", "markdown", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text; markdown (a pull-request comment); json (docs/diff-report.schema.json); "
+    "github (workflow annotations on the snapshot file).",
 )
 @click.option(
-    "--exit-zero", is_flag=True, help="Exit 0 even when a change breaks the client."
+    "--fail-on",
+    type=click.Choice(["breaking", "dangerous", "any", "never"]),
+    default="breaking",
+    show_default=True,
+    help="Exit 1 when a change is at least this severe.",
 )
+@click.option("--exit-zero", is_flag=True, help="Same as --fail-on never.")
 def diff_command(
-    old: Path, new: Path, config_path: Path | None, exit_zero: bool
+    snapshots: tuple[Path, ...],
+    live: bool,
+    system_id: str | None,
+    api_key: str | None,
+    base_url: str | None,
+    rate_limit: int | None,
+    config_path: Path | None,
+    systems: tuple[str, ...],
+    format_: str,
+    fail_on: str,
+    exit_zero: bool,
 ) -> None:
-    """Say what changed between two snapshots and what breaks code using the client.
+    """Say what changed between two schemas, in client terms, and how severe each change is.
 
-    Exits 1 when a change is breaking (a removed module, field or option, a changed type, a
-    renamed Python name), so CI can stop before regenerating a client that breaks callers.
+    diff OLD NEW compares two snapshots; diff NEW compares the configured snapshot with NEW;
+    diff --live compares the configured snapshot (or OLD) with the live system. Severities:
+    breaking (removed module, field or option, changed type, changed Python name), dangerous
+    (shorter text limit, removed user, options now sharing a label, Set <-> Enum), safe
+    (additions, relabels keeping the name, longer limits). Exit codes: 0 nothing at or above
+    --fail-on, 1 something is, 2 an error. Also suggests the next package version.
     """
-    from .build_model import build_tenant
-    from .diff import diff_tenants
+    from .report import json_document
 
-    config = load_config(config_path)
-    changes = diff_tenants(
-        build_tenant(load_snapshot(old), config),
-        build_tenant(load_snapshot(new), config),
+    if len(snapshots) > 2:
+        raise click.UsageError("give at most two snapshots: OLD NEW")
+    first = snapshots[0] if snapshots else None
+    old, new = (
+        (first, snapshots[1])
+        if len(snapshots) == 2
+        else (first, None) if live else (None, first)
     )
-    for change in changes:
-        click.echo(str(change))
-    breaking = sum(change.breaking for change in changes)
-    click.echo(f"{len(changes)} change(s), {breaking} breaking", err=True)
-    if breaking and not exit_zero:
-        sys.exit(1)
+    flags = Flags(
+        config=config_path,
+        systems=systems,
+        base_url=base_url,
+        system_id=system_id,
+        api_key=api_key,
+        rate_limit=rate_limit,
+    )
+    try:
+        chosen = resolve(flags, Path.cwd(), os.environ)
+    except CodegenError as exc:
+        exc.exit_code = 2
+        raise
+    if snapshots and len(chosen) > 1:
+        raise ConfigError(
+            f"snapshot files name one system's schemas but this run covers {len(chosen)} "
+            "systems; choose one with --system NAME"
+        )
+    options = DiffOptions(
+        old=old,
+        new=new,
+        live=live,
+        format=format_,
+        fail_on="never" if exit_zero else fail_on,
+    )
+    reports = run_systems(chosen, diff_job(options), parallel=live, error_code=2)
+    if format_ == "json":
+        click.echo(json_document([r.data for r in reports if r.data]), nl=False)
+    finish(reports)

@@ -45,6 +45,10 @@ class Report:
     out: list[str] = field(default_factory=list)
     err: list[str] = field(default_factory=list)
     verdict: str = ""
+    #: Whether stdout lines get the system's name as prefix (not for Markdown or annotations).
+    prefix_out: bool = True
+    #: A diff's result, for reports that gather all systems into one document.
+    data: Any = None
 
 
 def run_systems(
@@ -84,7 +88,7 @@ def print_reports(reports: Sequence[Report], echo: Callable[[str, bool], None]) 
     for report in reports:
         prefix = f"{report.system.name}: " if report.system.name else ""
         for line in report.out:
-            echo(prefix + line, False)
+            echo((prefix if report.prefix_out else "") + line, False)
         for line in report.err:
             echo(prefix + line, True)
     if named:
@@ -425,5 +429,73 @@ def pin_job(demo: bool, quiet: bool) -> Callable[[System, Report], None]:
                 f"pinned {len(section['modules'])} modules, {fields} fields and {count} "
                 f"options in {system.names_file}"
             )
+
+    return job
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    old: Path | None = None
+    new: Path | None = None
+    live: bool = False
+    format: str = "text"
+    fail_on: str = "breaking"
+
+
+def diff_job(options: DiffOptions) -> Callable[[System, Report], None]:
+    """Compare a system's snapshot (or OLD) with NEW or the live system, in client terms."""
+
+    def job(system: System, report: Report) -> None:
+        from .diff import diff_tenants, suggested_version
+        from .report import DiffResult, lines_for
+        from .snapshot import load_snapshot
+
+        old_path = options.old or system.schema
+        if old_path is None:
+            raise ConfigError(
+                "nothing to compare: give OLD (a snapshot) or set schema in the configuration"
+            )
+        if options.live and options.new is not None:
+            raise ConfigError("NEW and --live both name the new side; give only one")
+        if not options.live and options.new is None:
+            raise ConfigError(
+                "nothing to compare with: give NEW (a snapshot) or --live"
+            )
+        old = load_snapshot(old_path)
+        new = (
+            live_snapshot(system, quiet=True)
+            if options.live
+            else load_snapshot(options.new or old_path)
+        )
+        old_plan, new_plan = plan(system, old, "-"), plan(system, new, "-")
+        new_tenant = build_plan(system, new_plan)
+        unpinned = (
+            build_plan(system, new_plan, pinned=False)
+            if system.names_file.is_file()
+            else None
+        )
+        changes = diff_tenants(build_plan(system, old_plan), new_tenant, unpinned)
+        new_source = "live" if options.live else str(options.new)
+        result = DiffResult(
+            system=system.name,
+            old={"source": str(old_path), "fingerprint": old_plan.key["fingerprint"]},
+            new={"source": new_source, "fingerprint": new_plan.key["fingerprint"]},
+            changes=changes,
+            fail_on=options.fail_on,
+            version=system.package_version,
+            suggested=suggested_version(system.package_version, changes),
+            annotate=str(old_path if options.live else options.new),
+        )
+        report.data = result
+        report.prefix_out = options.format == "text"
+        if options.format != "json":
+            report.out += lines_for(result, options.format)
+        report.err.append(result.summary())
+        report.code = 1 if result.failed else 0
+        counts = result.counts()
+        report.verdict = (
+            f"{'failed' if result.failed else 'ok'}: {counts['breaking']} breaking, "
+            f"{counts['dangerous']} dangerous, {counts['safe']} safe"
+        )
 
     return job
