@@ -226,6 +226,12 @@ def pull_command(
     "2 on errors.",
 )
 @click.option(
+    "--bump",
+    is_flag=True,
+    help="Raise the package version as `diff` suggests for the changes since OUTPUT was "
+    "generated, and record it in the configuration file.",
+)
+@click.option(
     "--force",
     is_flag=True,
     help="Render even when nothing changed, and write into a folder minicrm-codegen did not "
@@ -250,6 +256,7 @@ def generate_command(
     include_modules: tuple[str, ...],
     exclude_modules: tuple[str, ...],
     check: bool,
+    bump: bool,
     force: bool,
     strict: bool,
     quiet: bool,
@@ -284,7 +291,13 @@ def generate_command(
         if check:
             exc.exit_code = 2
         raise
-    options = GenerateOptions(demo=demo, force=force, check=check, quiet=quiet)
+    if bump and (check or package_version):
+        raise ConfigError(
+            "--bump sets the version itself; not with --check or --package-version"
+        )
+    options = GenerateOptions(
+        demo=demo, force=force, check=check, quiet=quiet, bump=bump
+    )
     finish(
         run_systems(
             chosen,

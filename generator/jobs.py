@@ -308,6 +308,7 @@ class GenerateOptions:
     force: bool = False
     check: bool = False
     quiet: bool = False
+    bump: bool = False
 
 
 def generate_job(options: GenerateOptions) -> Callable[[System, Report], None]:
@@ -326,6 +327,8 @@ def generate_job(options: GenerateOptions) -> Callable[[System, Report], None]:
         snapshot = source_snapshot(system, options.demo, options.quiet)
         package = system.package_name or default_package_name(snapshot.system_id)
         check_package_name(package)
+        if options.bump:
+            system = bumped(system, snapshot, output, report, options.quiet)
         planned = plan(system, snapshot, package)
         if not options.force:
             document = unchanged(output, planned.key)
@@ -499,3 +502,59 @@ def diff_job(options: DiffOptions) -> Callable[[System, Report], None]:
         )
 
     return job
+
+
+def bumped(
+    system: System, snapshot: Snapshot, output: Path, report: Report, quiet: bool
+) -> System:
+    """The system with the version ``diff`` suggests for the change from the schema ``output``
+    was generated from; the configuration file (when there is one) records it."""
+    from dataclasses import replace
+
+    from .diff import diff_tenants, suggested_version
+
+    old = read_schema_record(output)
+    if old is None:
+        report.err.append(
+            f"--bump: {output} holds no earlier generation; version stays "
+            f"{system.package_version}"
+        )
+        return system
+    old_plan, new_plan = plan(system, old, "-"), plan(system, snapshot, "-")
+    changes = diff_tenants(build_plan(system, old_plan), build_plan(system, new_plan))
+    version = suggested_version(system.package_version, changes)
+    if version == system.package_version:
+        return system
+    if system.config_file is not None:
+        record_version(system.config_file, system.name, version)
+    if not quiet:
+        where = f" (recorded in {system.config_file})" if system.config_file else ""
+        report.err.append(
+            f"--bump: {len(changes)} change(s) since the last generation: version "
+            f"{system.package_version} -> {version}{where}"
+        )
+    return replace(system, package_version=version)
+
+
+def record_version(path: Path, system: str | None, version: str) -> None:
+    """Set ``package-version`` in a configuration file, keeping its comments and layout.
+
+    tomlkit edits TOML in place (tomllib only reads); the key goes where the system's setting
+    came from: its own table when it has one there, else the top level.
+    """
+    import tomlkit
+
+    from .config import PYPROJECT_NAME, TOOL_TABLE
+    from .snapshot import write_text_atomically
+
+    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    root: Any = document
+    if path.name == PYPROJECT_NAME:
+        root = document["tool"][TOOL_TABLE]
+    table = root
+    if system is not None and (
+        "package-version" in root["systems"][system] or "package-version" not in root
+    ):
+        table = root["systems"][system]
+    table["package-version"] = version
+    write_text_atomically(path, tomlkit.dumps(document))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -136,3 +137,39 @@ def test_a_changed_setting_or_file_leaves_the_fast_path(
         and len(calls) == 2
         and (generated / "README.md").is_file()
     )
+
+
+def test_bump_raises_the_version_by_the_changes_and_records_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    schema = tmp_path / "demo.snapshot.json"
+    load_demo_snapshot().write(schema)
+    config = tmp_path / "minicrm-codegen.toml"
+    config.write_text(
+        '# our client\nschema = "demo.snapshot.json"\noutput = "out"\n'
+        'package-version = "1.2.3"  # bumped by CI\n',
+        encoding="utf-8",
+    )
+    assert generate("--bump", "--quiet").exit_code == 0
+    assert 'package-version = "1.2.3"' in config.read_text("utf-8"), "first: no bump"
+
+    def regenerate_after(change: Any) -> str:
+        endpoints = copy.deepcopy(dict(load_demo_snapshot().endpoints))
+        change(endpoints)
+        Snapshot(endpoints, "https://r3.minicrm.hu/Api/R3", "demo").write(schema)
+        result = generate("--bump")
+        assert result.exit_code == 0, result.output
+        return (tmp_path / "out" / "pyproject.toml").read_text("utf-8")
+
+    relabel = lambda e: e["Schema/Project/3"]["Referrer"].update({"1253": "cold call"})
+    assert 'version = "1.2.4"' in regenerate_after(relabel)
+    assert config.read_text("utf-8") == (
+        '# our client\nschema = "demo.snapshot.json"\noutput = "out"\n'
+        'package-version = "1.2.4"  # bumped by CI\n'
+    )
+    added = lambda e: e["Schema/Project/3"].update({"NewField": "Int"})
+    assert 'version = "1.3.0"' in regenerate_after(added)
+    removed = lambda e: e["Schema/Project/3"]["Referrer"].pop("1340")
+    assert 'version = "2.0.0"' in regenerate_after(removed)
+    assert generate("--check").exit_code == 0
