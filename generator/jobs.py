@@ -487,7 +487,7 @@ def diff_job(options: DiffOptions) -> Callable[[System, Report], None]:
             fail_on=options.fail_on,
             version=system.package_version,
             suggested=suggested_version(system.package_version, changes),
-            annotate=str(old_path if options.live else options.new),
+            annotate=_relative(old_path if options.live else options.new or old_path),
         )
         report.data = result
         report.prefix_out = options.format == "text"
@@ -558,3 +558,12 @@ def record_version(path: Path, system: str | None, version: str) -> None:
         table = root["systems"][system]
     table["package-version"] = version
     write_text_atomically(path, tomlkit.dumps(document))
+
+
+def _relative(path: Path) -> str:
+    """A path as annotations want it: relative to the working folder (the checkout) if inside."""
+    absolute = path.absolute()
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
