@@ -283,7 +283,7 @@ class _Builder:
         names = self.unique(
             bases,
             scope,
-            describe=lambda key: f"option {key} {_short(raw.get(key, ''))}",
+            describe=lambda key: f"option {key}" + _labelled(raw, key),
             pinned=self.pins.options.get(pin_scope),
             kind="member",
             reserved=naming.RESERVED_MEMBERS,
@@ -321,7 +321,8 @@ class _Builder:
             },
             snap.CATEGORY,
             joiner="",
-            describe=lambda key: f"the model of module {key} {_short(module_labels.get(key, ''))}",
+            describe=lambda key: f"the model of module {key}"
+            + _labelled(module_labels, key),
             pinned={i: pin["model"] for i, pin in self.pins.modules.items()},
             kind="class",
             reserved=naming.RESERVED_CLASSES,
@@ -332,7 +333,8 @@ class _Builder:
                 for module_id, label in module_labels.items()
             },
             snap.CATEGORY,
-            describe=lambda key: f"the client attribute of module {key} {_short(module_labels.get(key, ''))}",
+            describe=lambda key: f"the client attribute of module {key}"
+            + _labelled(module_labels, key),
             pinned={i: pin["resource"] for i, pin in self.pins.modules.items()},
             reserved=RESERVED_RESOURCES,
         )
@@ -570,6 +572,11 @@ def _type_suffix(key: tuple[Any, ...]) -> str:
 def _short(label: str, limit: int = 40) -> str:
     """A label quoted for a message, cut when long (labels can be thousands of characters)."""
     return repr(label if len(label) <= limit else label[: limit - 1] + "…")
+
+
+def _labelled(labels: Mapping[int, str], key: int) -> str:
+    """`` 'Label'`` for a key that has one (a stale pin's key has none)."""
+    return f" {_short(labels[key])}" if key in labels else ""
 
 
 def _describe_type(key: tuple[Any, ...]) -> str:

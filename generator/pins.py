@@ -130,7 +130,9 @@ def load_pins(path: Path, system: str | None) -> Pins | None:
     section = document["systems"].get(section_name(system))
     if section is None:
         return None
-    origin = f"{path}" + (f" (system {system})" if system else "")
+    # The file's name, not its path: warnings land in the manifest, which must not depend on
+    # where the checkout lives.
+    origin = path.name + (f" (system {system})" if system else "")
     try:
         return Pins(
             origin,
