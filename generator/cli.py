@@ -7,7 +7,6 @@ Every expected failure is a :class:`~generator.errors.CodegenError`; it is print
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -412,6 +411,8 @@ def sandbox_command(
     Data lives in SQLite (--db FILE keeps it across restarts). Point `pull` or a generated
     client at the printed base URL. Stop with Ctrl-C.
     """
+    import sqlite3
+
     from .sandbox.app import Faults
     from .sandbox.seed import seed
     from .sandbox.server import SandboxServer

@@ -175,16 +175,22 @@ def settings_record(system: System) -> dict[str, Any]:
     }
 
 
-def plan(system: System, snapshot: Snapshot, package: str) -> Plan:
-    origin = str(system.config_file or "the command line")
-    selected = select_modules(snapshot, system.selection, origin)
+def manifest_key(system: System, fingerprint: str, package: str) -> dict[str, Any]:
+    """The manifest entries that say what made a folder (see :data:`check.KEY_FIELDS`)."""
     key = {
         "generator": GENERATOR,
-        "fingerprint": selected.snapshot.fingerprint,
+        "fingerprint": fingerprint,
         "package": package,
         "settings": settings_record(system),
     }
     assert set(key) == set(KEY_FIELDS)
+    return key
+
+
+def plan(system: System, snapshot: Snapshot, package: str) -> Plan:
+    origin = str(system.config_file or "the command line")
+    selected = select_modules(snapshot, system.selection, origin)
+    key = manifest_key(system, selected.snapshot.fingerprint, package)
     every = {int(i) for i in snapshot.module_ids()}
     return Plan(selected, package, key, frozenset(every - set(selected.module_ids)))
 
@@ -324,6 +330,8 @@ def generate_job(options: GenerateOptions) -> Callable[[System, Report], None]:
             from .write import check_output_folder
 
             check_output_folder(output, options.force)  # refuses, with its message
+        if _unchanged_by_peeking(system, options, output, report):
+            return
         snapshot = source_snapshot(system, options.demo, options.quiet)
         package = system.package_name or default_package_name(snapshot.system_id)
         check_package_name(package)
@@ -366,6 +374,35 @@ def generate_job(options: GenerateOptions) -> Callable[[System, Report], None]:
             report.err.append(summary + warning_counts(rendered.warnings))
 
     return job
+
+
+def _unchanged_by_peeking(
+    system: System, options: GenerateOptions, output: Path, report: Report
+) -> bool:
+    """The fast path at its fastest: an intact snapshot file, no module selection, and the
+    manifest matching its recorded fingerprint; the schema's answers are not even parsed.
+    """
+    from .snapshot import peek_snapshot
+
+    selection = system.selection
+    if (
+        options.force
+        or options.bump
+        or options.demo
+        or system.schema is None
+        or selection.include
+        or selection.exclude
+    ):
+        return False
+    head = peek_snapshot(system.schema)
+    if head is None:
+        return False
+    package = system.package_name or default_package_name(head.system_id)
+    document = unchanged(output, manifest_key(system, head.fingerprint, package))
+    if document is None:
+        return False
+    _say_up_to_date(report, options, output, package, document["warnings"])
+    return True
 
 
 def _say_up_to_date(

@@ -122,6 +122,8 @@ def check_package_name(name: str) -> str:
 
 
 def default_package_name(system_id: str) -> str:
+    from . import naming  # only here: the fast path of a no-change generate skips it
+
     return "minicrm_" + naming.snake_case(system_id, "system", frozenset())
 
 

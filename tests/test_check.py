@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +174,32 @@ def test_bump_raises_the_version_by_the_changes_and_records_it(
     removed = lambda e: e["Schema/Project/3"]["Referrer"].pop("1340")
     assert 'version = "2.0.0"' in regenerate_after(removed)
     assert generate("--check").exit_code == 0
+
+
+def test_the_fast_path_reads_only_an_intact_snapshot_s_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator.snapshot
+
+    schema = tmp_path / "demo.snapshot.json"
+    load_demo_snapshot().write(schema)
+    out = tmp_path / "out"
+    assert generate("--schema", schema, "--output", out, "--quiet").exit_code == 0
+    original = generator.snapshot.load_snapshot
+
+    def must_not_load(path: Path) -> Snapshot:
+        raise AssertionError("the answers were parsed")
+
+    monkeypatch.setattr(generator.snapshot, "load_snapshot", must_not_load)
+    result = generate("--schema", schema, "--output", out, "--check")
+    assert result.exit_code == 0, result.output
+    # A hand-edited answer no longer matches the recorded fingerprint: read in full, refused.
+    monkeypatch.setattr(generator.snapshot, "load_snapshot", original)
+    text = schema.read_text("utf-8")
+    schema.write_text(text.replace('"Cold Call"', '"Cold Cal"'), encoding="utf-8")
+    result = generate("--schema", schema, "--output", out, "--check")
+    assert result.exit_code == 2 and "was changed after it was written" in result.stderr
+    # The same schema laid out differently is read the slow way, and is up to date.
+    reformatted = json.dumps(json.loads(text), ensure_ascii=False)
+    schema.write_text(reformatted, encoding="utf-8")
+    assert generate("--schema", schema, "--output", out, "--check").exit_code == 0
