@@ -28,6 +28,8 @@ from typing import Any
 from . import naming
 from . import snapshot as snap
 from .config import GeneratorConfig
+from .errors import ConfigError
+from .pins import MODULE_SCOPE, USER_SCOPE, Pins, check_name
 from .model import (
     ChoiceStyle,
     ChoiceType,
@@ -226,9 +228,12 @@ class _RawEntity:
 
 
 class _Builder:
-    def __init__(self, snapshot: snap.Snapshot, config: GeneratorConfig) -> None:
+    def __init__(
+        self, snapshot: snap.Snapshot, config: GeneratorConfig, pins: Pins | None
+    ) -> None:
         self.snapshot = snapshot
         self.config = config
+        self.pins = pins or Pins("")
         self.diagnostics: list[Diagnostic] = []
 
     def warn(self, location: str, code: str, message: str) -> None:
@@ -349,13 +354,44 @@ class _Builder:
         suffix: Any = naming.identifier_suffix,
         joiner: str = "_",
         describe: Callable[[Any], str] = repr,
+        pinned: Mapping[Any, str] | None = None,
+        kind: str = "attribute",
+        reserved: frozenset[str] = naming.RESERVED_ATTRIBUTES,
     ) -> dict[Any, str]:
-        """Unique names, with a warning for every entry that had to be renamed."""
+        """Unique names, with a warning for every entry that had to be renamed.
+
+        This is the one place pins apply: a pinned key keeps its pinned name (checked here:
+        usable, not reserved, distinct), no fresh name takes a pinned one, and a pin whose key
+        is gone from the schema is a warning.
+        """
+        pinned = pinned or {}
+        for key in sorted(set(pinned) - set(bases), key=str):
+            self.warn(
+                self.pins.origin,
+                "stale-pin",
+                f"{describe(key)} in {scope} is pinned as {pinned[key]} but is no longer "
+                "in the schema; `minicrm-codegen pin` drops it",
+            )
+        live = {key: name for key, name in pinned.items() if key in bases}
+        holders: dict[str, Any] = {}
+        for key, name in sorted(live.items(), key=lambda item: str(item[0])):
+            problem = check_name(name, kind, reserved)
+            if problem is not None:
+                raise ConfigError(
+                    f"{self.pins.origin}: pinned name {name!r} of {describe(key)} in {scope} "
+                    f"is not usable: {problem}"
+                )
+            other = holders.setdefault(name.casefold(), key)
+            if other != key:
+                raise ConfigError(
+                    f"{self.pins.origin}: {describe(other)} and {describe(key)} in {scope} "
+                    f"are both pinned as {name!r}; give one another name"
+                )
         names = naming.unique_names(
-            bases, sort_key=sort_key, suffix=suffix, joiner=joiner
+            bases, sort_key=sort_key, suffix=suffix, joiner=joiner, pinned=live
         )
         for key, name in sorted(names.items(), key=lambda item: item[1]):
-            if name != bases[key]:
+            if name != bases[key] and key not in live:
                 self.warn(
                     scope,
                     "renamed",
@@ -363,13 +399,20 @@ class _Builder:
                 )
         return names
 
-    def options(self, raw: Mapping[int, str], scope: str) -> tuple[Option, ...]:
+    def options(
+        self, raw: Mapping[int, str], scope: str, pin_scope: str
+    ) -> tuple[Option, ...]:
         bases = {
             option_id: naming.constant_case(label, "option")
             for option_id, label in raw.items()
         }
         names = self.unique(
-            bases, scope, describe=lambda key: f"option {key} {_short(raw[key])}"
+            bases,
+            scope,
+            describe=lambda key: f"option {key}" + _labelled(raw, key),
+            pinned=self.pins.options.get(pin_scope),
+            kind="member",
+            reserved=naming.RESERVED_MEMBERS,
         )
         return tuple(
             Option(option_id, raw[option_id], names[option_id])
@@ -407,7 +450,11 @@ class _Builder:
             },
             snap.CATEGORY,
             joiner="",
-            describe=lambda key: f"the model of module {key} {_short(module_labels[key])}",
+            describe=lambda key: f"the model of module {key}"
+            + _labelled(module_labels, key),
+            pinned={i: pin["model"] for i, pin in self.pins.modules.items()},
+            kind="class",
+            reserved=naming.RESERVED_CLASSES,
         )
         module_attributes = self.unique(
             {
@@ -415,7 +462,10 @@ class _Builder:
                 for module_id, label in module_labels.items()
             },
             snap.CATEGORY,
-            describe=lambda key: f"the client attribute of module {key} {_short(module_labels[key])}",
+            describe=lambda key: f"the client attribute of module {key}"
+            + _labelled(module_labels, key),
+            pinned={i: pin["resource"] for i, pin in self.pins.modules.items()},
+            reserved=RESERVED_RESOURCES,
         )
         entity_bases = {
             (0, 0): "Business",
@@ -432,7 +482,10 @@ class _Builder:
                 for field in entity.fields
             }
             renamed = self.unique(
-                bases, entity.endpoint, describe=lambda key: f"field {_short(key)}"
+                bases,
+                entity.endpoint,
+                describe=lambda key: f"field {_short(key)}",
+                pinned=self.pins.fields.get(_pin_key(entity)),
             )
             for api_name, name in renamed.items():
                 field_names[(entity.key, api_name)] = name
@@ -470,6 +523,9 @@ class _Builder:
             suffix=_type_suffix,
             joiner="",
             describe=_describe_type,
+            pinned=self.pinned_types(),
+            kind="class",
+            reserved=naming.RESERVED_CLASSES,
         )
 
         choice_types: dict[str, ChoiceType] = {}
@@ -478,7 +534,7 @@ class _Builder:
             choice_types[USER_TYPE] = ChoiceType(
                 USER_TYPE,
                 ChoiceStyle.ENUM,
-                self.options(users, "users"),
+                self.options(users, "users", USER_SCOPE),
                 "A user of the system (UserId, CreatedBy, UpdatedBy).",
             )
         modules_map = dict(module_labels)
@@ -489,7 +545,7 @@ class _Builder:
             choice_types[MODULE_TYPE] = ChoiceType(
                 MODULE_TYPE,
                 ChoiceStyle.ENUM,
-                self.options(modules_map, snap.CATEGORY),
+                self.options(modules_map, snap.CATEGORY, MODULE_SCOPE),
                 "A module of the system (CategoryId).",
             )
         choice_types[CONTACT_TYPE] = self.contact_type(raw_entities[:2])
@@ -520,7 +576,11 @@ class _Builder:
                         choice_types[choice] = ChoiceType(
                             choice,
                             ChoiceStyle.ENUM,
-                            self.options(raw.options, f"{entity.endpoint} StatusId"),
+                            self.options(
+                                raw.options,
+                                f"{entity.endpoint} StatusId",
+                                f"{_pin_key(entity)}.StatusId",
+                            ),
                             f"A status of {subject}.",
                         )
                 elif raw.kind in (Kind.ENUM, Kind.SET):
@@ -530,7 +590,9 @@ class _Builder:
                         choice,
                         raw.style,
                         self.options(
-                            raw.options, f"{entity.endpoint} {raw.api_name!r}"
+                            raw.options,
+                            f"{entity.endpoint} {raw.api_name!r}",
+                            f"{_pin_key(entity)}.{raw.api_name}",
                         ),
                         f"The options of the {raw.api_name} field of {subject}.",
                     )
@@ -645,6 +707,33 @@ class _Builder:
             "labels and ids.",
         )
 
+    def pinned_types(self) -> dict[tuple[Any, ...], str]:
+        """Pinned class names in the key space of the type names: models, companions, choices."""
+        pinned: dict[tuple[Any, ...], str] = {}
+        for module_id, pin in self.pins.modules.items():
+            pinned[("model", 1, module_id)] = pin["model"]
+            for companion in COMPANIONS:
+                name = (pin["model"] + companion)[: naming.MAX_LENGTH]
+                pinned[("companion", 1, module_id, companion)] = name
+        entity_keys = {"Business": (0, 0), "Person": (0, 1)}
+        for key, name in self.pins.types.items():
+            owner, _, api_name = key.partition(".")
+            module = owner.removeprefix("Project/")
+            where = entity_keys.get(owner) or (
+                (1, int(module)) if module.isdigit() else None
+            )
+            if where is None:
+                raise ConfigError(
+                    f"{self.pins.origin}: type key {key!r} names no entity"
+                )
+            type_key = (
+                ("status", *where)
+                if api_name == "StatusId"
+                else ("field", *where, api_name)
+            )
+            pinned[type_key] = name
+        return pinned
+
     def merged_options(
         self, entities: list[_RawEntity], kinds: frozenset[Kind], scope: str
     ) -> dict[int, str]:
@@ -667,6 +756,15 @@ class _Builder:
         return merged
 
 
+def _pin_key(entity: _RawEntity) -> str:
+    """How pins name an entity: ``Business``, ``Person`` or ``Project/<module id>``."""
+    return (
+        f"Project/{entity.module_id}"
+        if entity.module_id is not None
+        else entity.kind.value
+    )
+
+
 def _type_suffix(key: tuple[Any, ...]) -> str:
     """Models and statuses take their module id (``SalesStatus11``), the rest a digest."""
     return str(key[-1]) if isinstance(key[-1], int) else naming.key_digest(key)
@@ -675,6 +773,11 @@ def _type_suffix(key: tuple[Any, ...]) -> str:
 def _short(label: str, limit: int = 40) -> str:
     """A label quoted for a message, cut when long (labels can be thousands of characters)."""
     return repr(label if len(label) <= limit else label[: limit - 1] + "…")
+
+
+def _labelled(labels: Mapping[int, str], key: int) -> str:
+    """`` 'Label'`` for a key that has one (a stale pin's key has none)."""
+    return f" {_short(labels[key])}" if key in labels else ""
 
 
 def _describe_type(key: tuple[Any, ...]) -> str:
@@ -743,7 +846,9 @@ def _field_doc(field: _RawField) -> str:
 
 
 def build_tenant(
-    snapshot: snap.Snapshot, config: GeneratorConfig | None = None
+    snapshot: snap.Snapshot,
+    config: GeneratorConfig | None = None,
+    pins: Pins | None = None,
 ) -> Tenant:
     """The intermediate model of a snapshot, with warnings collected as values."""
-    return _Builder(snapshot, config or GeneratorConfig()).build()
+    return _Builder(snapshot, config or GeneratorConfig(), pins).build()

@@ -6,10 +6,7 @@ Every expected failure is a :class:`~generator.errors.CodegenError`; it is print
 
 from __future__ import annotations
 
-import keyword
-from collections import Counter
-import re
-import sqlite3
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,44 +14,46 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, naming
-from .build_model import build_tenant
-from .config import load_config
-from .errors import CodegenError, ConfigError, GenerationError
-from .fetch import DEFAULT_BASE_URL, Connection, FetchPolicy, pull
-from .render import render_package
-from .snapshot import Snapshot, load_demo_snapshot, load_snapshot
-from .write import manifest_text, write_project
+from . import __version__
+from .errors import CodegenError, ConfigError
+from .jobs import (
+    DiffOptions,
+    GenerateOptions,
+    Report,
+    diff_job,
+    generate_job,
+    print_reports,
+    pin_job,
+    pull_job,
+    run_systems,
+)
+from .settings import DEFAULT_BASE_URL, Flags, check_package_name, resolve, text_flag
+from .snapshot import load_demo_snapshot, load_snapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def live_options(function: F) -> F:
-    """The flags that say which live system to read, with their environment fallbacks."""
+    """The flags that say which live system to read (environment and configuration fill gaps)."""
     options = [
         click.option(
             "--system-id",
-            envvar="MINICRM_SYSTEM_ID",
-            help="System id (env MINICRM_SYSTEM_ID).",
+            help="System id (configuration system-id, env MINICRM_SYSTEM_ID).",
         ),
         click.option(
             "--api-key",
-            envvar="MINICRM_API_KEY",
-            help="API key (env MINICRM_API_KEY; prefer the variable: flags show up in process lists).",
+            help="API key (env MINICRM_API_KEY, or the variable api-key-env names; "
+            "prefer the variable: flags show up in process lists).",
         ),
         click.option(
             "--base-url",
-            envvar="MINICRM_BASE_URL",
-            default=DEFAULT_BASE_URL,
-            show_default=True,
-            help="API root (env MINICRM_BASE_URL).",
+            help=f"API root (configuration base-url, env MINICRM_BASE_URL; "
+            f"default {DEFAULT_BASE_URL}).",
         ),
         click.option(
             "--rate-limit",
             type=click.IntRange(min=1),
-            default=60,
-            show_default=True,
-            help="Requests per minute the system allows.",
+            help="Requests per minute the system allows (default 60).",
         ),
         click.option(
             "--deadline",
@@ -76,77 +75,33 @@ def live_options(function: F) -> F:
     return function
 
 
-def text_flag(name: str, value: str) -> str:
-    """``value`` if it is text: Python passes bytes that are not UTF-8 on as lone surrogates."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ConfigError(
-            f"{name} is not valid UTF-8 text; check the flag or its environment variable"
-        ) from None
-    return value
+def config_options(function: F) -> F:
+    """``--config FILE`` and ``--system NAME``: which configuration, and which of its systems."""
+    options = [
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Configuration file (default: minicrm-codegen.toml or pyproject.toml "
+            "[tool.minicrm-codegen], in this folder or a parent).",
+        ),
+        click.option(
+            "--system",
+            "systems",
+            multiple=True,
+            help="Run for this configured system only (repeatable; default: all).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
 
 
-def connection_from(
-    system_id: str | None, api_key: str | None, base_url: str
-) -> Connection:
-    for name, value in (
-        ("--system-id", system_id),
-        ("--api-key", api_key),
-        ("--base-url", base_url),
-    ):
-        text_flag(name, value or "")
-    if not system_id:
-        raise ConfigError("no system id: pass --system-id or set MINICRM_SYSTEM_ID")
-    if not api_key:
-        raise ConfigError("no API key: set MINICRM_API_KEY (or pass --api-key)")
-    if not base_url.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"--base-url must start with http:// or https://, got {base_url!r}"
-        )
-    return Connection(
-        system_id=system_id, api_key=api_key, base_url=base_url.rstrip("/")
-    )
-
-
-class Progress:
-    """``fetching schemas: k/n`` on one terminal line; silent when quiet or not a terminal."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.active = not quiet and sys.stderr.isatty()
-        self.open_line = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.active:
-            sys.stderr.write(f"\rfetching schemas: {done}/{total}")
-            sys.stderr.flush()
-            self.open_line = True
-
-    def close(self) -> None:
-        """End the progress line, so whatever is printed next starts on its own line."""
-        if self.open_line:
-            sys.stderr.write("\n")
-            self.open_line = False
-
-
-def pull_live(
-    system_id: str | None,
-    api_key: str | None,
-    base_url: str,
-    rate_limit: int,
-    deadline: float,
-    max_answer_mb: int,
-    quiet: bool,
-) -> Snapshot:
-    connection = connection_from(system_id, api_key, base_url)
-    policy = FetchPolicy(
-        rate_limit=rate_limit, deadline=deadline, max_answer_bytes=max_answer_mb * 2**20
-    )
-    progress = Progress(quiet)
-    try:
-        return pull(connection, policy, progress)
-    finally:
-        progress.close()
+def finish(reports: list[Report]) -> None:
+    """Print the reports of a run and exit with its code."""
+    code = print_reports(reports, lambda line, err: click.echo(line, err=err))
+    if code:
+        sys.exit(code)
 
 
 class _OneLineUsage(click.Command):
@@ -210,92 +165,43 @@ def main() -> None:
     "--output",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Snapshot file to write.",
+    help="Snapshot file to write (default: the configuration's schema).",
 )
 @live_options
+@config_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 def pull_command(
-    output: Path,
+    output: Path | None,
     system_id: str | None,
     api_key: str | None,
-    base_url: str,
-    rate_limit: int,
+    base_url: str | None,
+    rate_limit: int | None,
     deadline: float,
     max_answer_mb: int,
+    config_path: Path | None,
+    systems: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Fetch a live system's schema into a snapshot file (the lock file).
 
     The snapshot holds the raw schema answers, the base URL and system id, never the API key.
-    It is written atomically: on any failure an existing snapshot stays untouched.
+    It is written atomically: on any failure an existing snapshot stays untouched. With a
+    configuration that lists systems, every system (or each --system) is pulled, in parallel.
     """
-    if not output.parent.is_dir() and str(output.parent):
-        raise ConfigError(
-            f"cannot write {output}: folder {output.parent} does not exist"
-        )
-    snapshot = pull_live(
-        system_id, api_key, base_url, rate_limit, deadline, max_answer_mb, quiet
+    flags = Flags(
+        config=config_path,
+        systems=systems,
+        schema=output,
+        base_url=base_url,
+        system_id=system_id,
+        api_key=api_key,
+        rate_limit=rate_limit,
+        deadline=deadline,
+        max_answer_mb=max_answer_mb,
     )
-    snapshot.write(output)
-    if not quiet:
-        modules = len(snapshot.module_ids())
-        click.echo(
-            f"wrote {output}: {modules} modules, {snapshot.fingerprint}", err=True
-        )
-
-
-def snapshot_source(
-    schema: Path | None,
-    demo: bool,
-    system_id: str | None,
-    api_key: str | None,
-    base_url: str,
-    rate_limit: int,
-    deadline: float,
-    max_answer_mb: int,
-    quiet: bool,
-) -> Snapshot:
-    """The one place that turns ``--schema`` / ``--demo`` / live flags into a snapshot."""
-    chosen = [
-        name
-        for name, given in (("--schema", schema is not None), ("--demo", demo))
-        if given
-    ]
-    if len(chosen) > 1:
-        raise ConfigError(f"{' and '.join(chosen)} both name a schema; give only one")
-    if schema is not None:
-        return load_snapshot(schema)
-    if demo:
-        return load_demo_snapshot()
-    if not system_id and not api_key:
-        raise ConfigError(
-            "no schema given: pass --schema FILE (a snapshot from `pull`), --demo, "
-            "or --system-id with MINICRM_API_KEY to read a live system"
-        )
-    return pull_live(
-        system_id, api_key, base_url, rate_limit, deadline, max_answer_mb, quiet
-    )
-
-
-PACKAGE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-
-
-def check_package_name(name: str) -> str:
-    if (
-        not PACKAGE_NAME.fullmatch(name)
-        or keyword.iskeyword(name)
-        or name in sys.stdlib_module_names
-    ):
-        raise ConfigError(
-            f"--package-name {name!r} is not usable: use lower-case letters, digits and _, "
-            "not starting with a digit, and not a keyword or a standard-library module"
-        )
-    return name
-
-
-def default_package_name(snapshot: Snapshot) -> str:
-    return "minicrm_" + naming.snake_case(snapshot.system_id, "system", frozenset())
+    chosen = resolve(flags, Path.cwd(), os.environ)
+    quiet_progress = quiet or len(chosen) > 1
+    finish(run_systems(chosen, pull_job(quiet_progress), parallel=True))
 
 
 @main.command("generate", cls=_OneLineUsage)
@@ -303,11 +209,14 @@ def default_package_name(snapshot: Snapshot) -> str:
     "--output",
     "-o",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder of the generated project.",
+    help="Folder of the generated project (or output in the configuration).",
 )
 @click.option(
     "--package-name", help="Python package name (default: minicrm_<system id>)."
+)
+@click.option(
+    "--package-version",
+    help="Version of the generated project, MAJOR.MINOR.PATCH (default 0.1.0).",
 )
 @click.option(
     "--schema",
@@ -316,33 +225,57 @@ def default_package_name(snapshot: Snapshot) -> str:
 )
 @click.option("--demo", is_flag=True, help="Use the bundled demo system's schema.")
 @live_options
+@config_options
 @click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML file with per-field overrides.",
+    "--include-modules",
+    multiple=True,
+    help="Generate only this module (id or name; repeatable).",
+)
+@click.option(
+    "--exclude-modules",
+    multiple=True,
+    help="Do not generate this module (id or name; repeatable).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 0 when OUTPUT is up to date, 1 (listing the files) when not, "
+    "2 on errors.",
+)
+@click.option(
+    "--bump",
+    is_flag=True,
+    help="Raise the package version as `diff` suggests for the changes since OUTPUT was "
+    "generated, and record it in the configuration file.",
 )
 @click.option(
     "--force",
     is_flag=True,
-    help="Write into a folder minicrm-codegen did not make, or over edited files.",
+    help="Render even when nothing changed, and write into a folder minicrm-codegen did not "
+    "make, or over edited files.",
 )
 @click.option(
     "--strict", is_flag=True, help="Fail (and write nothing) when there are warnings."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Only errors.")
 def generate_command(
-    output: Path,
+    output: Path | None,
     package_name: str | None,
+    package_version: str | None,
     schema: Path | None,
     demo: bool,
     system_id: str | None,
     api_key: str | None,
-    base_url: str,
-    rate_limit: int,
+    base_url: str | None,
+    rate_limit: int | None,
     deadline: float,
     max_answer_mb: int,
     config_path: Path | None,
+    systems: tuple[str, ...],
+    include_modules: tuple[str, ...],
+    exclude_modules: tuple[str, ...],
+    check: bool,
+    bump: bool,
     force: bool,
     strict: bool,
     quiet: bool,
@@ -350,49 +283,78 @@ def generate_command(
     """Generate a typed client package for one system into OUTPUT.
 
     The schema comes from a snapshot (--schema), the bundled demo (--demo) or a live system
-    (--system-id and MINICRM_API_KEY). The same schema always gives the same bytes.
+    (--system-id and MINICRM_API_KEY). The same schema always gives the same bytes, and when
+    the schema, settings and generator are those OUTPUT was made with, nothing is rendered and
+    no file is touched.
     """
-    config = load_config(config_path)
     if package_name is not None:
         check_package_name(package_name)
-    snapshot = snapshot_source(
-        schema,
-        demo,
-        system_id,
-        api_key,
-        base_url,
-        rate_limit,
-        deadline,
-        max_answer_mb,
-        quiet,
+    flags = Flags(
+        config=config_path,
+        systems=systems,
+        schema=schema,
+        output=output,
+        package_name=package_name,
+        package_version=package_version,
+        base_url=base_url,
+        system_id=system_id,
+        api_key=api_key,
+        rate_limit=rate_limit,
+        deadline=deadline,
+        max_answer_mb=max_answer_mb,
+        strict=strict,
+        include_modules=include_modules,
+        exclude_modules=exclude_modules,
     )
-    package = package_name or check_package_name(default_package_name(snapshot))
-    tenant = build_tenant(snapshot, config)
-    warnings = tenant.diagnostics
-    if warnings and strict:
-        for warning in warnings:
-            click.echo(f"warning: {warning}", err=True)
-        raise GenerationError(
-            f"{len(warnings)} warning(s) and --strict is set; nothing was written"
+    try:
+        chosen = resolve(flags, Path.cwd(), os.environ)
+    except CodegenError as exc:
+        if check:
+            exc.exit_code = 2
+        raise
+    if bump and (check or package_version):
+        raise ConfigError(
+            "--bump sets the version itself; not with --check or --package-version"
         )
-    files = render_package(tenant, package)
-    manifest = manifest_text(
-        files, f"minicrm-codegen {__version__}", tenant.fingerprint, package
+    options = GenerateOptions(
+        demo=demo, force=force, check=check, quiet=quiet, bump=bump
     )
-    report = write_project(files, output, manifest, force)
-    if not quiet:
-        for warning in warnings:
-            click.echo(f"warning: {warning}", err=True)
-        summary = f"generated {package} into {output}: {report.written} files"
-        if report.removed:
-            summary += f", removed {len(report.removed)} stale"
-        if warnings:
-            by_code = Counter(warning.code for warning in warnings)
-            kinds = ", ".join(
-                f"{count} {code}" for code, count in sorted(by_code.items())
-            )
-            summary += f", {len(warnings)} warning(s) ({kinds})"
-        click.echo(summary, err=True)
+    finish(
+        run_systems(
+            chosen,
+            generate_job(options),
+            parallel=False,
+            error_code=2 if check else None,
+        )
+    )
+
+
+@main.command("pin", cls=_OneLineUsage)
+@click.option(
+    "--schema",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Snapshot file written by `pull` (or schema in the configuration).",
+)
+@click.option("--demo", is_flag=True, help="Use the bundled demo system's schema.")
+@config_options
+@click.option("--quiet", "-q", is_flag=True, help="Only errors.")
+def pin_command(
+    schema: Path | None,
+    demo: bool,
+    config_path: Path | None,
+    systems: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Pin the current Python names of every module, field and option.
+
+    Writes minicrm-codegen.names.json beside the configuration file (in this folder when there
+    is none). From then on a relabel keeps the old Python name, and new options never take a
+    pinned name. Names already pinned stay as they are; pins of ids gone from the schema are
+    dropped (and reported).
+    """
+    flags = Flags(config=config_path, systems=systems, schema=schema)
+    chosen = resolve(flags, Path.cwd(), os.environ)
+    finish(run_systems(chosen, pin_job(demo, quiet), parallel=False))
 
 
 @main.command("sandbox", cls=_OneLineUsage)
@@ -471,6 +433,8 @@ def sandbox_command(
     Data lives in SQLite (--db FILE keeps it across restarts). Point `pull` or a generated
     client at the printed base URL. Stop with Ctrl-C.
     """
+    import sqlite3
+
     from .sandbox.app import Faults
     from .sandbox.seed import seed
     from .sandbox.server import SandboxServer
@@ -528,35 +492,93 @@ def sandbox_command(
 
 
 @main.command("diff", cls=_OneLineUsage)
-@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("snapshots", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML file with per-field overrides.",
+    "--live",
+    is_flag=True,
+    help="Pull the live system in memory as the new side (credentials as for `pull`).",
+)
+@live_options
+@config_options
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["text", "markdown", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text; markdown (a pull-request comment); json (docs/diff-report.schema.json); "
+    "github (workflow annotations on the snapshot file).",
 )
 @click.option(
-    "--exit-zero", is_flag=True, help="Exit 0 even when a change breaks the client."
+    "--fail-on",
+    type=click.Choice(["breaking", "dangerous", "any", "never"]),
+    default="breaking",
+    show_default=True,
+    help="Exit 1 when a change is at least this severe.",
 )
+@click.option("--exit-zero", is_flag=True, help="Same as --fail-on never.")
 def diff_command(
-    old: Path, new: Path, config_path: Path | None, exit_zero: bool
+    snapshots: tuple[Path, ...],
+    live: bool,
+    system_id: str | None,
+    api_key: str | None,
+    base_url: str | None,
+    rate_limit: int | None,
+    deadline: float,
+    max_answer_mb: int,
+    config_path: Path | None,
+    systems: tuple[str, ...],
+    format_: str,
+    fail_on: str,
+    exit_zero: bool,
 ) -> None:
-    """Say what changed between two snapshots and what breaks code using the client.
+    """Say what changed between two schemas, in client terms, and how severe each change is.
 
-    Exits 1 when a change is breaking (a removed module, field or option, a changed type, a
-    renamed Python name), so CI can stop before regenerating a client that breaks callers.
+    diff OLD NEW compares two snapshots; diff NEW compares the configured snapshot with NEW;
+    diff --live compares the configured snapshot (or OLD) with the live system. Severities:
+    breaking (removed module, field or option, changed type, changed Python name), dangerous
+    (shorter text limit, removed user, options now sharing a label, Set <-> Enum), safe
+    (additions, relabels keeping the name, longer limits). Exit codes: 0 nothing at or above
+    --fail-on, 1 something is, 2 an error. Also suggests the next package version.
     """
-    from .diff import diff_tenants
+    from .report import json_document
 
-    config = load_config(config_path)
-    changes = diff_tenants(
-        build_tenant(load_snapshot(old), config),
-        build_tenant(load_snapshot(new), config),
+    if len(snapshots) > 2:
+        raise click.UsageError("give at most two snapshots: OLD NEW")
+    first = snapshots[0] if snapshots else None
+    old, new = (
+        (first, snapshots[1])
+        if len(snapshots) == 2
+        else (first, None) if live else (None, first)
     )
-    for change in changes:
-        click.echo(str(change))
-    breaking = sum(change.breaking for change in changes)
-    click.echo(f"{len(changes)} change(s), {breaking} breaking", err=True)
-    if breaking and not exit_zero:
-        sys.exit(1)
+    flags = Flags(
+        config=config_path,
+        systems=systems,
+        base_url=base_url,
+        system_id=system_id,
+        api_key=api_key,
+        rate_limit=rate_limit,
+        deadline=deadline,
+        max_answer_mb=max_answer_mb,
+    )
+    try:
+        chosen = resolve(flags, Path.cwd(), os.environ)
+    except CodegenError as exc:
+        exc.exit_code = 2
+        raise
+    if snapshots and len(chosen) > 1:
+        raise ConfigError(
+            f"snapshot files name one system's schemas but this run covers {len(chosen)} "
+            "systems; choose one with --system NAME"
+        )
+    options = DiffOptions(
+        old=old,
+        new=new,
+        live=live,
+        format=format_,
+        fail_on="never" if exit_zero else fail_on,
+    )
+    reports = run_systems(chosen, diff_job(options), parallel=live, error_code=2)
+    if format_ == "json":
+        click.echo(json_document([r.data for r in reports if r.data]), nl=False)
+    finish(reports)

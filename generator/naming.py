@@ -260,23 +260,31 @@ def unique_names(
     sort_key: Callable[[K], Any] = lambda key: key,
     suffix: Callable[[K], str] = identifier_suffix,
     joiner: str = "_",
+    pinned: Mapping[K, str] | None = None,
 ) -> dict[K, str]:
     """Make ``bases`` unique (case-insensitively) by the collision rule of this module.
 
     The smallest key of each group of equal names keeps its name; the others get ``_<suffix>``.
     Should a suffixed name still clash (an option literally named ``Qualified 1330``), the plain
     name keeps priority and the suffixed one grows a digest of its key until it is unique.
+    ``pinned`` keys keep their pinned names (the caller checked those are distinct); no other
+    key takes a pinned name, not even the smallest of its group.
     """
+    pinned = pinned or {}
+    taken = {name.casefold() for name in pinned.values()}
     groups: defaultdict[str, list[K]] = defaultdict(list)
     for key, base in bases.items():
-        groups[base.casefold()].append(key)
-    names: dict[K, str] = {}
-    plain: set[K] = set()
-    for keys in groups.values():
+        if key not in pinned:
+            groups[base.casefold()].append(key)
+    names: dict[K, str] = dict(pinned)
+    plain: set[K] = set(pinned)
+    for folded, keys in groups.items():
         ordered = sorted(keys, key=sort_key)
-        names[ordered[0]] = bases[ordered[0]]
-        plain.add(ordered[0])
-        for key in ordered[1:]:
+        if folded not in taken:
+            names[ordered[0]] = bases[ordered[0]]
+            plain.add(ordered[0])
+            ordered = ordered[1:]
+        for key in ordered:
             names[key] = f"{bases[key]}{joiner}{suffix(key)}"
     length = 6
     while True:

@@ -15,6 +15,7 @@ import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,7 @@ class Snapshot:
     base_url: str
     system_id: str
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         return fingerprint_of(self.endpoints)
 
@@ -287,6 +288,78 @@ def write_text_atomically(path: Path, text: str) -> None:
         raise
 
 
+_ENDPOINTS_KEY = '\n  "endpoints": '
+_ENDPOINTS_END = "\n  }"
+
+
+def _canonical_endpoints(text: str) -> tuple[str, int] | None:
+    """In a file of the layout :meth:`Snapshot.to_json` writes, ``canonical_json(endpoints)``
+    as it appears in the text, and where the endpoints end; None for any other layout.
+
+    In that layout the endpoints are the first key, one value per line, indented two more
+    spaces than ``canonical_json(endpoints)`` writes them; JSON strings hold no raw newline, so
+    the first line ``"  }"`` closes them.
+    """
+    if not text.startswith("{" + _ENDPOINTS_KEY) or text.count(_ENDPOINTS_KEY) != 1:
+        return None
+    start = len("{" + _ENDPOINTS_KEY)
+    end = text.find(_ENDPOINTS_END, start)
+    if end < 0:
+        return None
+    end += len(_ENDPOINTS_END)
+    return text[start:end].replace("\n  ", "\n") + "\n", end
+
+
+def _recorded_fingerprint_holds(text: str, recorded: object) -> bool:
+    """Whether a file carries the fingerprint of its own ``endpoints``, checked on its text
+    instead of serialising the answers again.
+
+    When the hash of the endpoints' text (see :func:`_canonical_endpoints`) is the recorded
+    fingerprint, that text *is* the canonical form, and ``endpoints`` appears once, so the
+    parser read that very text. Any other layout returns False and is checked the slow way.
+    """
+    found = _canonical_endpoints(text)
+    if found is None or not isinstance(recorded, str):
+        return False
+    digest = hashlib.sha256(found[0].encode("utf-8")).hexdigest()
+    return recorded == f"sha256:{digest}"
+
+
+@dataclass(frozen=True)
+class SnapshotHead:
+    """What a snapshot file says about itself, without its answers."""
+
+    fingerprint: str
+    system_id: str
+
+
+def peek_snapshot(path: Path) -> SnapshotHead | None:
+    """The fingerprint and system id of an intact snapshot file, without parsing its answers.
+
+    For a file in the canonical layout whose answers still hash to its recorded fingerprint;
+    None otherwise (then :func:`load_snapshot` reads and checks it in full). This is what lets
+    a no-change ``generate`` skip reading a large schema.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = _canonical_endpoints(text)
+    if found is None:
+        return None
+    try:
+        rest = json.loads("{" + text[found[1] :].removeprefix(","))
+    except json.JSONDecodeError:
+        return None
+    source = rest.get("source") if isinstance(rest, dict) else None
+    system_id = source.get("system_id") if isinstance(source, dict) else None
+    if rest.get("format_version") != FORMAT_VERSION or not isinstance(system_id, str):
+        return None
+    if not _recorded_fingerprint_holds(text, rest.get("fingerprint")):
+        return None
+    return SnapshotHead(rest["fingerprint"], system_id)
+
+
 def parse_snapshot(text: str, origin: str) -> Snapshot:
     """Parse and check a snapshot document; ``origin`` names it in error messages."""
     try:
@@ -329,6 +402,8 @@ def parse_snapshot(text: str, origin: str) -> Snapshot:
     if problem is not None:
         raise SnapshotError(f"{origin} is not usable: {problem}")
     recorded = document.get("fingerprint")
+    if _recorded_fingerprint_holds(text, recorded):
+        snapshot.__dict__["fingerprint"] = recorded  # seeds the cached_property
     if recorded != snapshot.fingerprint:
         raise SnapshotError(
             f"{origin} was changed after it was written: its fingerprint does not match its "

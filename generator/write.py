@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from .errors import GenerationError
 from .snapshot import canonical_json, current_umask
@@ -39,10 +40,16 @@ def digest(text: str) -> str:
 
 
 def manifest_text(
-    files: Mapping[str, str], generator: str, fingerprint: str, package: str
+    files: Mapping[str, str],
+    generator: str,
+    fingerprint: str,
+    package: str,
+    extra: Mapping[str, Any] | None = None,
 ) -> str:
+    """The manifest: what made the folder (``extra`` adds settings and notes) and file hashes."""
     return canonical_json(
         {
+            **(extra or {}),
             "generator": generator,
             "fingerprint": fingerprint,
             "package": package,

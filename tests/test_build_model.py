@@ -136,7 +136,7 @@ def test_contact_type_is_its_own_kind_and_other_maps_overridable(
     [
         ('[choices]\n"Person.Type" = "list"\n', 'must be "enum" or "set"'),
         ('[choices]\n"Nobody.Type" = "enum"\n', "must look like"),
-        ("[other]\n", "unknown section"),
+        ("[other]\n", "c.toml: unknown key 'other'"),
         ("[choices\n", "cannot read"),
     ],
 )

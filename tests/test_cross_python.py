@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sysconfig
-import venv
 from pathlib import Path
 
 import pydantic_core

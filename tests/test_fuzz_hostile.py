@@ -15,7 +15,6 @@ The suite runs a bounded number of examples; a long campaign is
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 import warnings
 from pathlib import Path

@@ -191,7 +191,9 @@ def session_example(tenant: Tenant) -> dict[str, str] | None:
     return None
 
 
-def render_package(tenant: Tenant, package: str) -> dict[str, str]:
+def render_package(
+    tenant: Tenant, package: str, package_version: str = "0.1.0"
+) -> dict[str, str]:
     """Every file of the generated project, keyed by its path relative to the output folder."""
     header = header_for(tenant)
     by_name = {choice.name: choice for choice in tenant.choice_types}
@@ -217,14 +219,18 @@ def render_package(tenant: Tenant, package: str) -> dict[str, str]:
         )
 
     with _rendering_entities(jobs) as entity_files:
-        files = _package_files(tenant, package, header, jobs)
+        files = _package_files(tenant, package, package_version, header, jobs)
         for job, source in zip(jobs, entity_files()):
             files[f"{package}/models/{job.entity.module}.py"] = source
     return dict(sorted(files.items()))
 
 
 def _package_files(
-    tenant: Tenant, package: str, header: str, jobs: list[EntityJob]
+    tenant: Tenant,
+    package: str,
+    package_version: str,
+    header: str,
+    jobs: list[EntityJob],
 ) -> dict[str, str]:
     """Every file but the entity files: shared types, client, package and project files."""
     by_name = {choice.name: choice for choice in tenant.choice_types}
@@ -236,6 +242,7 @@ def _package_files(
         "tenant": tenant,
         "package": package,
         "version": __version__,
+        "package_version": package_version,
         "shared": shared,
         "jobs": jobs,
         "model_exports": sorted(
