@@ -875,6 +875,10 @@ class Sandbox:
                 return _attachments(value)
             if name == "Members":
                 return _members(value)
+            if not is_scalar(value) or isinstance(value, bool):
+                raise ValueError(
+                    value
+                )  # a text field (Comment) takes text, not objects
             return "" if value is None else str(value)
         except ValueError:
             raise ApiError(
