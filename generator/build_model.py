@@ -29,7 +29,7 @@ from . import naming
 from . import snapshot as snap
 from .config import GeneratorConfig
 from .errors import ConfigError
-from .pins import MODULE_SCOPE, USER_SCOPE, Pins, check_name
+from .pins import CONTACT_TYPE_SCOPE, MODULE_SCOPE, USER_SCOPE, Pins, check_name
 from .model import (
     ChoiceStyle,
     ChoiceType,
@@ -141,7 +141,7 @@ USER_KINDS = frozenset({Kind.USER_ID, Kind.CREATED_BY, Kind.UPDATED_BY})
 DEFAULT_TEXT_LIMIT = 1024
 LARGEST_BIT = 2**63
 USER_TYPE = "User"
-CONTACT_TYPE = "ContactType"
+CONTACT_TYPE = CONTACT_TYPE_SCOPE
 #: The contact kinds as the API writes them, with the option id MiniCRM gives each in the
 #: schema's ``Type`` map (``{"1": "Cég", "2": "Személy"}``), in id order.
 CONTACT_KINDS = (("Business", 1), ("Person", 2))

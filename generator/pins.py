@@ -43,6 +43,9 @@ FORMAT = 1
 DEFAULT_SECTION = "default"
 USER_SCOPE = "User"
 MODULE_SCOPE = "Module"
+#: Contact Type's enum: its members are Person and Business in every system, never named from
+#: labels, so there is nothing to pin.
+CONTACT_TYPE_SCOPE = "ContactType"
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,59}")
 
 
@@ -200,7 +203,7 @@ def section_of(tenant: Tenant) -> dict[str, Any]:
         key = entity_key(entity, module_id)
         fields[key] = {f.api_name: f.name for f in entity.fields}
         for f in entity.fields:
-            if f.choice is None:
+            if f.choice is None or f.choice == CONTACT_TYPE_SCOPE:
                 continue
             if f.choice in (USER_SCOPE, MODULE_SCOPE):
                 scope = f.choice
