@@ -251,7 +251,10 @@ def check_package_name(name: str) -> str:
 
 
 def default_package_name(snapshot: Snapshot) -> str:
-    return "minicrm_" + naming.snake_case(snapshot.system_id, "system", frozenset())
+    """``minicrm_<system id>``: the id's words, lower-cased and joined by ``_``, cut to 63
+    characters, so any system id gives a usable name (``12345`` -> ``minicrm_12345``)."""
+    words = [word.lower() for word in naming.words(snapshot.system_id)] or ["system"]
+    return "_".join(["minicrm", *words])[:63].rstrip("_")
 
 
 @main.command("generate", cls=_OneLineUsage)
@@ -312,7 +315,7 @@ def generate_command(
     snapshot = snapshot_source(
         schema, demo, system_id, api_key, base_url, rate_limit, quiet
     )
-    package = package_name or check_package_name(default_package_name(snapshot))
+    package = package_name or default_package_name(snapshot)
     tenant = build_tenant(snapshot, config)
     warnings = tenant.diagnostics
     if warnings and strict:

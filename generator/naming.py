@@ -79,13 +79,15 @@ SHARED_RECORDS = (
 )
 
 #: Names a generated model's attributes must not take: keywords, everything ``BaseModel`` defines
-#: (``model_dump``, ``schema``, ``copy``, ``dict``, ``json``…), the type names our annotations use,
-#: and the methods our runtime base model adds.
+#: (``model_dump``, ``schema``, ``copy``, ``dict``, ``json``…) or its metaclass adds (``mro``,
+#: ``register``: pydantic warns that a field would shadow them), the type names our annotations
+#: use, and the methods our runtime base model adds.
 RESERVED_ATTRIBUTES: frozenset[str] = frozenset(
     {
         *keyword.kwlist,
         *keyword.softkwlist,
-        *(name for name in dir(BaseModel)),
+        *dir(BaseModel),
+        *dir(type(BaseModel)),
         "bool",
         "bytes",
         "date",
