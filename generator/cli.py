@@ -2,6 +2,7 @@
 
 Every expected failure is a :class:`~generator.errors.CodegenError`; it is printed as one line
 (``error: …``) with a non-zero exit code, never as a traceback, and never with the API key.
+Ctrl-C and SIGTERM stop any command the same way: one line, exit code 130 or 143.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import keyword
 from collections import Counter
 import re
+import signal
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -141,14 +143,25 @@ class Cli(_OneLineUsage, click.Group):
             raise _one_line(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             return super().invoke(ctx)
         except CodegenError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("interrupted; nothing was written", err=True)
-            sys.exit(130)
+            sys.exit(143 if isinstance(exc, Terminated) else 130)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: the run stops where it is, cleanly, in one line."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 class _OneLineUsageError(click.UsageError):
@@ -252,7 +265,8 @@ def check_package_name(name: str) -> str:
 
 def default_package_name(snapshot: Snapshot) -> str:
     """``minicrm_<system id>``: the id's words, lower-cased and joined by ``_``, cut to 63
-    characters, so any system id gives a usable name (``12345`` -> ``minicrm_12345``)."""
+    characters, so any system id gives a usable name (``12345`` -> ``minicrm_12345``).
+    """
     words = [word.lower() for word in naming.words(snapshot.system_id)] or ["system"]
     return "_".join(["minicrm", *words])[:63].rstrip("_")
 
@@ -284,7 +298,8 @@ def default_package_name(snapshot: Snapshot) -> str:
 @click.option(
     "--force",
     is_flag=True,
-    help="Write into a folder minicrm-codegen did not make, or over edited files.",
+    help="Write into a folder minicrm-codegen did not make, over edited files, and move"
+    " your files that stand where generated ones go aside (to NAME.mine).",
 )
 @click.option(
     "--strict", is_flag=True, help="Fail (and write nothing) when there are warnings."
@@ -329,6 +344,10 @@ def generate_command(
         files, f"minicrm-codegen {__version__}", tenant.fingerprint, package
     )
     report = write_project(files, output, manifest, force)
+    for path, aside in report.moved_aside:
+        click.echo(
+            f"note: moved your {output / path} aside to {output / aside}", err=True
+        )
     if not quiet:
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
