@@ -2,7 +2,8 @@
 
 Every expected failure is a :class:`~generator.errors.CodegenError`; it is printed as one line
 (``error: …``) with a non-zero exit code, never as a traceback, and never with the API key.
-Ctrl-C and SIGTERM stop any command the same way: one line, exit code 130 or 143.
+SIGTERM is handled as Ctrl-C is (``interrupted; nothing was written``), with exit code 143
+instead of 130; the sandbox takes either as its cue to shut down.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ import shutil
 import signal
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -110,7 +110,13 @@ def output_lock(output: Path) -> Iterator[None]:
     """
     path = output.parent / f".{output.name}.{_LOCK}"
     while True:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise GenerationError(
+                f"cannot write {output}: cannot create {path.name} beside it "
+                f"({exc.strerror})"
+            ) from None
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             if os.path.samestat(os.fstat(descriptor), os.stat(path)):
@@ -127,7 +133,8 @@ def output_lock(output: Path) -> Iterator[None]:
     try:
         yield
     finally:
-        os.unlink(path)
+        with suppress(FileNotFoundError):
+            os.unlink(path)
         os.close(descriptor)
 
 

@@ -218,6 +218,17 @@ def test_a_second_run_into_a_folder_being_written_fails_with_one_line(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "out"]
 
 
+def test_a_lock_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".out.minicrm-lock").mkdir()
+    result = generate("--demo", "--output", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: cannot write {tmp_path / 'out'}: cannot create .out.minicrm-lock "
+        "beside it (Is a directory)\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_concurrent_runs_into_one_folder_leave_it_complete(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert generate("--demo", "--output", out, "--quiet").exit_code == 0
