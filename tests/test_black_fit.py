@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from generator.build_model import build_tenant
 from generator.cli import main
 from generator.render import render_package
+from generator.render import black_fit
 from generator.render.black_fit import fit_long_statements
 from generator.snapshot import Snapshot
 
@@ -138,6 +139,48 @@ def test_triple_quotes_in_a_string_do_not_hide_the_long_lines_after_it() -> None
     long = "x" * 90
     source = f'a = \'say """\'\nb = f({long!r}, {long!r})\n'
     assert fit_long_statements(source) == black.format_str(source, mode=MODE)
+
+
+LONG_CALL = "result = call(" + ", ".join(f"argument_{i}" for i in range(12)) + ")\n"
+TRICKY = {
+    "a bracket in a string": 'x = "(["\n',
+    "quotes and a bracket in a comment": "# it's \"(\" and '''\n",
+    "a triple-quoted string holding quotes and code": "s = '''\ndef f(:\n  \"\"\" (\n'''\n",
+    "an escaped backslash before a quote": 'y = "\\\\" + "("\n',
+    "a string joined over lines by a backslash": 'z = "a\\\n("\n',
+    "a bracket open over lines, with a comment": "w = [  # (\n    1,\n]\n",
+    "a long line inside a string": 's = """\n' + "t" * 100 + '\n"""\n',
+    "a long call inside a string": 's = """\n' + LONG_CALL + '"""\n',
+    "a long statement joined by a backslash": "total = "
+    + " + ".join(f"argument_{i}" for i in range(10))
+    + " + \\\n    1\n",
+    "a long call inside the other string": "s = '''\n" + LONG_CALL + "'''\n",
+}
+#: A long line inside brackets opened on a short line: the statement is all three lines.
+LONG_DICT = (
+    "values = {\n    "
+    + ", ".join(f'"key_{i}": argument_{i}' for i in range(8))
+    + "\n}\n"
+)
+
+
+@pytest.mark.parametrize("before", list(TRICKY))
+def test_statements_are_found_whatever_the_strings_and_brackets_before_them(
+    before: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = TRICKY[before] + LONG_CALL + LONG_DICT + "\n\nclass A:\n    " + LONG_CALL
+    compile(source, before, "exec")
+    expected = black.format_str(source, mode=MODE)
+    formatted: list[str] = []
+    original = black.format_str
+
+    def format_str(text: str, mode: Mode) -> str:
+        formatted.append(text)
+        return original(text, mode=mode)
+
+    monkeypatch.setattr(black_fit.black, "format_str", format_str)
+    assert fit_long_statements(source) == expected
+    assert source not in formatted, "the statements were not found: black ran on all"
 
 
 def test_a_statement_that_cannot_stand_alone_is_formatted_in_its_file() -> None:

@@ -9,11 +9,12 @@ run ``black --check`` over generated output to hold the templates to it.
 Statements are found as Python finds them, so no quote or bracket in a name or label can hide
 one: a statement ends at a line break outside strings, comments and brackets, without a
 backslash. :data:`_LEXEMES` matches exactly those four things and lets ``re`` skip everything
-else (a whole-file :mod:`tokenize` pass costs seconds on a large tenant; this costs a fifth of
-it); the statements that get formatted are then read by :mod:`tokenize` itself. A statement
-spanning several lines is formatted whole, at its own depth (nested in stand-in ``class _:``
-blocks, so black sees the width it would see in the file). The rare statement that cannot stand
-alone (a long ``elif`` or decorator) makes black format the whole file.
+else: on a 30-module tenant that costs a few tenths of a second, where a whole-file
+:mod:`tokenize` pass costs several seconds. A long statement that is not a lone string is read
+by :mod:`tokenize` itself, then formatted whole (a statement spanning several lines too), at
+its own depth: nested in stand-in ``class _:`` blocks, black sees the width it would see in the
+file. The rare statement that cannot stand alone (a long ``elif`` or decorator) makes black
+format the whole file.
 """
 
 from __future__ import annotations
@@ -34,21 +35,33 @@ from black.strings import str_width
 LINE_LENGTH = 88
 MODE = Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH)
 _INDENT = "    "
+#: A string literal, prefix aside (r, b, f do not change where it ends), escapes and all.
+_STRING = r"""
+      "{3}[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"{3}
+    | '{3}[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'{3}
+    | "[^"\\\n]*(?:\\.[^"\\\n]*)*"
+    | '[^'\\\n]*(?:\\.[^'\\\n]*)*'
+"""
 #: What decides where a statement ends: strings and comments (whatever they hold), brackets,
-#: backslash line joins, and line breaks. Prefixes (r, b, f) do not change where a string ends.
+#: backslash line joins, and line breaks. Each match also takes the plain code before it, so
+#: ``re`` skips that in one step.
 _LEXEMES = re.compile(
-    r"""
-      "{3}(?:[^"\\]|\\.|"(?!""))*"{3}
-    | '{3}(?:[^'\\]|\\.|'(?!''))*'{3}
-    | "(?:[^"\\\n]|\\.)*"
-    | '(?:[^'\\\n]|\\.)*'
+    rf"""
+    [^"'#()\[\]{{}}\\\n]*
+    (?: {_STRING}
     | \#[^\n]*
-    | (?P<open>[(\[{])
-    | (?P<close>[)\]}])
+    | (?P<open>[(\[{{])
+    | (?P<close>[)\]}}])
     | \\\n
     | (?P<end>\n)
+    )
     """,
     re.VERBOSE | re.DOTALL,
+)
+#: A statement that is one string alone (a docstring), the usual long line: told apart
+#: without tokenizing it.
+_LONE_STRING = re.compile(
+    rf"[ ]*[rRbBuUfF]{{0,2}}(?:{_STRING})\n", re.VERBOSE | re.DOTALL
 )
 _NOT_CODE = frozenset(
     {
@@ -65,20 +78,21 @@ class _Unsplittable(Exception):
     """A statement black cannot format on its own; black formats the whole file instead."""
 
 
-def _statement_ends(source: str, line_starts: list[int]) -> Iterator[int]:
-    """The index of the last line of every logical line (comment and blank lines included);
-    ``line_starts`` holds the offset where each line starts."""
+def _statement_ends(source: str) -> list[int]:
+    """The offset just past the line break that ends each logical line (comment and blank
+    lines included), in order."""
+    ends = []
     depth = 0
     for lexeme in _LEXEMES.finditer(source):
         kind = lexeme.lastgroup
-        if kind == "open":
+        if kind == "end":
+            if depth <= 0:
+                ends.append(lexeme.end())
+        elif kind == "open":
             depth += 1
         elif kind == "close":
             depth -= 1
-        elif kind == "end" and depth <= 0:
-            yield bisect_right(line_starts, lexeme.start()) - 1
-    if not source.endswith("\n"):
-        yield len(line_starts) - 2
+    return ends
 
 
 def _classify(statement: str) -> tuple[bool, bool]:
@@ -118,25 +132,36 @@ def fit_long_statements(source: str) -> str:
     so it does with comments, which are no statements.
     """
     lines = io.StringIO(source).readlines()
-    long = [str_width(line.rstrip("\n")) > LINE_LENGTH for line in lines]
-    if not any(long):
+    long = [
+        number
+        for number, line in enumerate(lines)
+        if str_width(line.rstrip("\n")) > LINE_LENGTH
+    ]
+    if not long:
         return source
-    long_before = [0, *accumulate(long)]
-    line_starts = [0, *accumulate(map(len, lines))]
+    line_starts = list(accumulate(map(len, lines), initial=0))
+    ends = _statement_ends(source)
     fitted: list[str] = []
-    first = done = 0
+    done = seen = 0
     try:
-        for last in _statement_ends(source, line_starts):
+        for number in long:
+            if number < seen:
+                continue  # in a statement already looked at
+            # The statement holding this line: from the end of the one before to its own end.
+            index = bisect_right(ends, line_starts[number])
+            first = bisect_right(line_starts, ends[index - 1]) - 1 if index else 0
+            last = (
+                bisect_right(line_starts, ends[index] - 1) - 1
+                if index < len(ends)
+                else len(lines) - 1
+            )
             text = "".join(lines[first : last + 1])
-            start, first = first, last + 1
-            if long_before[last + 1] == long_before[start] or text.lstrip()[:1] in (
-                "#",
-                "",
-            ):
+            seen = last + 1
+            if text.lstrip()[:1] == "#" or _LONE_STRING.fullmatch(text):
                 continue
             docstring, opens_block = _classify(text)
             if not docstring:
-                fitted += lines[done:start]
+                fitted += lines[done:first]
                 fitted.append(_format_statement(text, opens_block))
                 done = last + 1
     except (_Unsplittable, tokenize.TokenError, IndentationError):
