@@ -553,7 +553,10 @@ class _Builder:
         entities: dict[tuple[int, int], Entity] = {}
         for entity in raw_entities:
             owner = entity_bases[entity.key]
-            subject = _subject(entity.kind, module_labels.get(entity.module_id or -1))
+            label = (  # module 0 is a module too
+                None if entity.module_id is None else module_labels[entity.module_id]
+            )
+            subject = _subject(entity.kind, label)
             fields = []
             for raw in entity.fields:
                 choice: str | None = None

@@ -2,11 +2,14 @@
 
 Every expected failure is a :class:`~generator.errors.CodegenError`; it is printed as one line
 (``error: …``) with a non-zero exit code, never as a traceback, and never with the API key.
+SIGTERM is handled as Ctrl-C is (``interrupted; nothing was written``), with exit code 143
+instead of 130; the sandbox takes either as its cue to shut down.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -132,14 +135,25 @@ class Cli(_OneLineUsage, click.Group):
             raise _one_line(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             return super().invoke(ctx)
         except CodegenError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("interrupted; nothing was written", err=True)
-            sys.exit(130)
+            sys.exit(143 if isinstance(exc, Terminated) else 130)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: the run stops where it is, cleanly, in one line."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 class _OneLineUsageError(click.UsageError):
@@ -251,8 +265,9 @@ def pull_command(
 @click.option(
     "--force",
     is_flag=True,
-    help="Render even when nothing changed, and write into a folder minicrm-codegen did not "
-    "make, or over edited files.",
+    help="Render even when nothing changed, write into a folder minicrm-codegen did not "
+    "make or over edited files, and move your files that stand where generated ones go aside "
+    "(to NAME.mine).",
 )
 @click.option(
     "--strict", is_flag=True, help="Fail (and write nothing) when there are warnings."
@@ -450,6 +465,7 @@ def sandbox_command(
         fail_rate=fail_rate,
         drop_rate=drop_rate,
     )
+
     try:
         server = SandboxServer(
             snapshot,

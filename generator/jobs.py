@@ -338,9 +338,9 @@ def generate_job(options: GenerateOptions) -> Callable[[System, Report], None]:
             )
         output = system.output
         if output.is_symlink() or (output.exists() and not output.is_dir()):
-            from .write import check_output_folder
+            from .write import refuse_unusable_output
 
-            check_output_folder(output, options.force)  # refuses, with its message
+            refuse_unusable_output(output)
         if _unchanged_by_peeking(system, options, output, report):
             return
         snapshot = source_snapshot(system, options.demo, options.quiet)
@@ -377,6 +377,10 @@ def generate_job(options: GenerateOptions) -> Callable[[System, Report], None]:
         files = {p: text for p, text in rendered.files.items() if p != MANIFEST}
         written = write_project(files, output, rendered.files[MANIFEST], options.force)
         report.verdict = f"generated {len(files)} files"
+        report.err += [
+            f"note: moved your {output / path} aside to {output / aside}"
+            for path, aside in written.moved_aside
+        ]
         if not options.quiet:
             report.err += warning_lines(rendered.warnings)
             summary = f"generated {package} into {output}: {written.written} files"

@@ -31,7 +31,12 @@ from typing import Any, TypeVar
 
 from anyascii import anyascii
 
-from .python_names import BASEMODEL_ATTRIBUTES, BUILTINS, KEYWORDS
+from .python_names import (
+    BASEMODEL_ATTRIBUTES,
+    BUILTINS,
+    KEYWORDS,
+    METACLASS_ATTRIBUTES,
+)
 
 MAX_LENGTH = 60
 
@@ -90,12 +95,14 @@ SHARED_RECORDS = (
 )
 
 #: Names a generated model's attributes must not take: keywords, everything ``BaseModel`` defines
-#: (``model_dump``, ``schema``, ``copy``, ``dict``, ``json``…), the type names our annotations use,
-#: and the methods our runtime base model adds.
+#: (``model_dump``, ``schema``, ``copy``, ``dict``, ``json``…) or its metaclass adds (``mro``,
+#: ``register``: pydantic warns that a field would shadow them), the type names our annotations
+#: use, and the methods our runtime base model adds.
 RESERVED_ATTRIBUTES: frozenset[str] = frozenset(
     {
         *KEYWORDS,
         *BASEMODEL_ATTRIBUTES,
+        *METACLASS_ATTRIBUTES,
         "bool",
         "bytes",
         "date",

@@ -244,3 +244,7 @@ BASEMODEL_ATTRIBUTES: frozenset[str] = frozenset(
         "validate",
     }
 )
+
+#: The public attributes of a model class's metaclass (``type(BaseModel)``): a field named
+#: ``mro`` or ``register`` would shadow them and pydantic warns at import.
+METACLASS_ATTRIBUTES: frozenset[str] = frozenset({"mro", "register"})

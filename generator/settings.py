@@ -127,9 +127,13 @@ def check_package_name(name: str) -> str:
 
 
 def default_package_name(system_id: str) -> str:
+    """``minicrm_<system id>``: the id's words, lower-cased and joined by ``_``, cut to 63
+    characters, so any system id gives a usable name (``12345`` -> ``minicrm_12345``).
+    """
     from . import naming  # only here: the fast path of a no-change generate skips it
 
-    return "minicrm_" + naming.snake_case(system_id, "system", frozenset())
+    words = [word.lower() for word in naming.words(system_id)] or ["system"]
+    return "_".join(["minicrm", *words])[:63].rstrip("_")
 
 
 def parse_version(text: str, origin: str) -> tuple[int, int, int]:

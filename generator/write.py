@@ -2,20 +2,28 @@
 
 The new tree is rendered into a temporary folder beside the output folder, then swapped in with
 two renames; until then the previous output is untouched, so an interrupted run leaves it
-intact (and the next run finishes or undoes a swap that was cut short). A manifest of the
-generated files and their hashes marks a folder as ours: a folder without one is refused unless
-``--force``, a generated file edited by hand is refused unless ``--force``, files an earlier
-generation wrote and this one does not are removed, and files the user added are kept.
+intact (and the next run finishes or undoes a swap that was cut short). Ctrl-C and SIGTERM are
+held during the swap, so it happens whole or not at all. A manifest of the generated files and
+their hashes marks a folder as ours: a folder without one is refused unless ``--force``, a
+generated file edited by hand is refused unless ``--force``, files an earlier generation wrote
+and this one does not are removed, and files the user added are kept. A file of the user's
+where this generation puts one of its own is refused unless ``--force``, which moves it aside
+(``NAME.mine``); nothing of the user's is ever deleted. One run at a time writes an output
+folder: a second one fails at once (see :func:`output_lock`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
+import signal
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -24,7 +32,9 @@ from .errors import GenerationError
 from .snapshot import canonical_json, current_umask
 
 MANIFEST = ".minicrm-codegen.json"
-_NEW, _OLD = "minicrm-new", "minicrm-old"
+_NEW, _OLD, _LOCK = "minicrm-new", "minicrm-old", "minicrm-lock"
+#: What :func:`tempfile.mkdtemp` puts after a prefix: no dot, so a sibling's owner is exact.
+_RANDOM_PART = re.compile(r"[a-z0-9_]+")
 _DROPPED_DIRS = frozenset({"__pycache__"})
 
 
@@ -33,6 +43,8 @@ class WriteReport:
     written: int
     removed: tuple[str, ...]
     kept: tuple[str, ...]
+    #: (path, where it went) of each user's file that was in the way of a generated one.
+    moved_aside: tuple[tuple[str, str], ...]
 
 
 def digest(text: str) -> str:
@@ -80,43 +92,157 @@ def _inside(relative: str) -> bool:
 
 
 def _siblings(output: Path, kind: str) -> list[Path]:
-    return sorted(output.parent.glob(f".{output.name}.{kind}-*"))
+    """This output's own staging (``_NEW``) or backup (``_OLD``) folders.
+
+    Names are compared as text, never as glob patterns (``acme[prod]`` is a name, not a
+    character class), and the random part holds no dot, so ``.acme.minicrm-new-x.minicrm-new-q``
+    belongs to the output ``acme.minicrm-new-x``, never to ``acme``.
+    """
+    prefix = f".{output.name}.{kind}-"
+    return sorted(
+        entry
+        for entry in output.parent.iterdir()
+        if entry.name.startswith(prefix)
+        and _RANDOM_PART.fullmatch(entry.name[len(prefix) :])
+    )
 
 
-def _is_managed_dir(relative: str, managed: set[str]) -> bool:
-    prefix = relative + "/"
-    return any(path.startswith(prefix) for path in managed)
+@contextmanager
+def output_lock(output: Path) -> Iterator[None]:
+    """Hold ``output`` for one run; a second run into it fails at once, with one line.
+
+    An exclusive ``flock`` on ``.NAME.minicrm-lock`` beside the folder: the kernel releases it
+    however the holder ends, even killed. The holder removes the file when done; a run that
+    locked a file just removed (its inode no longer at the path) tries again.
+    """
+    path = output.parent / f".{output.name}.{_LOCK}"
+    while True:
+        try:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise GenerationError(
+                f"cannot write {output}: cannot create {path.name} beside it "
+                f"({exc.strerror})"
+            ) from None
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.path.samestat(os.fstat(descriptor), os.stat(path)):
+                break
+        except BlockingIOError:
+            os.close(descriptor)
+            raise GenerationError(
+                f"another minicrm-codegen run is writing {output}; "
+                "run again when it has finished"
+            ) from None
+        except FileNotFoundError:
+            pass
+        os.close(descriptor)
+    try:
+        yield
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(path)
+        os.close(descriptor)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM (they arrive when this ends): the swap happens whole or not."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _folders_of(paths: Iterable[str]) -> frozenset[str]:
+    """Every folder that holds one of these relative paths, however deep."""
+    return frozenset(
+        folder.as_posix()
+        for path in paths
+        for folder in PurePosixPath(path).parents
+        if folder.parts
+    )
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The files a generation writes and the folders that hold them."""
+
+    files: frozenset[str]
+    folders: frozenset[str]
+
+    @classmethod
+    def of(cls, files: Iterable[str]) -> _Layout:
+        files = frozenset(files)
+        return cls(files, _folders_of(files))
+
+    def in_the_way(self, relative: str) -> bool:
+        """Whether a user's entry stands where a generated file, or a folder of them, goes."""
+        return (
+            relative in self.files
+            or relative in self.folders
+            or any(
+                folder.as_posix() in self.files
+                for folder in PurePosixPath(relative).parents
+            )
+        )
+
+
+def _user_entries(folder: Path, managed: set[str], generated: _Layout) -> Iterator[str]:
+    """The top-most entries of ``folder`` the user added (relative paths).
+
+    ``managed`` are the files an earlier generation wrote; folders holding them or this
+    generation's files are walked into, any other folder is the user's, whole. Symbolic links
+    are entries of their own, never followed; ``__pycache__`` folders are dropped.
+    """
+    ours = _folders_of(managed) | generated.folders
+    for current, dirs, files in os.walk(folder):
+        base = PurePosixPath(Path(current).relative_to(folder).as_posix())
+        for name in sorted(dirs):
+            relative = (base / name).as_posix()
+            link = Path(current, name).is_symlink()
+            if name in _DROPPED_DIRS:
+                dirs.remove(name)
+            elif link or relative not in ours:
+                dirs.remove(name)
+                yield relative
+        for name in sorted(files):
+            relative = (base / name).as_posix()
+            if relative not in managed and relative != MANIFEST:
+                yield relative
 
 
 def _carry_user_files(
-    source: Path, target: Path, managed: set[str], generated: set[str]
-) -> list[str]:
-    """Move what the user added from ``source`` into ``target``; generated paths win."""
+    source: Path, target: Path, managed: set[str], generated: _Layout
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Move what the user added from ``source`` into ``target``: to the same place, or aside
+    (``NAME.mine``, ``NAME.mine-2``…) where a generated file now stands. Nothing is left behind.
+    """
     kept: list[str] = []
-    for folder, dirs, files in os.walk(source, topdown=True):
-        base = Path(folder).relative_to(source)
-        for name in sorted(dirs):
-            relative = (base / name).as_posix()
-            if name in _DROPPED_DIRS:
-                dirs.remove(name)
-            elif not _is_managed_dir(relative, managed) and not _is_managed_dir(
-                relative, generated
-            ):
-                destination = target / relative
-                if not destination.exists():
-                    destination.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(source / relative, destination)
-                    kept.append(relative + "/")
-                dirs.remove(name)
-        for name in sorted(files):
-            relative = (base / name).as_posix()
-            destination = target / relative
-            if relative in managed or relative == MANIFEST or destination.exists():
-                continue
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source / relative, destination)
+    aside: list[tuple[str, str]] = []
+
+    def taken(relative: str) -> bool:
+        return (
+            os.path.lexists(target / relative)
+            or os.path.lexists(source / relative)
+            or generated.in_the_way(relative)
+        )
+
+    for relative in list(_user_entries(source, managed, generated)):
+        destination = relative
+        if generated.in_the_way(relative):
+            number, destination = 1, relative + ".mine"
+            while taken(destination):
+                number += 1
+                destination = f"{relative}.mine-{number}"
+            aside.append((relative, destination))
+        else:
             kept.append(relative)
-    return kept
+        (target / destination).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source / relative, target / destination)
+    return kept, aside
 
 
 def recover(output: Path) -> None:
@@ -131,13 +257,13 @@ def recover(output: Path) -> None:
             backup,
             output,
             set(read_manifest(backup) or {}),
-            set(read_manifest(output) or {}),
+            _Layout.of(read_manifest(output) or {}),
         )
         shutil.rmtree(backup, ignore_errors=True)
 
 
-def check_output_folder(output: Path, force: bool) -> dict[str, str]:
-    """Refuse folders we did not make and generated files edited by hand, unless ``force``."""
+def refuse_unusable_output(output: Path) -> None:
+    """An output that is a symbolic link or a file is refused, whatever ``--force`` says."""
     if output.is_symlink():
         raise GenerationError(
             f"{output} is a symbolic link; pass the folder it points to as --output"
@@ -146,10 +272,14 @@ def check_output_folder(output: Path, force: bool) -> dict[str, str]:
         raise GenerationError(
             f"{output} exists and is not a folder; choose another --output"
         )
-    if not output.parent.is_dir():
-        raise GenerationError(
-            f"cannot write {output}: folder {output.parent} does not exist"
-        )
+
+
+def check_output_folder(
+    output: Path, generated: _Layout, force: bool
+) -> dict[str, str]:
+    """Refuse folders we did not make, generated files edited by hand and user's files where
+    generated ones go, unless ``force``; returns the files of the earlier generation."""
+    refuse_unusable_output(output)
     if not output.exists():
         return {}
     manifest = read_manifest(output)
@@ -170,10 +300,27 @@ def check_output_folder(output: Path, force: bool) -> dict[str, str]:
     if edited and not force:
         raise GenerationError(
             f"{output / edited[0]} was edited after it was generated"
-            + (f" (and {len(edited) - 1} more)" if len(edited) > 1 else "")
+            + _and_more(edited)
             + "; move your changes out of the generated folder, or pass --force to overwrite"
         )
+    in_the_way = sorted(
+        relative
+        for relative in _user_entries(output, set(manifest), generated)
+        if generated.in_the_way(relative)
+    )
+    if in_the_way and not force:
+        raise GenerationError(
+            f"{output / in_the_way[0]} is not a generated file, but this schema generates "
+            + ("a file" if in_the_way[0] in generated.files else "a folder")
+            + " there"
+            + _and_more(in_the_way)
+            + "; move it out of the way, or pass --force to have it moved aside"
+        )
     return manifest
+
+
+def _and_more(paths: list[str]) -> str:
+    return f" (and {len(paths) - 1} more)" if len(paths) > 1 else ""
 
 
 def write_project(
@@ -181,8 +328,26 @@ def write_project(
 ) -> WriteReport:
     """Replace ``output`` with exactly ``files`` (plus the manifest), keeping user-added files."""
     output = Path(os.path.abspath(output))
-    recover(output)
-    previous = check_output_folder(output, force)
+    if not output.parent.is_dir():
+        raise GenerationError(
+            f"cannot write {output}: folder {output.parent} does not exist"
+        )
+    generated = _Layout.of(files)
+    with output_lock(output):
+        recover(output)
+        previous = set(check_output_folder(output, generated, force))
+        staging = _stage(files, manifest, output)
+        kept, aside = _swap_in(staging, output, previous, generated)
+    return WriteReport(
+        written=len(files),
+        removed=tuple(sorted(previous - generated.files)),
+        kept=tuple(kept),
+        moved_aside=tuple(aside),
+    )
+
+
+def _stage(files: Mapping[str, str], manifest: str, output: Path) -> Path:
+    """The new tree, written into a temporary folder beside ``output`` (removed on failure)."""
     staging = Path(
         tempfile.mkdtemp(prefix=f".{output.name}.{_NEW}-", dir=output.parent)
     )
@@ -196,16 +361,39 @@ def write_project(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return staging
+
+
+def _swap_in(
+    staging: Path, output: Path, previous: set[str], generated: _Layout
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Put the staged tree in place of ``output`` and carry the user's files over.
+
+    Ctrl-C and SIGTERM are held meanwhile. One that arrived before the swap began stops the
+    run with the old output in place; one that arrives during it comes too late to stop it,
+    and the run completes.
+    """
     kept: list[str] = []
-    if output.exists():
-        backup = Path(
-            tempfile.mkdtemp(prefix=f".{output.name}.{_OLD}-", dir=output.parent)
-        )
-        os.replace(output, backup)
-        os.replace(staging, output)
-        kept = _carry_user_files(backup, output, set(previous), set(files))
-        shutil.rmtree(backup)
-    else:
-        os.replace(staging, output)
-    removed = tuple(sorted(set(previous) - set(files)))
-    return WriteReport(written=len(files), removed=removed, kept=tuple(kept))
+    aside: list[tuple[str, str]] = []
+    swapped = False
+    try:
+        with _signals_held():
+            if output.exists():
+                backup = Path(
+                    tempfile.mkdtemp(
+                        prefix=f".{output.name}.{_OLD}-", dir=output.parent
+                    )
+                )
+                os.replace(output, backup)
+                os.replace(staging, output)
+                kept, aside = _carry_user_files(backup, output, previous, generated)
+                shutil.rmtree(backup)
+            else:
+                os.replace(staging, output)
+            swapped = True
+    except BaseException as failure:
+        if swapped and isinstance(failure, KeyboardInterrupt):
+            return kept, aside  # held during the swap: too late to stop it
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return kept, aside

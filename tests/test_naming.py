@@ -190,6 +190,8 @@ def test_reserved_names_do_not_depend_on_the_running_python_or_pydantic() -> Non
     assert {n for n in dir(builtins) if not n.startswith("__")} <= python_names.BUILTINS
     public = {n for n in dir(BaseModel) if not n.startswith("_")}
     assert public <= python_names.BASEMODEL_ATTRIBUTES
+    meta = {n for n in dir(type(BaseModel)) if not n.startswith("_")}
+    assert meta <= python_names.METACLASS_ATTRIBUTES
     # Soft keywords are ordinary names everywhere: contacts keep their ``type`` attribute.
     assert naming.snake_case("Type", "field") == "type"
     assert naming.snake_case("match", "field") == "match"

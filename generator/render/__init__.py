@@ -8,9 +8,12 @@ Entities are independent, so with many of them they are rendered in parallel pro
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -157,6 +160,8 @@ def _rendering_entities(jobs: list[EntityJob]) -> Iterator[Callable[[], list[str
     With many entities they render in forked worker processes while the caller renders the
     other files. The first entity is rendered here before forking: that warms
     datamodel-code-generator and the compiled templates once, so the workers inherit them.
+    The workers end with the run, however it ends: an error or Ctrl-C in the block terminates
+    them, and a parent killed outright takes them along (see :func:`_start_worker`).
     """
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
@@ -164,13 +169,50 @@ def _rendering_entities(jobs: list[EntityJob]) -> Iterator[Callable[[], list[str
         return
     first = render_entity(jobs[0])
     rest = jobs[1:]
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("fork")
-    ) as pool:
-        pending = pool.map(
+    lifeline, held_end = os.pipe()
+    pool = get_context("fork").Pool(
+        workers, _start_worker, (os.getpid(), lifeline, held_end)
+    )
+    try:
+        pending = pool.imap(
             render_entity, rest, chunksize=max(1, len(rest) // (workers * 4))
         )
         yield lambda: [first, *pending]
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+        os.close(lifeline)
+        os.close(held_end)
+
+
+#: prctl(2) option: the signal a process gets when the thread that forked it ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def _start_worker(parent: int, lifeline: int, held_end: int) -> None:
+    """Tie a forked render worker to the run that forked it.
+
+    Ctrl-C reaches the whole process group: the worker ignores it and the parent stops it.
+    SIGTERM (what stopping sends) gets its default action back. When the parent dies, even
+    killed outright, the worker exits: on Linux the kernel kills it (``PR_SET_PDEATHSIG``);
+    everywhere, a thread waits for end of file on a pipe only the parent holds open.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.close(held_end)
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+    threading.Thread(target=_exit_at_end_of_file, args=(lifeline,), daemon=True).start()
+
+
+def _exit_at_end_of_file(lifeline: int) -> None:
+    os.read(lifeline, 1)  # nobody writes: this returns only when the parent is gone
+    os._exit(1)
 
 
 def session_example(tenant: Tenant) -> dict[str, str] | None:

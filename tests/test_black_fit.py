@@ -1,0 +1,240 @@
+"""Long names and odd quotes: every generated file stays valid, black-clean Python.
+
+Templates emit black's style and only statements wider than the line length go through black
+(``generator/render/black_fit.py``); these tests feed it what broke it before: long class
+names inside multi-line statements, ``\"\"\"`` in a system id or a field's API name, a module
+with nothing to filter on. The property test draws random long and quote-laden names.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import black
+import pytest
+from black.mode import Mode, TargetVersion
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.build_model import build_tenant
+from generator.cli import main
+from generator.render import render_package
+from generator.render import black_fit
+from generator.render.black_fit import fit_long_statements
+from generator.snapshot import Snapshot
+
+from tools import black_check, mypy_strict, run
+
+LONG_MODULE = "Ügyfélszolgálati bejelentések és reklamációk"
+PROJECT = {
+    "Id": "Int",
+    "CategoryId": "Int",
+    "ContactId": "Int",
+    "StatusId": {"1": "New", "2": "Done"},
+    "Name": "Text(128)",
+    "Priority": {"11": "Low", "12": "High"},
+}
+
+
+def tenant(
+    modules: dict[int, str],
+    project: dict[str, Any] | None = None,
+    system_id: str = "acme",
+) -> Snapshot:
+    """A small system: these modules, each with ``project`` as its schema."""
+    endpoints: dict[str, Any] = {
+        "Category": {str(key): label for key, label in modules.items()},
+        "Category?Detailed=1": {
+            str(key): {"Id": key, "Name": label, "Type": "Generic"}
+            for key, label in modules.items()
+        },
+        "Schema/Business": {"Id": "Int", "Name": "Text(255)"},
+        "Schema/Person": {"Id": "Int", "FirstName": "Text(255)"},
+    }
+    for key in modules:
+        endpoints[f"Schema/Project/{key}"] = project or PROJECT
+    return Snapshot(endpoints, "http://127.0.0.1:1/Api/R3", system_id)
+
+
+def generate_into(tmp_path: Path, snapshot: Snapshot) -> Path:
+    schema = tmp_path / "schema.json"
+    snapshot.write(schema)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        [
+            "generate",
+            "--schema",
+            str(schema),
+            "--output",
+            str(out),
+            "--package-name",
+            "crm",
+            "--quiet",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+CASES = {
+    "long module name": tenant({5: LONG_MODULE}),
+    "long module names that collide": tenant(
+        {5: LONG_MODULE, 123456789: LONG_MODULE.upper(), 7: "x" * 200}
+    ),
+    "triple quotes in the system id": tenant({5: "Sales"}, system_id="a\"\"\"b'''c"),
+    "a module with no filterable field": tenant(
+        {5: "Sales"}, {"CategoryId": "Int", "Deleted": "Int"}
+    ),
+    "triple quotes in a field name before long lines": tenant(
+        {5: "Sales"},
+        {
+            **PROJECT,
+            'Quote"""d': "Int",
+            "Enum" + "x" * 80: {"1": "a" * 100},
+            "Int" + "y" * 80: "Int",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_generated_code_is_black_clean(tmp_path: Path, case: str) -> None:
+    out = generate_into(tmp_path, CASES[case])
+    black_check(out)
+    run(sys.executable, "-m", "pyflakes", out)
+    run(sys.executable, "-W", "error", "-c", "import crm; crm.Client", cwd=out)
+
+
+def test_long_names_give_a_package_mypy_accepts(tmp_path: Path) -> None:
+    out = generate_into(tmp_path, CASES["long module names that collide"])
+    mypy_strict(Path("crm"), cwd=out)
+
+
+# -- the fitter itself --------------------------------------------------------------------------
+
+
+MODE = Mode(target_versions={TargetVersion.PY311})
+
+
+def test_a_long_line_inside_a_multi_line_statement_is_formatted_whole() -> None:
+    name = "V" * 70
+    source = (
+        "class A:\n"
+        "    def search(\n"
+        f"        self, page: int = 0, **search: Unpack[{name}]\n"
+        f"    ) -> Iterator[{name}]:\n"
+        '        """Search."""\n'
+        "        return iter(())\n"
+    )
+    fitted = fit_long_statements(source)
+    assert fitted == black.format_str(source, mode=MODE)
+
+
+def test_triple_quotes_in_a_string_do_not_hide_the_long_lines_after_it() -> None:
+    long = "x" * 90
+    source = f'a = \'say """\'\nb = f({long!r}, {long!r})\n'
+    assert fit_long_statements(source) == black.format_str(source, mode=MODE)
+
+
+LONG_CALL = "result = call(" + ", ".join(f"argument_{i}" for i in range(12)) + ")\n"
+TRICKY = {
+    "a bracket in a string": 'x = "(["\n',
+    "quotes and a bracket in a comment": "# it's \"(\" and '''\n",
+    "a triple-quoted string holding quotes and code": "s = '''\ndef f(:\n  \"\"\" (\n'''\n",
+    "an escaped backslash before a quote": 'y = "\\\\" + "("\n',
+    "a string joined over lines by a backslash": 'z = "a\\\n("\n',
+    "a bracket open over lines, with a comment": "w = [  # (\n    1,\n]\n",
+    "a long line inside a string": 's = """\n' + "t" * 100 + '\n"""\n',
+    "a long call inside a string": 's = """\n' + LONG_CALL + '"""\n',
+    "a long statement joined by a backslash": "total = "
+    + " + ".join(f"argument_{i}" for i in range(10))
+    + " + \\\n    1\n",
+    "a long call inside the other string": "s = '''\n" + LONG_CALL + "'''\n",
+}
+#: A long line inside brackets opened on a short line: the statement is all three lines.
+LONG_DICT = (
+    "values = {\n    "
+    + ", ".join(f'"key_{i}": argument_{i}' for i in range(8))
+    + "\n}\n"
+)
+
+
+@pytest.mark.parametrize("before", list(TRICKY))
+def test_statements_are_found_whatever_the_strings_and_brackets_before_them(
+    before: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = TRICKY[before] + LONG_CALL + LONG_DICT + "\n\nclass A:\n    " + LONG_CALL
+    compile(source, before, "exec")
+    expected = black.format_str(source, mode=MODE)
+    formatted: list[str] = []
+    original = black.format_str
+
+    def format_str(text: str, mode: Mode) -> str:
+        formatted.append(text)
+        return original(text, mode=mode)
+
+    monkeypatch.setattr(black_fit.black, "format_str", format_str)
+    assert fit_long_statements(source) == expected
+    assert source not in formatted, "the statements were not found: black ran on all"
+
+
+def test_a_statement_that_cannot_stand_alone_is_formatted_in_its_file() -> None:
+    long = "y" * 90
+    source = f"if a:\n    pass\nelif b == {long!r}:\n    pass\n"
+    assert fit_long_statements(source) == black.format_str(source, mode=MODE)
+
+
+def test_long_docstrings_and_comments_are_left_as_black_leaves_them() -> None:
+    source = f'class A:\n    """{"d" * 100}"""\n\n    # {"c" * 100}\n    x: int\n'
+    assert fit_long_statements(source) == source == black.format_str(source, mode=MODE)
+
+
+# -- random long and quote-laden names ------------------------------------------------------------
+
+_QUOTES = st.sampled_from(['"""', "'''", '"', "'", "\\", "\n", "{{", "}}", " "])
+_WORDS = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
+    min_size=0,
+    max_size=12,
+)
+_NAMES = st.lists(
+    st.one_of(_WORDS, _QUOTES, st.just("Ügyfélszolgálati bejelentések")),
+    min_size=1,
+    max_size=12,
+).map("".join)
+
+
+@settings(
+    max_examples=int(os.environ.get("BLACK_FIT_EXAMPLES", "8")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    modules=st.lists(_NAMES, min_size=1, max_size=3),
+    fields=st.lists(_NAMES, min_size=0, max_size=4),
+    options=st.lists(_NAMES, min_size=1, max_size=3),
+    system_id=_NAMES,
+)
+def test_random_long_names_always_give_black_clean_code(
+    modules: list[str], fields: list[str], options: list[str], system_id: str
+) -> None:
+    project: dict[str, Any] = dict(PROJECT)
+    for index, field in enumerate(fields):
+        project[field or f"Empty{index}"] = (
+            {str(100 + i): label for i, label in enumerate(options)}
+            if index % 2
+            else "Int"
+        )
+    snapshot = tenant(
+        {10 + index: label for index, label in enumerate(modules)}, project, system_id
+    )
+    files = render_package(build_tenant(snapshot), "crm")
+    for path, text in files.items():
+        if path.endswith(".py"):
+            compile(text, path, "exec")
+            assert black.format_str(text, mode=MODE) == text, path
