@@ -71,9 +71,9 @@ def read_manifest_document(output: Path) -> dict[str, Any] | None:
 
 def _swap_left_over(output: Path) -> bool:
     """Whether an interrupted run left a staging or backup folder that a write must tidy."""
-    prefix = f".{output.name}.minicrm-"
+    prefixes = (f".{output.name}.minicrm-new-", f".{output.name}.minicrm-old-")
     try:
-        return any(name.startswith(prefix) for name in os.listdir(output.parent))
+        return any(name.startswith(prefixes) for name in os.listdir(output.parent))
     except OSError:
         return False
 

@@ -13,9 +13,11 @@ fast path of a no-change ``generate`` or ``--check`` never loads them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -341,8 +343,12 @@ def generate_job(options: GenerateOptions) -> Callable[[System, Report], None]:
             from .write import refuse_unusable_output
 
             refuse_unusable_output(output)
-        if _unchanged_by_peeking(system, options, output, report):
-            return
+        # A check must not read a folder another run is writing: the peek holds the output
+        # (a second run fails at once, in one line; see write.output_lock). Rendering does
+        # not, so a run killed meanwhile leaves nothing behind; the write takes it again.
+        with _holding(output):
+            if _unchanged_by_peeking(system, options, output, report):
+                return
         snapshot = source_snapshot(system, options.demo, options.quiet)
         package = system.package_name or default_package_name(snapshot.system_id)
         check_package_name(package)
@@ -389,6 +395,19 @@ def generate_job(options: GenerateOptions) -> Callable[[System, Report], None]:
             report.err.append(summary + warning_counts(rendered.warnings))
 
     return job
+
+
+@contextmanager
+def _holding(output: Path) -> Iterator[None]:
+    """The output's lock, where its folder can hold one (else the write reports the folder)."""
+    folder = Path(os.path.abspath(output))
+    if not folder.parent.is_dir():
+        yield
+        return
+    from .write import output_lock
+
+    with output_lock(folder):
+        yield
 
 
 def _unchanged_by_peeking(

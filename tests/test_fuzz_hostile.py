@@ -15,6 +15,7 @@ The suite runs a bounded number of examples; a long campaign is
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 import warnings
 from pathlib import Path
@@ -28,7 +29,6 @@ from hypothesis import strategies as st
 
 from generator import python_names
 from generator.cli import main
-from generator.errors import CodegenError
 from generator.naming import ERROR_EXPORTS, SHARED_RECORDS, VALUE_EXPORTS
 from generator.snapshot import Snapshot
 
@@ -167,8 +167,16 @@ def check_one(endpoints: dict[str, Any], work: Path, index: int) -> None:
     schema = work / "tenant.snapshot.json"
     try:
         Snapshot(endpoints, "http://127.0.0.1:1/Api/R3", "fuzz").write(schema)
-    except CodegenError:
-        return  # refused with a clean error before a file existed: nothing to generate from
+    except UnicodeEncodeError:
+        # Lone surrogates cannot be written as UTF-8; a hostile file holds them as JSON
+        # escapes (and cannot have a valid fingerprint): generate must refuse it in one line.
+        document = {
+            "endpoints": endpoints,
+            "fingerprint": "sha256:" + "0" * 64,
+            "format_version": 1,
+            "source": {"base_url": "http://127.0.0.1:1/Api/R3", "system_id": "fuzz"},
+        }
+        schema.write_text(json.dumps(document, ensure_ascii=True), encoding="ascii")
     assert not (work / "out").exists()
     package = f"fuzz_crm_{index}"
     result = CliRunner().invoke(
