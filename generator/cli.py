@@ -22,7 +22,7 @@ from .build_model import build_tenant
 from .config import load_config
 from .errors import CodegenError, ConfigError, GenerationError
 from .fetch import DEFAULT_BASE_URL, Connection, FetchPolicy, pull
-from .render import render_package
+from .render import DEFAULT_PACKAGE_VERSION, render_package
 from .snapshot import Snapshot, load_demo_snapshot, load_snapshot
 from .write import manifest_text, write_project
 
@@ -294,6 +294,22 @@ def check_package_name(name: str) -> str:
     return name
 
 
+#: A version as PEP 440 writes it in canonical form (``1.2.0``, ``2.0rc1``, ``1.0.post1``).
+PACKAGE_VERSION = re.compile(
+    r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*((a|b|rc)(0|[1-9][0-9]*))?"
+    r"(\.post(0|[1-9][0-9]*))?(\.dev(0|[1-9][0-9]*))?"
+)
+
+
+def check_package_version(version: str) -> str:
+    if not PACKAGE_VERSION.fullmatch(version):
+        raise ConfigError(
+            f"--package-version {version!r} is not usable: give a version as PEP 440 "
+            "writes it, such as 1.2.0, 2.0rc1 or 1.0.post1"
+        )
+    return version
+
+
 def default_package_name(snapshot: Snapshot) -> str:
     return "minicrm_" + naming.snake_case(snapshot.system_id, "system", frozenset())
 
@@ -308,6 +324,12 @@ def default_package_name(snapshot: Snapshot) -> str:
 )
 @click.option(
     "--package-name", help="Python package name (default: minicrm_<system id>)."
+)
+@click.option(
+    "--package-version",
+    default=DEFAULT_PACKAGE_VERSION,
+    show_default=True,
+    help="Version of the generated project (pyproject.toml and __version__).",
 )
 @click.option(
     "--schema",
@@ -334,6 +356,7 @@ def default_package_name(snapshot: Snapshot) -> str:
 def generate_command(
     output: Path,
     package_name: str | None,
+    package_version: str,
     schema: Path | None,
     demo: bool,
     system_id: str | None,
@@ -355,6 +378,7 @@ def generate_command(
     config = load_config(config_path)
     if package_name is not None:
         check_package_name(package_name)
+    check_package_version(package_version)
     snapshot = snapshot_source(
         schema,
         demo,
@@ -375,7 +399,7 @@ def generate_command(
         raise GenerationError(
             f"{len(warnings)} warning(s) and --strict is set; nothing was written"
         )
-    files = render_package(tenant, package)
+    files = render_package(tenant, package, package_version)
     manifest = manifest_text(
         files, f"minicrm-codegen {__version__}", tenant.fingerprint, package
     )
