@@ -7,12 +7,17 @@
 field as a typed attribute; Enum fields are :class:`enum.Enum` types and Set fields
 :class:`enum.IntFlag` types whose members carry the option id and label. The README beside
 this package lists every field and option.
+
+The clients and the record modules are imported on first use, so ``from minicrm_demo import
+Record`` loads that record's module and the shared types only; type checkers and IDEs see
+every name.
 """
 
 from __future__ import annotations
 
-from ._async_client import AsyncClient
-from ._client import Client
+import importlib
+from typing import TYPE_CHECKING
+
 from ._errors import (
     APIConnectionError,
     APIStatusError,
@@ -42,77 +47,83 @@ from ._values import (
     TextTooLongError,
     UnknownOptionWarning,
 )
-from .models import (
-    Address,
-    AnyProject,
-    Business,
-    BusinessIndustry,
-    BusinessRegion,
-    ContactSearchItem,
-    ContactType,
-    Ertekesites,
-    ErtekesitesErdeklodes,
-    ErtekesitesFilters,
-    ErtekesitesForras,
-    ErtekesitesSearchItem,
-    ErtekesitesStatus,
-    ErtekesitesVisszahivas,
-    Invoicing,
-    InvoicingCurrency,
-    InvoicingFilters,
-    InvoicingSearchItem,
-    InvoicingStatus,
-    Module,
-    ModuleInfo,
-    Person,
-    PersonHirlevel,
-    ProjectSearch,
-    Projects,
-    ProjectsAttendance,
-    ProjectsFilters,
-    ProjectsGrade,
-    ProjectsPhase,
-    ProjectsRating,
-    ProjectsSearchItem,
-    ProjectsSkills,
-    ProjectsStatus,
-    Sales,
-    SalesFilters,
-    SalesInterestedIn,
-    SalesLeadSource,
-    SalesQualification,
-    SalesReferrer,
-    SalesSearchItem,
-    SalesSet1035,
-    SalesStatus,
-    SearchPage,
-    StatusGroup,
-    Support,
-    SupportCallback,
-    SupportFilters,
-    SupportPriority,
-    SupportSearchItem,
-    SupportSet1220,
-    SupportStatus,
-    ToDo,
-    ToDoAttachment,
-    ToDoFilter,
-    ToDoItem,
-    ToDoMember,
-    ToDoMode,
-    ToDoNote,
-    ToDoStatus,
-    ToDoTypeId,
-    User,
-)
+
+if TYPE_CHECKING:
+    from ._async_client import AsyncClient
+    from ._client import Client
+    from .models import (
+        Address,
+        AnyProject,
+        Business,
+        BusinessIndustry,
+        BusinessRegion,
+        ContactSearchItem,
+        ContactType,
+        Ertekesites,
+        ErtekesitesErdeklodes,
+        ErtekesitesFilters,
+        ErtekesitesForras,
+        ErtekesitesSearchItem,
+        ErtekesitesStatus,
+        ErtekesitesVisszahivas,
+        Invoicing,
+        InvoicingCurrency,
+        InvoicingFilters,
+        InvoicingSearchItem,
+        InvoicingStatus,
+        Module,
+        ModuleInfo,
+        Person,
+        PersonHirlevel,
+        Projects,
+        ProjectsAttendance,
+        ProjectSearch,
+        ProjectsFilters,
+        ProjectsGrade,
+        ProjectsPhase,
+        ProjectsRating,
+        ProjectsSearchItem,
+        ProjectsSkills,
+        ProjectsStatus,
+        Sales,
+        SalesFilters,
+        SalesInterestedIn,
+        SalesLeadSource,
+        SalesQualification,
+        SalesReferrer,
+        SalesSearchItem,
+        SalesSet1035,
+        SalesStatus,
+        SearchPage,
+        StatusGroup,
+        Support,
+        SupportCallback,
+        SupportFilters,
+        SupportPriority,
+        SupportSearchItem,
+        SupportSet1220,
+        SupportStatus,
+        ToDo,
+        ToDoAttachment,
+        ToDoFilter,
+        ToDoItem,
+        ToDoMember,
+        ToDoMode,
+        ToDoNote,
+        ToDoStatus,
+        ToDoTypeId,
+        User,
+    )
+
+__version__ = "0.1.0"
 
 __all__ = [
-    "Address",
-    "AmbiguousValueWarning",
-    "AnyProject",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "Address",
+    "AmbiguousValueWarning",
+    "AnyProject",
     "AsyncClient",
     "AuthenticationError",
     "BadRequestError",
@@ -148,9 +159,9 @@ __all__ = [
     "NotFoundError",
     "Person",
     "PersonHirlevel",
+    "ProjectSearch",
     "Projects",
     "ProjectsAttendance",
-    "ProjectSearch",
     "ProjectsFilters",
     "ProjectsGrade",
     "ProjectsPhase",
@@ -196,3 +207,25 @@ __all__ = [
     "User",
     "WrongModuleError",
 ]
+
+#: The clients' modules, imported on first use; every other name comes from ``models``.
+_CLIENTS = {"AsyncClient": "._async_client", "Client": "._client"}
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        """Import the module that defines ``name`` on first use (PEP 562)."""
+        if name in _CLIENTS:
+            home = _CLIENTS[name]
+        elif name in __all__:
+            home = ".models"
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(home, __name__), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    """Every name of the package, the ones not imported yet included."""
+    return sorted({*globals(), *__all__})

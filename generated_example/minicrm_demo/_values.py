@@ -24,10 +24,18 @@ import enum
 import re
 import sys
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    Self,
+    TypeVar,
+)
 
 from pydantic import (
     BaseModel,
@@ -39,6 +47,9 @@ from pydantic import (
     PlainValidator,
 )
 from pydantic_core import core_schema
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "AmbiguousValueWarning",
@@ -113,7 +124,9 @@ def _parse_int(value: object) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise ValueError("expected a whole number, got a boolean")
+        raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
+            "expected a whole number, got a boolean"
+        )
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -127,7 +140,9 @@ def _parse_text(value: object) -> str | None:
     if value is None or value == []:
         return None
     if isinstance(value, bool):
-        raise ValueError("expected text, got a boolean")
+        raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
+            "expected text, got a boolean"
+        )
     if isinstance(value, (str, int, float)):
         return str(value)
     raise ValueError(f"expected text, got {value!r}")
@@ -237,7 +252,7 @@ class MiniCRMModel(BaseModel):
     (``model_extra``) but never written back unless assigned.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
         validate_by_alias=True,
@@ -390,12 +405,14 @@ class ChoiceEnum(enum.Enum):
     @classmethod
     def _read(cls, value: object, source: Source | None) -> Self | None:
         """A member from an id or a label, read as ``source`` means it (see the module doc)."""
-        if value is None or value == "" or value == []:
+        if value is None or value in ("", []):
             return None
         if isinstance(value, cls):
             return value
         if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise ValueError(f"expected an option id or label, got {value!r}")
+            raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
+                f"expected an option id or label, got {value!r}"
+            )
         options = cls._options()
         if isinstance(value, int):
             return options.by_id.get(value) or cls._unknown(value)
@@ -553,7 +570,7 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
     @classmethod
     def _read(cls, value: object, source: Source | None) -> Self | None:
         """Flags from a bitmask or labels, read as ``source`` means it (see the module doc)."""
-        if value is None or value == "" or value == []:
+        if value is None or value in ("", []):
             return None
         if isinstance(value, cls):
             return value
@@ -562,7 +579,9 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             return cls.from_labels(", ".join(value))
         if not isinstance(value, str):
-            raise ValueError(f"expected a bitmask or labels, got {value!r}")
+            raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
+                f"expected a bitmask or labels, got {value!r}"
+            )
         text = value.strip()
         if not _INTEGER.fullmatch(text):
             return cls.from_labels(text)

@@ -58,9 +58,9 @@ class _Word(StrEnum):
     def _parse(cls, value: object) -> Self | None:
         if value is None or value == "":
             return None
-        if not isinstance(value, str):
-            raise ValueError(f"expected a word, got {value!r}")
-        return cls(value)
+        if isinstance(value, str):
+            return cls(value)
+        raise ValueError(f"expected a word, got {value!r}")
 
     @classmethod
     def __get_pydantic_core_schema__(
