@@ -237,3 +237,11 @@ def test_pyright_verifytypes_finds_every_public_symbol_typed() -> None:
     result = pyright(EXAMPLE, "--verifytypes", "minicrm_demo", "--ignoreexternal")
     assert "Type completeness score: 100%" in result.stdout, result.stdout[-3000:]
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_pyright_strict_finds_no_error(tmp_path: Path) -> None:
+    config = tmp_path / "pyrightconfig.json"
+    config.write_text('{"typeCheckingMode": "strict"}', encoding="utf-8")
+    result = pyright(EXAMPLE, "--project", str(config), "minicrm_demo")
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert "0 errors" in result.stdout
