@@ -35,6 +35,7 @@ from typing import (
     Literal,
     Self,
     TypeVar,
+    cast,
 )
 
 from pydantic import (
@@ -100,7 +101,7 @@ def _warn_once(
     if (owner, value, category) in _warned:
         return
     _warned.add((owner, value, category))
-    frame, level = sys._getframe(1), 2
+    frame, level = sys._getframe(1), 2  # pyright: ignore[reportPrivateUsage]
     while frame.f_back is not None:
         module = frame.f_globals.get("__name__", "")
         top = module.partition(".")[0]
@@ -111,8 +112,10 @@ def _warn_once(
 
 
 def _source_of(info: core_schema.ValidationInfo) -> Source | None:
-    context = info.context
-    source = context.get("source") if isinstance(context, dict) else None
+    context: object = info.context
+    if not isinstance(context, dict):
+        return None
+    source = cast("Mapping[str, object]", context).get("source")
     return "detail" if source == "detail" else "search" if source == "search" else None
 
 
@@ -207,7 +210,7 @@ def _parse_list(value: object) -> list[JsonValue] | None:
     if value is None or value == "":
         return None
     if isinstance(value, list):
-        return value
+        return cast("list[JsonValue]", value)
     raise ValueError(f"expected a list, got {value!r}")
 
 
@@ -293,7 +296,7 @@ class MiniCRMModel(BaseModel):
             extra = info.json_schema_extra if info is not None else None
             value = getattr(self, name)
             if isinstance(extra, dict) and isinstance(value, str):
-                limit = extra.get("max_length")
+                limit = cast("Mapping[str, object]", extra).get("max_length")
                 if isinstance(limit, int) and len(value) > limit:
                     raise TextTooLongError(
                         f"{info.serialization_alias if info else name} is {len(value)} "
@@ -306,12 +309,13 @@ class MiniCRMModel(BaseModel):
 
     def _unwritable(self, *, creating: bool) -> dict[str, str]:
         """The set fields a create (or an update) cannot write: API name -> why not."""
-        refused = {}
+        refused: dict[str, str] = {}
         for name in sorted(self.model_fields_set):
             info = type(self).model_fields.get(name)
-            if info is None or not isinstance(info.json_schema_extra, dict):
+            extra = info.json_schema_extra if info is not None else None
+            if info is None or not isinstance(extra, dict):
                 continue
-            rule = info.json_schema_extra.get("write")
+            rule = cast("Mapping[str, object]", extra).get("write")
             if rule == "read_only":
                 refused[info.serialization_alias or name] = "set by the server"
             elif rule == "create_only" and not creating:
@@ -485,7 +489,7 @@ class ChoiceEnum(enum.Enum):
 
 
 def _member_value(member: ChoiceEnum) -> int | str:
-    return member._value_
+    return member._value_  # pyright: ignore[reportPrivateUsage]
 
 
 class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
@@ -526,7 +530,7 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
     @classmethod
     def _bits(cls) -> dict[str, int]:
         """Each label's bit, built once per class."""
-        bits = _flag_bits.get(cls)
+        bits: dict[str, int] | None = _flag_bits.get(cls)
         if bits is None:
             bits = {}
             for member in cls:
@@ -539,7 +543,8 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         """Parse ``"First choice, Third choice"``; the longest known label wins at each step."""
         by_label = cls._bits()
         parts = [part.strip() for part in text.split(",")]
-        mask, start, unknown = 0, 0, []
+        mask, start = 0, 0
+        unknown: list[str] = []
         while start < len(parts):
             for end in range(len(parts), start, -1):
                 candidates = (", ".join(parts[start:end]), ",".join(parts[start:end]))
@@ -576,8 +581,11 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
             return value
         if isinstance(value, int) and not isinstance(value, bool):
             return cls(value)
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return cls.from_labels(", ".join(value))
+        if isinstance(value, list):
+            items = cast("list[object]", value)
+            labels = [item for item in items if isinstance(item, str)]
+            if len(labels) == len(items):
+                return cls.from_labels(", ".join(labels))
         if not isinstance(value, str):
             raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
                 f"expected a bitmask or labels, got {value!r}"
