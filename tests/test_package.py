@@ -245,3 +245,57 @@ def test_pyright_strict_finds_no_error(tmp_path: Path) -> None:
     result = pyright(EXAMPLE, "--project", str(config), "minicrm_demo")
     assert result.returncode == 0, result.stdout[-5000:]
     assert "0 errors" in result.stdout
+
+
+# -- metadata (issue 10) --------------------------------------------------------------------------
+
+
+def generate_demo(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run(
+        sys.executable,
+        "-m",
+        "generator",
+        "generate",
+        "--demo",
+        "--output",
+        out,
+        "--quiet",
+        *args,
+        cwd=REPO,
+        check=False,
+    )
+
+
+def test_the_project_version_is_the_one_asked_for_and_the_default_is_fixed(
+    tmp_path: Path,
+) -> None:
+    default = tomllib.loads((EXAMPLE / "pyproject.toml").read_text(encoding="utf-8"))
+    assert default["project"]["version"] == "0.1.0"
+    assert (
+        run_in_example("import minicrm_demo; print(minicrm_demo.__version__)")
+        == "0.1.0\n"
+    )
+    assert "Typing :: Typed" in default["project"]["classifiers"]
+    assert default["project"]["requires-python"] == ">=3.11"
+
+    out = tmp_path / "out"
+    assert generate_demo(out, "--package-version", "2.1.0rc1").returncode == 0
+    project = tomllib.loads((out / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["version"] == "2.1.0rc1"
+    printed = run(
+        sys.executable,
+        "-c",
+        "import minicrm_demo; print(minicrm_demo.__version__)",
+        cwd=out,
+    ).stdout
+    assert printed == "2.1.0rc1\n"
+
+
+def test_a_version_that_is_not_pep_440_is_refused(tmp_path: Path) -> None:
+    result = generate_demo(tmp_path / "out", "--package-version", '1.0"\nbeta')
+    assert result.returncode != 0
+    assert result.stderr.startswith(
+        "error: --package-version '1.0\"\\nbeta' is not usable"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
