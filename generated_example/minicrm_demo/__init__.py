@@ -8,9 +8,9 @@ field as a typed attribute; Enum fields are :class:`enum.Enum` types and Set fie
 :class:`enum.IntFlag` types whose members carry the option id and label. The README beside
 this package lists every field and option.
 
-The clients and the record modules are imported on first use, so ``from minicrm_demo import
-Record`` loads that record's module and the shared types only; type checkers and IDEs see
-every name.
+The clients, the value types and the record modules are imported on first use, so
+``from minicrm_demo import Record`` loads that record's module and the shared types only;
+type checkers and IDEs see every name.
 """
 
 from __future__ import annotations
@@ -34,23 +34,23 @@ from ._errors import (
     ServerError,
     WrongModuleError,
 )
-from ._values import (
-    AmbiguousValueWarning,
-    Bool,
-    ChoiceEnum,
-    ChoiceFlag,
-    DateTime,
-    Int,
-    JsonList,
-    MiniCRMModel,
-    Text,
-    TextTooLongError,
-    UnknownOptionWarning,
-)
 
 if TYPE_CHECKING:
     from ._async_client import AsyncClient
     from ._client import Client
+    from ._values import (
+        AmbiguousValueWarning,
+        Bool,
+        ChoiceEnum,
+        ChoiceFlag,
+        DateTime,
+        Int,
+        JsonList,
+        MiniCRMModel,
+        Text,
+        TextTooLongError,
+        UnknownOptionWarning,
+    )
     from .models import (
         Address,
         AnyProject,
@@ -208,15 +208,30 @@ __all__ = [
     "WrongModuleError",
 ]
 
-#: The clients' modules, imported on first use; every other name comes from ``models``.
-_CLIENTS = {"AsyncClient": "._async_client", "Client": "._client"}
+#: The modules of the clients and the value types, imported on first use; every other name
+#: comes from ``models``.
+_HOMES = {
+    "AsyncClient": "._async_client",
+    "Client": "._client",
+    "AmbiguousValueWarning": "._values",
+    "Bool": "._values",
+    "ChoiceEnum": "._values",
+    "ChoiceFlag": "._values",
+    "DateTime": "._values",
+    "Int": "._values",
+    "JsonList": "._values",
+    "MiniCRMModel": "._values",
+    "Text": "._values",
+    "TextTooLongError": "._values",
+    "UnknownOptionWarning": "._values",
+}
 
 if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> object:
         """Import the module that defines ``name`` on first use (PEP 562)."""
-        if name in _CLIENTS:
-            home = _CLIENTS[name]
+        if name in _HOMES:
+            home = _HOMES[name]
         elif name in __all__:
             home = ".models"
         else:

@@ -262,6 +262,8 @@ class MiniCRMModel(BaseModel):
         validate_assignment=True,
         protected_namespaces=(),
         use_attribute_docstrings=True,
+        # Each model's validator is built when it is first used, not when it is imported.
+        defer_build=True,
     )
 
     @classmethod
