@@ -92,7 +92,10 @@ print(json.dumps([dir(minicrm_demo), dir(minicrm_demo.models), minicrm_demo.__al
 
 
 def test_importing_the_package_loads_no_record_and_no_client() -> None:
-    assert loaded_after("import minicrm_demo") == ["minicrm_demo", "minicrm_demo._errors"]
+    assert loaded_after("import minicrm_demo") == [
+        "minicrm_demo",
+        "minicrm_demo._errors",
+    ]
     assert loaded_after("from minicrm_demo import Int") == [
         "minicrm_demo",
         "minicrm_demo._errors",
