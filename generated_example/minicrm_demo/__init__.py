@@ -7,12 +7,17 @@
 field as a typed attribute; Enum fields are :class:`enum.Enum` types and Set fields
 :class:`enum.IntFlag` types whose members carry the option id and label. The README beside
 this package lists every field and option.
+
+The clients, the value types and the record modules are imported on first use, so
+``from minicrm_demo import Record`` loads that record's module and the shared types only;
+type checkers and IDEs see every name.
 """
 
 from __future__ import annotations
 
-from ._async_client import AsyncClient
-from ._client import Client
+import importlib
+from typing import TYPE_CHECKING
+
 from ._errors import (
     APIConnectionError,
     APIStatusError,
@@ -29,90 +34,96 @@ from ._errors import (
     ServerError,
     WrongModuleError,
 )
-from ._values import (
-    AmbiguousValueWarning,
-    Bool,
-    ChoiceEnum,
-    ChoiceFlag,
-    DateTime,
-    Int,
-    JsonList,
-    MiniCRMModel,
-    Text,
-    TextTooLongError,
-    UnknownOptionWarning,
-)
-from .models import (
-    Address,
-    AnyProject,
-    Business,
-    BusinessIndustry,
-    BusinessRegion,
-    ContactSearchItem,
-    ContactType,
-    Ertekesites,
-    ErtekesitesErdeklodes,
-    ErtekesitesFilters,
-    ErtekesitesForras,
-    ErtekesitesSearchItem,
-    ErtekesitesStatus,
-    ErtekesitesVisszahivas,
-    Invoicing,
-    InvoicingCurrency,
-    InvoicingFilters,
-    InvoicingSearchItem,
-    InvoicingStatus,
-    Module,
-    ModuleInfo,
-    Person,
-    PersonHirlevel,
-    ProjectSearch,
-    Projects,
-    ProjectsAttendance,
-    ProjectsFilters,
-    ProjectsGrade,
-    ProjectsPhase,
-    ProjectsRating,
-    ProjectsSearchItem,
-    ProjectsSkills,
-    ProjectsStatus,
-    Sales,
-    SalesFilters,
-    SalesInterestedIn,
-    SalesLeadSource,
-    SalesQualification,
-    SalesReferrer,
-    SalesSearchItem,
-    SalesSet1035,
-    SalesStatus,
-    SearchPage,
-    StatusGroup,
-    Support,
-    SupportCallback,
-    SupportFilters,
-    SupportPriority,
-    SupportSearchItem,
-    SupportSet1220,
-    SupportStatus,
-    ToDo,
-    ToDoAttachment,
-    ToDoFilter,
-    ToDoItem,
-    ToDoMember,
-    ToDoMode,
-    ToDoNote,
-    ToDoStatus,
-    ToDoTypeId,
-    User,
-)
+
+if TYPE_CHECKING:
+    from ._async_client import AsyncClient
+    from ._client import Client
+    from ._values import (
+        AmbiguousValueWarning,
+        Bool,
+        ChoiceEnum,
+        ChoiceFlag,
+        DateTime,
+        Int,
+        JsonList,
+        MiniCRMModel,
+        Text,
+        TextTooLongError,
+        UnknownOptionWarning,
+    )
+    from .models import (
+        Address,
+        AnyProject,
+        Business,
+        BusinessIndustry,
+        BusinessRegion,
+        ContactSearchItem,
+        ContactType,
+        Ertekesites,
+        ErtekesitesErdeklodes,
+        ErtekesitesFilters,
+        ErtekesitesForras,
+        ErtekesitesSearchItem,
+        ErtekesitesStatus,
+        ErtekesitesVisszahivas,
+        Invoicing,
+        InvoicingCurrency,
+        InvoicingFilters,
+        InvoicingSearchItem,
+        InvoicingStatus,
+        Module,
+        ModuleInfo,
+        Person,
+        PersonHirlevel,
+        Projects,
+        ProjectsAttendance,
+        ProjectSearch,
+        ProjectsFilters,
+        ProjectsGrade,
+        ProjectsPhase,
+        ProjectsRating,
+        ProjectsSearchItem,
+        ProjectsSkills,
+        ProjectsStatus,
+        Sales,
+        SalesFilters,
+        SalesInterestedIn,
+        SalesLeadSource,
+        SalesQualification,
+        SalesReferrer,
+        SalesSearchItem,
+        SalesSet1035,
+        SalesStatus,
+        SearchPage,
+        StatusGroup,
+        Support,
+        SupportCallback,
+        SupportFilters,
+        SupportPriority,
+        SupportSearchItem,
+        SupportSet1220,
+        SupportStatus,
+        ToDo,
+        ToDoAttachment,
+        ToDoFilter,
+        ToDoItem,
+        ToDoMember,
+        ToDoMode,
+        ToDoNote,
+        ToDoStatus,
+        ToDoTypeId,
+        User,
+    )
+
+__version__ = "0.1.0"
 
 __all__ = [
-    "Address",
-    "AmbiguousValueWarning",
-    "AnyProject",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "Address",
+    "AmbiguousValueWarning",
+    "AnyProject",
     "AsyncClient",
     "AuthenticationError",
     "BadRequestError",
@@ -148,9 +159,9 @@ __all__ = [
     "NotFoundError",
     "Person",
     "PersonHirlevel",
+    "ProjectSearch",
     "Projects",
     "ProjectsAttendance",
-    "ProjectSearch",
     "ProjectsFilters",
     "ProjectsGrade",
     "ProjectsPhase",
@@ -196,3 +207,40 @@ __all__ = [
     "User",
     "WrongModuleError",
 ]
+
+#: The modules of the clients and the value types, imported on first use; every other name
+#: comes from ``models``.
+_HOMES = {
+    "AsyncClient": "._async_client",
+    "Client": "._client",
+    "AmbiguousValueWarning": "._values",
+    "Bool": "._values",
+    "ChoiceEnum": "._values",
+    "ChoiceFlag": "._values",
+    "DateTime": "._values",
+    "Int": "._values",
+    "JsonList": "._values",
+    "MiniCRMModel": "._values",
+    "Text": "._values",
+    "TextTooLongError": "._values",
+    "UnknownOptionWarning": "._values",
+}
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        """Import the module that defines ``name`` on first use (PEP 562)."""
+        if name in _HOMES:
+            home = _HOMES[name]
+        elif name in __all__:
+            home = ".models"
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(home, __name__), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    """Every name of the package, the ones not imported yet included."""
+    return sorted({*globals(), *__all__})

@@ -13,14 +13,15 @@ import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import date, datetime
 from enum import Enum
 from functools import cached_property
-from typing import Any, Generic, TypeVar, Unpack
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack, cast
 
 import httpx
 
+from . import models
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -39,34 +40,32 @@ from ._errors import (
 )
 from ._pacing import Pacer, backoff, retry_after
 from ._values import MiniCRMModel, Source
-from .models import (
+from .models._shared import (
     Address,
-    AnyProject,
-    Business,
     ContactSearchItem,
     ContactType,
-    Ertekesites,
-    ErtekesitesFilters,
-    ErtekesitesSearchItem,
-    Invoicing,
-    InvoicingFilters,
-    InvoicingSearchItem,
     ModuleInfo,
-    Person,
-    Projects,
-    ProjectsFilters,
-    ProjectsSearchItem,
-    Sales,
-    SalesFilters,
-    SalesSearchItem,
     SearchPage,
-    Support,
-    SupportFilters,
-    SupportSearchItem,
     ToDo,
-    ToDoFilter,
     ToDoItem,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Mapping
+
+    from .models import AnyProject
+    from .models._shared import ToDoFilter
+    from .models.business import Business
+    from .models.ertekesites import (
+        Ertekesites,
+        ErtekesitesFilters,
+        ErtekesitesSearchItem,
+    )
+    from .models.invoicing import Invoicing, InvoicingFilters, InvoicingSearchItem
+    from .models.person import Person
+    from .models.projects import Projects, ProjectsFilters, ProjectsSearchItem
+    from .models.sales import Sales, SalesFilters, SalesSearchItem
+    from .models.support import Support, SupportFilters, SupportSearchItem
 
 __all__ = ["AsyncClient"]
 
@@ -89,13 +88,13 @@ _MODULES: dict[int, str] = {
     8: "Invoicing",
     11: "Értékesítés",
 }
-#: The record type of every module's projects, by module id.
-_PROJECT_RECORDS: dict[int, type[AnyProject]] = {
-    3: Sales,
-    5: Support,
-    6: Projects,
-    8: Invoicing,
-    11: Ertekesites,
+#: The record type of every module's projects, by module id (its module is imported on first use).
+_PROJECT_RECORDS: dict[int, Callable[[], type[AnyProject]]] = {
+    3: lambda: models.Sales,
+    5: lambda: models.Support,
+    6: lambda: models.Projects,
+    8: lambda: models.Invoicing,
+    11: lambda: models.Ertekesites,
 }
 
 
@@ -116,9 +115,9 @@ def _id_of(record: int | MiniCRMModel) -> int:
     if isinstance(record, int):
         return record
     record_id = getattr(record, "id", None)
-    if not isinstance(record_id, int):
-        raise ValueError("the search item has no id")
-    return record_id
+    if isinstance(record_id, int):
+        return record_id
+    raise ValueError("the search item has no id")
 
 
 def _write_body(
@@ -129,7 +128,9 @@ def _write_body(
     Raises :class:`ReadOnlyFieldError`, sending nothing, when some of them cannot be written
     by this call (set by the server, or fixed once the record exists).
     """
-    refused = record._unwritable(creating=creating)
+    refused = record._unwritable(  # pyright: ignore[reportPrivateUsage]
+        creating=creating
+    )
     if refused:
         raise ReadOnlyFieldError(f"{type(record).__name__} {call}", refused)
     return record.to_api()
@@ -137,7 +138,7 @@ def _write_body(
 
 def _module_of(answer: Any) -> int | None:
     """The module of a project answer: its ``CategoryId`` (an id, or a module's name)."""
-    raw = answer.get("CategoryId") if isinstance(answer, dict) else None
+    raw = _object(answer).get("CategoryId") if isinstance(answer, dict) else None
     if isinstance(raw, int) and not isinstance(raw, bool):
         return raw
     if isinstance(raw, str) and raw.strip().isdigit():
@@ -170,9 +171,9 @@ def _as_is(answer: Any) -> Any:
 
 
 def _object(answer: Any) -> dict[str, Any]:
-    if not isinstance(answer, dict):
-        raise ValueError(f"expected a JSON object, got {type(answer).__name__}")
-    return answer
+    if isinstance(answer, dict):
+        return cast("dict[str, Any]", answer)
+    raise ValueError(f"expected a JSON object, got {type(answer).__name__}")
 
 
 def _map(answer: Any) -> dict[str, Any]:
@@ -192,8 +193,11 @@ def _whole(value: Any, what: str) -> int:
 def _record(
     model: type[RecordT], source: Source | None = None, *, fetched: bool = False
 ) -> Callable[[Any], RecordT]:
-    """A parser for answers that are one record of ``model``, read as ``source`` says
-    (``from_api``); ``fetched`` records start with nothing set (change tracking)."""
+    """A parser for answers that are one record of ``model``.
+
+    The record is read as ``source`` says (``from_api``); ``fetched`` records start with
+    nothing set (change tracking).
+    """
 
     def parse(answer: Any) -> RecordT:
         return model.from_api(_object(answer), source=source, fetched=fetched)
@@ -206,6 +210,16 @@ def _answer_id(answer: Any) -> int:
     return _whole(_object(answer).get("Id"), "Id")
 
 
+def _results(answer: Any) -> list[Any] | None:
+    """The ``Results`` of an answer, which arrive as an object keyed by id or as a list."""
+    results: object = _object(answer).get("Results")
+    if isinstance(results, dict):
+        return list(cast("dict[str, Any]", results).values())
+    if isinstance(results, list):
+        return cast("list[object]", results)
+    return None
+
+
 def _page_of(item: Callable[[Any], T]) -> Callable[[Any], tuple[list[T], int]]:
     """A parser for search answers: one page of items, each read by ``item``, and ``Count``.
 
@@ -213,12 +227,10 @@ def _page_of(item: Callable[[Any], T]) -> Callable[[Any], tuple[list[T], int]]:
     """
 
     def parse(answer: Any) -> tuple[list[T], int]:
-        results = _object(answer).get("Results")
-        if isinstance(results, dict):
-            results = list(results.values())
-        if not isinstance(results, list):
+        results = _results(answer)
+        if results is None:
             raise ValueError("the search answer has no Results")
-        count = _whole(answer.get("Count", 0), "Count")
+        count = _whole(_object(answer).get("Count", 0), "Count")
         return [item(result) for result in results], count
 
     return parse
@@ -226,12 +238,12 @@ def _page_of(item: Callable[[Any], T]) -> Callable[[Any], tuple[list[T], int]]:
 
 def _address_names(answer: Any) -> dict[int, str]:
     """``AddressList``: ``{address id: "Name (Address)"}``, an object or a list of them."""
-    results = _object(answer).get("Results")
-    pairs: dict[Any, Any] = {}
+    results: object = _object(answer).get("Results")
+    pairs: dict[str, Any] = {}
     if isinstance(results, dict):
-        pairs = results
+        pairs = cast("dict[str, Any]", results)
     elif isinstance(results, list):
-        for item in results:
+        for item in cast("list[object]", results):
             pairs.update(_map(item))
     return {_whole(key, "an address id"): str(value) for key, value in pairs.items()}
 
@@ -268,6 +280,7 @@ _RESERVED_PARAMETERS = frozenset(
 
 def _contact_params(
     kind: ContactType | None,
+    *,
     query: str | None,
     updated_since: datetime | date | None,
     main_contact_id: int | None,
@@ -362,7 +375,7 @@ class AsyncTransport:
         when the server cannot have acted on them (429, or no connection at all). A 200 answer
         that is not JSON, or that ``parse`` refuses, is a :class:`ResponseValidationError`.
         """
-        content = await self._send(method, path, params, json, idempotent)
+        content = await self._send(method, path, params, json, idempotent=idempotent)
         try:
             return parse(_decode(content))
         except (ValueError, TypeError, LookupError, RecursionError) as exc:
@@ -378,6 +391,7 @@ class AsyncTransport:
         path: str,
         params: Mapping[str, str] | None,
         json: Any,
+        *,
         idempotent: bool,
     ) -> bytes:
         """The body of the 200 answer to a call, after pacing and retries; all else raises."""
@@ -399,7 +413,7 @@ class AsyncTransport:
                 wait = backoff(attempt, self.retry_backoff)
             else:
                 logger.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
-                if status == 200:
+                if status == HTTPStatus.OK:
                     return content
                 body = self._redact(content.decode("utf-8", errors="replace"))
                 error = error_for(status, method, path, body)
@@ -659,11 +673,11 @@ class ProjectResource(Generic[RecordT, ItemT]):
             yield record
 
 
-class SalesResource(ProjectResource[Sales, SalesSearchItem]):
+class SalesResource(ProjectResource["Sales", "SalesSearchItem"]):
     """Projects of the “Sales” module (CategoryId 3)."""
 
     def __init__(self, core: AsyncTransport) -> None:
-        super().__init__(core, 3, Sales, SalesSearchItem)
+        super().__init__(core, 3, models.Sales, models.SalesSearchItem)
 
     async def search_page(
         self, page: int = 0, **search: Unpack[SalesFilters]
@@ -680,11 +694,11 @@ class SalesResource(ProjectResource[Sales, SalesSearchItem]):
         return self._search_records(search)
 
 
-class SupportResource(ProjectResource[Support, SupportSearchItem]):
+class SupportResource(ProjectResource["Support", "SupportSearchItem"]):
     """Projects of the “Support” module (CategoryId 5)."""
 
     def __init__(self, core: AsyncTransport) -> None:
-        super().__init__(core, 5, Support, SupportSearchItem)
+        super().__init__(core, 5, models.Support, models.SupportSearchItem)
 
     async def search_page(
         self, page: int = 0, **search: Unpack[SupportFilters]
@@ -705,11 +719,11 @@ class SupportResource(ProjectResource[Support, SupportSearchItem]):
         return self._search_records(search)
 
 
-class ProjectsResource(ProjectResource[Projects, ProjectsSearchItem]):
+class ProjectsResource(ProjectResource["Projects", "ProjectsSearchItem"]):
     """Projects of the “Projects” module (CategoryId 6)."""
 
     def __init__(self, core: AsyncTransport) -> None:
-        super().__init__(core, 6, Projects, ProjectsSearchItem)
+        super().__init__(core, 6, models.Projects, models.ProjectsSearchItem)
 
     async def search_page(
         self, page: int = 0, **search: Unpack[ProjectsFilters]
@@ -730,11 +744,11 @@ class ProjectsResource(ProjectResource[Projects, ProjectsSearchItem]):
         return self._search_records(search)
 
 
-class InvoicingResource(ProjectResource[Invoicing, InvoicingSearchItem]):
+class InvoicingResource(ProjectResource["Invoicing", "InvoicingSearchItem"]):
     """Projects of the “Invoicing” module (CategoryId 8)."""
 
     def __init__(self, core: AsyncTransport) -> None:
-        super().__init__(core, 8, Invoicing, InvoicingSearchItem)
+        super().__init__(core, 8, models.Invoicing, models.InvoicingSearchItem)
 
     async def search_page(
         self, page: int = 0, **search: Unpack[InvoicingFilters]
@@ -755,11 +769,11 @@ class InvoicingResource(ProjectResource[Invoicing, InvoicingSearchItem]):
         return self._search_records(search)
 
 
-class ErtekesitesResource(ProjectResource[Ertekesites, ErtekesitesSearchItem]):
+class ErtekesitesResource(ProjectResource["Ertekesites", "ErtekesitesSearchItem"]):
     """Projects of the “Értékesítés” module (CategoryId 11)."""
 
     def __init__(self, core: AsyncTransport) -> None:
-        super().__init__(core, 11, Ertekesites, ErtekesitesSearchItem)
+        super().__init__(core, 11, models.Ertekesites, models.ErtekesitesSearchItem)
 
     async def search_page(
         self, page: int = 0, **search: Unpack[ErtekesitesFilters]
@@ -795,8 +809,8 @@ class AllProjectsResource:
 
         def parse(answer: Any) -> AnyProject:
             module = _module_of(answer)
-            record = _PROJECT_RECORDS.get(module) if module is not None else None
-            if record is None:
+            load_record = _PROJECT_RECORDS.get(module) if module is not None else None
+            if load_record is None:
                 raise WrongModuleError(
                     f"project {project_id} belongs to module {_module_name(module)}; "
                     "regenerate the package to know it",
@@ -804,7 +818,9 @@ class AllProjectsResource:
                     module,
                     None,
                 )
-            return record.from_api(_object(answer), source="detail", fetched=True)
+            return load_record().from_api(
+                _object(answer), source="detail", fetched=True
+            )
 
         return await self._core.call("GET", f"Project/{project_id}", parse)
 
@@ -819,7 +835,7 @@ class PersonsResource:
         """The full record of one contact; change its attributes and ``update`` sends those."""
         path = f"Contact/{_id_of(contact)}"
         return await self._core.call(
-            "GET", path, _record(Person, "detail", fetched=True)
+            "GET", path, _record(models.Person, "detail", fetched=True)
         )
 
     async def search(
@@ -835,12 +851,12 @@ class PersonsResource:
         """Every matching contact of this kind, page by page."""
         params = _contact_params(
             ContactType.PERSON,
-            query,
-            updated_since,
-            main_contact_id,
-            email,
-            phone,
-            name,
+            query=query,
+            updated_since=updated_since,
+            main_contact_id=main_contact_id,
+            email=email,
+            phone=phone,
+            name=name,
         )
         async for item in _pages(
             self._core, "Contact", params, _record(ContactSearchItem, "search")
@@ -869,7 +885,7 @@ class BusinessesResource:
         """The full record of one contact; change its attributes and ``update`` sends those."""
         path = f"Contact/{_id_of(contact)}"
         return await self._core.call(
-            "GET", path, _record(Business, "detail", fetched=True)
+            "GET", path, _record(models.Business, "detail", fetched=True)
         )
 
     async def search(
@@ -885,12 +901,12 @@ class BusinessesResource:
         """Every matching contact of this kind, page by page."""
         params = _contact_params(
             ContactType.BUSINESS,
-            query,
-            updated_since,
-            main_contact_id,
-            email,
-            phone,
-            name,
+            query=query,
+            updated_since=updated_since,
+            main_contact_id=main_contact_id,
+            email=email,
+            phone=phone,
+            name=name,
         )
         async for item in _pages(
             self._core, "Contact", params, _record(ContactSearchItem, "search")
@@ -928,7 +944,13 @@ class ContactsResource:
     ) -> AsyncIterator[ContactSearchItem]:
         """Every matching contact; ``phone`` needs at least its last 6 digits."""
         params = _contact_params(
-            type, query, updated_since, main_contact_id, email, phone, name
+            type,
+            query=query,
+            updated_since=updated_since,
+            main_contact_id=main_contact_id,
+            email=email,
+            phone=phone,
+            name=name,
         )
         async for item in _pages(
             self._core, "Contact", params, _record(ContactSearchItem, "search")
@@ -1074,7 +1096,7 @@ class AsyncClient:
         if not api_key:
             raise MiniCRMError("no API key: pass api_key or set MINICRM_API_KEY")
         self.system_id = system_id
-        self.base_url = (
+        self.base_url: str = (
             base_url or os.environ.get("MINICRM_BASE_URL") or DEFAULT_BASE_URL
         )
         self._core = AsyncTransport(
@@ -1153,7 +1175,7 @@ class AsyncClient:
         """Close the connections (not an ``http_client`` you passed in)."""
         await self._core.close()
 
-    async def __aenter__(self) -> AsyncClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

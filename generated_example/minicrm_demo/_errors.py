@@ -13,10 +13,15 @@ redacted from both before an error is made, even when the server echoes it.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from http import HTTPStatus
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pydantic_core import ErrorDetails
 
 __all__ = [
     "APIConnectionError",
@@ -72,7 +77,7 @@ class ReadOnlyFieldError(MiniCRMError):
         super().__init__(
             f"{call}: cannot send {', '.join(refused)} ({reasons}); nothing was sent"
         )
-        self.fields = tuple(refused)
+        self.fields: tuple[str, ...] = tuple(refused)
 
 
 class WrongModuleError(MiniCRMError):
@@ -152,7 +157,7 @@ def reason_of(error: Exception) -> str:
 
 
 def details_of(error: Exception) -> list[ErrorDetails]:
-    """pydantic's details of a refused value, or none."""
+    """The details pydantic gives of a refused value, or none."""
     return error.errors(include_url=False) if isinstance(error, ValidationError) else []
 
 
@@ -160,7 +165,7 @@ class APIStatusError(MiniCRMError):
     """MiniCRM answered with an error status."""
 
     def __init__(self, status: int, method: str, path: str, body: str) -> None:
-        self.message = excerpt(body)
+        self.message: str = excerpt(body)
         super().__init__(f"{method} {path} answered {status}: {self.message}")
         self.status = status
         self.method = method
@@ -192,19 +197,20 @@ class ServerError(APIStatusError):
     """5xx: a fault on MiniCRM's side (or, on some systems, an invalid field value)."""
 
 
+_KINDS: dict[int, type[APIStatusError]] = {
+    HTTPStatus.BAD_REQUEST: BadRequestError,
+    HTTPStatus.UNAUTHORIZED: AuthenticationError,
+    HTTPStatus.NOT_FOUND: NotFoundError,
+    HTTPStatus.METHOD_NOT_ALLOWED: MethodNotAllowedError,
+    HTTPStatus.TOO_MANY_REQUESTS: RateLimitError,
+}
+
+
 def error_for(status: int, method: str, path: str, body: str) -> APIStatusError:
     """The error that stands for an error answer (``body`` already without the key)."""
-    kind: type[APIStatusError] = APIStatusError
-    if status == 401 or (status == 404 and "unauthorized" in body[:EXCERPT].lower()):
+    kind = _KINDS.get(status, APIStatusError)
+    if status == HTTPStatus.NOT_FOUND and "unauthorized" in body[:EXCERPT].lower():
         kind = AuthenticationError
-    elif status == 400:
-        kind = BadRequestError
-    elif status == 404:
-        kind = NotFoundError
-    elif status == 405:
-        kind = MethodNotAllowedError
-    elif status == 429:
-        kind = RateLimitError
-    elif status >= 500:
+    elif status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         kind = ServerError
     return kind(status, method, path, body)

@@ -24,10 +24,19 @@ import enum
 import re
 import sys
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    Self,
+    TypeVar,
+    cast,
+)
 
 from pydantic import (
     BaseModel,
@@ -39,6 +48,9 @@ from pydantic import (
     PlainValidator,
 )
 from pydantic_core import core_schema
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "AmbiguousValueWarning",
@@ -89,7 +101,7 @@ def _warn_once(
     if (owner, value, category) in _warned:
         return
     _warned.add((owner, value, category))
-    frame, level = sys._getframe(1), 2
+    frame, level = sys._getframe(1), 2  # pyright: ignore[reportPrivateUsage]
     while frame.f_back is not None:
         module = frame.f_globals.get("__name__", "")
         top = module.partition(".")[0]
@@ -100,8 +112,10 @@ def _warn_once(
 
 
 def _source_of(info: core_schema.ValidationInfo) -> Source | None:
-    context = info.context
-    source = context.get("source") if isinstance(context, dict) else None
+    context: object = info.context
+    if not isinstance(context, dict):
+        return None
+    source = cast("Mapping[str, object]", context).get("source")
     return "detail" if source == "detail" else "search" if source == "search" else None
 
 
@@ -113,7 +127,9 @@ def _parse_int(value: object) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise ValueError("expected a whole number, got a boolean")
+        raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
+            "expected a whole number, got a boolean"
+        )
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -127,7 +143,9 @@ def _parse_text(value: object) -> str | None:
     if value is None or value == []:
         return None
     if isinstance(value, bool):
-        raise ValueError("expected text, got a boolean")
+        raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
+            "expected text, got a boolean"
+        )
     if isinstance(value, (str, int, float)):
         return str(value)
     raise ValueError(f"expected text, got {value!r}")
@@ -192,7 +210,7 @@ def _parse_list(value: object) -> list[JsonValue] | None:
     if value is None or value == "":
         return None
     if isinstance(value, list):
-        return value
+        return cast("list[JsonValue]", value)
     raise ValueError(f"expected a list, got {value!r}")
 
 
@@ -237,13 +255,15 @@ class MiniCRMModel(BaseModel):
     (``model_extra``) but never written back unless assigned.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         validate_by_name=True,
         validate_by_alias=True,
         validate_assignment=True,
         protected_namespaces=(),
         use_attribute_docstrings=True,
+        # Each model's validator is built when it is first used, not when it is imported.
+        defer_build=True,
     )
 
     @classmethod
@@ -278,7 +298,7 @@ class MiniCRMModel(BaseModel):
             extra = info.json_schema_extra if info is not None else None
             value = getattr(self, name)
             if isinstance(extra, dict) and isinstance(value, str):
-                limit = extra.get("max_length")
+                limit = cast("Mapping[str, object]", extra).get("max_length")
                 if isinstance(limit, int) and len(value) > limit:
                     raise TextTooLongError(
                         f"{info.serialization_alias if info else name} is {len(value)} "
@@ -291,12 +311,13 @@ class MiniCRMModel(BaseModel):
 
     def _unwritable(self, *, creating: bool) -> dict[str, str]:
         """The set fields a create (or an update) cannot write: API name -> why not."""
-        refused = {}
+        refused: dict[str, str] = {}
         for name in sorted(self.model_fields_set):
             info = type(self).model_fields.get(name)
-            if info is None or not isinstance(info.json_schema_extra, dict):
+            extra = info.json_schema_extra if info is not None else None
+            if info is None or not isinstance(extra, dict):
                 continue
-            rule = info.json_schema_extra.get("write")
+            rule = cast("Mapping[str, object]", extra).get("write")
             if rule == "read_only":
                 refused[info.serialization_alias or name] = "set by the server"
             elif rule == "create_only" and not creating:
@@ -390,12 +411,14 @@ class ChoiceEnum(enum.Enum):
     @classmethod
     def _read(cls, value: object, source: Source | None) -> Self | None:
         """A member from an id or a label, read as ``source`` means it (see the module doc)."""
-        if value is None or value == "" or value == []:
+        if value is None or value in ("", []):
             return None
         if isinstance(value, cls):
             return value
         if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise ValueError(f"expected an option id or label, got {value!r}")
+            raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
+                f"expected an option id or label, got {value!r}"
+            )
         options = cls._options()
         if isinstance(value, int):
             return options.by_id.get(value) or cls._unknown(value)
@@ -468,7 +491,7 @@ class ChoiceEnum(enum.Enum):
 
 
 def _member_value(member: ChoiceEnum) -> int | str:
-    return member._value_
+    return member._value_  # pyright: ignore[reportPrivateUsage]
 
 
 class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
@@ -509,7 +532,7 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
     @classmethod
     def _bits(cls) -> dict[str, int]:
         """Each label's bit, built once per class."""
-        bits = _flag_bits.get(cls)
+        bits: dict[str, int] | None = _flag_bits.get(cls)
         if bits is None:
             bits = {}
             for member in cls:
@@ -522,7 +545,8 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         """Parse ``"First choice, Third choice"``; the longest known label wins at each step."""
         by_label = cls._bits()
         parts = [part.strip() for part in text.split(",")]
-        mask, start, unknown = 0, 0, []
+        mask, start = 0, 0
+        unknown: list[str] = []
         while start < len(parts):
             for end in range(len(parts), start, -1):
                 candidates = (", ".join(parts[start:end]), ",".join(parts[start:end]))
@@ -553,16 +577,21 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
     @classmethod
     def _read(cls, value: object, source: Source | None) -> Self | None:
         """Flags from a bitmask or labels, read as ``source`` means it (see the module doc)."""
-        if value is None or value == "" or value == []:
+        if value is None or value in ("", []):
             return None
         if isinstance(value, cls):
             return value
         if isinstance(value, int) and not isinstance(value, bool):
             return cls(value)
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return cls.from_labels(", ".join(value))
+        if isinstance(value, list):
+            items = cast("list[object]", value)
+            labels = [item for item in items if isinstance(item, str)]
+            if len(labels) == len(items):
+                return cls.from_labels(", ".join(labels))
         if not isinstance(value, str):
-            raise ValueError(f"expected a bitmask or labels, got {value!r}")
+            raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
+                f"expected a bitmask or labels, got {value!r}"
+            )
         text = value.strip()
         if not _INTEGER.fullmatch(text):
             return cls.from_labels(text)

@@ -24,13 +24,15 @@ from ..model import ChoiceType, Entity, Kind, Module, Tenant
 from ..naming import ERROR_EXPORTS, SHARED_RECORDS, VALUE_EXPORTS
 from .black_fit import fit_long_statements
 from .datamodel import render_model_class, type_name
+from .ordering import all_order, import_order
+from ..settings import DEFAULT_PACKAGE_VERSION
 from .templates import render
 
 SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE, CONTACT_TYPE})
 #: The union of every module's record type (what ``crm.all_projects.get`` returns).
 ANY_PROJECT = "AnyProject"
 PARALLEL_THRESHOLD = 8
-#: The shared records the client modules use.
+#: The shared records the client modules use at run time (``ToDoFilter`` only in annotations).
 CLIENT_RECORDS = (
     "Address",
     "ContactSearchItem",
@@ -38,7 +40,6 @@ CLIENT_RECORDS = (
     "ModuleInfo",
     "SearchPage",
     "ToDo",
-    "ToDoFilter",
     "ToDoItem",
 )
 
@@ -234,7 +235,7 @@ def session_example(tenant: Tenant) -> dict[str, str] | None:
 
 
 def render_package(
-    tenant: Tenant, package: str, package_version: str = "0.1.0"
+    tenant: Tenant, package: str, package_version: str = DEFAULT_PACKAGE_VERSION
 ) -> dict[str, str]:
     """Every file of the generated project, keyed by its path relative to the output folder."""
     header = header_for(tenant)
@@ -267,6 +268,14 @@ def render_package(
     return dict(sorted(files.items()))
 
 
+def _entity_names(job: EntityJob) -> list[str]:
+    """The public names an entity file defines."""
+    names = [job.entity.name, *(choice.name for choice in job.choices)]
+    if job.module:
+        names += [job.module.search_item, job.module.filters]
+    return import_order(names)
+
+
 def _package_files(
     tenant: Tenant,
     package: str,
@@ -279,6 +288,21 @@ def _package_files(
     files: dict[str, str] = {}
     shared = [by_name[name] for name in sorted(SHARED_TYPES) if name in by_name]
     user_type = USER_TYPE if USER_TYPE in by_name else "Int"
+    shared_exports = import_order(
+        [choice.name for choice in shared] + list(SHARED_RECORDS)
+    )
+    # The models package imports each name from its module on first use (lazy import).
+    homes = {name: "_shared" for name in shared_exports}
+    if tenant.modules:
+        homes[ANY_PROJECT] = "_any_project"
+    entity_modules = [(job.entity.module, _entity_names(job)) for job in jobs]
+    for module_name, names in entity_modules:
+        homes.update({name: module_name for name in names})
+    model_exports = import_order(homes)
+    by_module: dict[str, list[str]] = {}
+    for name in model_exports:
+        by_module.setdefault(homes[name], []).append(name)
+    model_modules = [(module, by_module[module]) for module in import_order(by_module)]
     context = {
         "header": header,
         "tenant": tenant,
@@ -287,41 +311,48 @@ def _package_files(
         "package_version": package_version,
         "shared": shared,
         "jobs": jobs,
-        "model_exports": sorted(
-            [entity.name for entity in tenant.entities]
-            + [
-                name
-                for module in tenant.modules
-                for name in (module.search_item, module.filters)
-            ]
-            + list(by_name)
-            + list(SHARED_RECORDS)
-            + ([ANY_PROJECT] if tenant.modules else [])
+        "model_exports": model_exports,
+        "model_all": all_order(model_exports),
+        "model_modules": model_modules,
+        "package_exports": all_order(
+            ["AsyncClient", "Client", *ERROR_EXPORTS, *VALUE_EXPORTS, *model_exports]
         ),
-        "value_exports": list(VALUE_EXPORTS),
-        "error_exports": list(ERROR_EXPORTS),
+        "value_exports": import_order(VALUE_EXPORTS),
+        "error_exports": import_order(ERROR_EXPORTS),
         "Kind": Kind,
         "user_type": user_type,
         "example": session_example(tenant),
-        "shared_exports": sorted(
-            [choice.name for choice in shared] + list(SHARED_RECORDS)
-        ),
+        "shared_exports": shared_exports,
     }
-    client_imports = sorted(
-        {tenant.person.name, tenant.business.name, *CLIENT_RECORDS}
-        | ({ANY_PROJECT} if tenant.modules else set())
-        | {
-            name
-            for module in tenant.modules
-            for name in (module.entity.name, module.search_item, module.filters)
-        }
-    )
+    # The client imports the shared records; every module's own names only for type
+    # checkers (they are reached through ``models`` when first used).
+    entity_typing = {tenant.person.name, tenant.business.name} | {
+        name
+        for module in tenant.modules
+        for name in (module.entity.name, module.search_item, module.filters)
+    }
+    client_typing = [
+        (module_name, [name for name in names if name in entity_typing])
+        for module_name, names in model_modules
+        if module_name != "_any_project" and entity_typing.intersection(names)
+    ]
     files[f"{package}/models/_shared.py"] = fit_long_statements(
         render("package/shared.py.jinja", choices=shared, **context)
     )
     files[f"{package}/models/__init__.py"] = fit_long_statements(
         render("package/models_init.py.jinja", **context)
     )
+    if tenant.modules:
+        records = {
+            module.entity.module: module.entity.name for module in tenant.modules
+        }
+        files[f"{package}/models/_any_project.py"] = fit_long_statements(
+            render(
+                "package/any_project.py.jinja",
+                any_project_imports=[(m, records[m]) for m in import_order(records)],
+                **context,
+            )
+        )
     files[f"{package}/_errors.py"] = render("package/_errors.py.jinja", **context)
     files[f"{package}/_pacing.py"] = render("package/_pacing.py.jinja", **context)
     for module_name, is_async in (("_client", False), ("_async_client", True)):
@@ -329,7 +360,8 @@ def _package_files(
             render(
                 "package/client.py.jinja",
                 is_async=is_async,
-                client_imports=client_imports,
+                client_shared=import_order(CLIENT_RECORDS),
+                client_typing=client_typing,
                 **context,
             )
         )

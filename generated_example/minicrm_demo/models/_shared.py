@@ -9,7 +9,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Generic, Literal, Self, TypedDict, TypeVar
+from typing import Annotated, Any, Generic, Literal, Self, TypedDict, TypeVar, cast
 
 from pydantic import GetCoreSchemaHandler, PlainValidator
 from pydantic_core import core_schema
@@ -58,9 +58,9 @@ class _Word(StrEnum):
     def _parse(cls, value: object) -> Self | None:
         if value is None or value == "":
             return None
-        if not isinstance(value, str):
-            raise ValueError(f"expected a word, got {value!r}")
-        return cls(value)
+        if isinstance(value, str):
+            return cls(value)
+        raise ValueError(f"expected a word, got {value!r}")
 
     @classmethod
     def __get_pydantic_core_schema__(
@@ -222,7 +222,7 @@ def _attachments(value: object) -> ToDoAttachment | str | None:
     if isinstance(value, (ToDoAttachment, str)):
         return value
     if isinstance(value, dict):
-        return ToDoAttachment.from_api(value)
+        return ToDoAttachment.from_api(cast("dict[str, object]", value))
     raise ValueError(f"expected a file or the URL of one, got {value!r}")
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from .._values import Bool, ChoiceEnum, DateTime, Int, MiniCRMModel, Text, api_field
 from ._shared import Module, ProjectSearch, User
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from .._values import (
     Bool,
     ChoiceEnum,
