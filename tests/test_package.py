@@ -283,23 +283,25 @@ def test_the_project_version_is_the_one_asked_for_and_the_default_is_fixed(
     assert default["project"]["requires-python"] == ">=3.11"
 
     out = tmp_path / "out"
-    assert generate_demo(out, "--package-version", "2.1.0rc1").returncode == 0
+    assert generate_demo(out, "--package-version", "2.1.0").returncode == 0
     project = tomllib.loads((out / "pyproject.toml").read_text(encoding="utf-8"))
-    assert project["project"]["version"] == "2.1.0rc1"
+    assert project["project"]["version"] == "2.1.0"
     printed = run(
         sys.executable,
         "-c",
         "import minicrm_demo; print(minicrm_demo.__version__)",
         cwd=out,
     ).stdout
-    assert printed == "2.1.0rc1\n"
+    assert printed == "2.1.0\n"
 
 
-def test_a_version_that_is_not_pep_440_is_refused(tmp_path: Path) -> None:
+def test_a_version_that_is_not_major_minor_patch_is_refused(tmp_path: Path) -> None:
     result = generate_demo(tmp_path / "out", "--package-version", '1.0"\nbeta')
     assert result.returncode != 0
+    # MAJOR.MINOR.PATCH only: --bump and diff's suggested version count in semver.
     assert result.stderr.startswith(
-        "error: --package-version '1.0\"\\nbeta' is not usable"
+        "error: --package-version: package version '1.0\"\\nbeta' must look like "
+        "MAJOR.MINOR.PATCH"
     )
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
