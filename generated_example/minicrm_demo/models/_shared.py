@@ -11,7 +11,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, Self, TypedDict, TypeVar
 
-from pydantic import GetCoreSchemaHandler, PlainValidator
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, PlainValidator
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from .._values import (
@@ -73,6 +74,16 @@ class _Word(StrEnum):
             ),
         )
 
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            "title": cls.__name__,
+            "type": "string",
+            "enum": [member.value for member in cls],
+        }
+
 
 class ToDoStatus(_Word):
     """The status of a ToDo. Once closed (Closed, Failed, Successful) it cannot be reopened."""
@@ -100,7 +111,7 @@ def _type_id(value: object) -> int | None:
     raise ValueError(f"expected the id of a ToDo type, got {value!r}")
 
 
-ToDoTypeId = Annotated[int, PlainValidator(_type_id)]
+ToDoTypeId = Annotated[int, PlainValidator(_type_id, json_schema_input_type=int)]
 """The id of a ToDo type, as a ToDo list answers it; no type (``0`` or ``""``) is None."""
 
 
@@ -226,7 +237,10 @@ def _attachments(value: object) -> ToDoAttachment | str | None:
     raise ValueError(f"expected a file or the URL of one, got {value!r}")
 
 
-_Attachments = Annotated[ToDoAttachment | str, PlainValidator(_attachments)]
+_Attachments = Annotated[
+    ToDoAttachment | str,
+    PlainValidator(_attachments, json_schema_input_type=ToDoAttachment | str),
+]
 
 
 class ToDo(MiniCRMModel):
