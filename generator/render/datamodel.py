@@ -16,10 +16,12 @@ from typing import Any
 from datamodel_code_generator import generate
 from datamodel_code_generator.enums import DataModelType, InputFileType
 from datamodel_code_generator.format import PythonVersion
+from black.strings import str_width
 
 from ..errors import GenerationError
 from ..model import Entity, Field, Kind
 from . import escape
+from .black_fit import LINE_LENGTH
 from .templates import templates_dir
 
 VALUE_TYPES: dict[Kind, str] = {
@@ -54,6 +56,22 @@ def write_rule(field: Field) -> str | None:
     return None
 
 
+def exploded(field: Field) -> bool:
+    """Whether a field's ``api_field(...)`` call is written one argument a line, as black
+    writes it, with the doc a line of its own; otherwise on one line, for black to lay out.
+
+    Only the doc's line may be wider than black's limit (black never splits a string).
+    """
+    rule = write_rule(field)
+    lines = [
+        f"    {field.name}: {type_name(field)} | None = api_field(",
+        f"        {escape.python_string(field.api_name)},",
+        f"        max_length={field.text_limit}," if field.kind is Kind.TEXT else "",
+        f"        {rule}," if rule else "",
+    ]
+    return all(str_width(line) <= LINE_LENGTH for line in lines)
+
+
 def type_schema(
     field: Field, package: str, entity_module: str, shared: frozenset[str]
 ) -> dict[str, str]:
@@ -79,6 +97,7 @@ def entity_schema(
             "x-doc": escape.docstring(field.doc),
             "x-max-length": field.text_limit if field.kind is Kind.TEXT else None,
             "x-write": write_rule(field),
+            "x-exploded": exploded(field),
         }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -112,6 +131,7 @@ def render_model_class(
                 "x-doc",
                 "x-max-length",
                 "x-write",
+                "x-exploded",
             },
             use_schema_description=True,
             formatters=[],
