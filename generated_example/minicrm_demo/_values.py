@@ -21,14 +21,29 @@ Labels can be numbers (``"1"``, ``"2"``, …), so a text is read by where it cam
 from __future__ import annotations
 
 import enum
+import functools
+import inspect
 import json
+import operator
 import re
 import sys
+import types
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, Self, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Generic,
+    Literal,
+    Self,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+)
 
 from pydantic import (
     BaseModel,
@@ -351,6 +366,7 @@ JsonList = Annotated[
 
 def api_field(
     api_name: str,
+    doc: str | None = None,
     *,
     max_length: int | None = None,
     read_only: bool = False,
@@ -362,6 +378,7 @@ def api_field(
     a text limit is checked when the value is written (:meth:`MiniCRMModel.to_api`), not when
     the server sends it. A ``read_only`` field is set by the server and never written; a
     ``create_only`` one is written when the record is created and cannot change afterwards.
+    ``doc`` is the field's description (``help()``, JSON Schema), given at generation time.
     """
     extra: dict[str, JsonValue] = {}
     if max_length is not None:
@@ -372,6 +389,7 @@ def api_field(
         default=None,
         validation_alias=api_name,
         serialization_alias=api_name,
+        description=inspect.cleandoc(doc) if doc and "\n" in doc else doc,
         json_schema_extra=extra or None,
     )
 
@@ -383,7 +401,9 @@ class MiniCRMModel(BaseModel):
     was built and every one assigned since; a record the client fetched starts with none.
     Only those are written. Assignments are validated, so ``record.referrer = "Google"`` stores
     the enum member. Fields the server sends that this package does not know are kept
-    (``model_extra``) but never written back unless assigned.
+    (``model_extra``) but never written back unless assigned. ``model_dump(mode="json")`` and
+    ``model_dump_json()`` give every field in MiniCRM's wire form, under its API name;
+    ``model_json_schema()`` describes that form.
     """
 
     model_config = ConfigDict(
@@ -391,9 +411,22 @@ class MiniCRMModel(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         validate_assignment=True,
+        serialize_by_alias=True,
         protected_namespaces=(),
-        use_attribute_docstrings=True,
     )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.__signature__ = _Signature()  # type: ignore[assignment]
+
+    def __repr_args__(self) -> Any:
+        """The fields that hold a value, by their Python names, then unknown ones."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is not None:
+                yield name, value
+        yield from (self.model_extra or {}).items()
 
     @classmethod
     def from_api(
@@ -500,6 +533,32 @@ class MiniCRMModel(BaseModel):
                     "written when the record is created, it cannot change"
                 )
         return refused
+
+
+def _plain_type(annotation: Any) -> Any:
+    """A field's type as users write it: ``int | None``, not the validators attached to it."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _plain_type(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return functools.reduce(operator.or_, map(_plain_type, get_args(annotation)))
+    return annotation
+
+
+class _Signature:
+    """A record's constructor signature: keyword-only Python names, plain types, every
+    default None; built when first asked (``help()``, ``inspect.signature``), not at import.
+    """
+
+    def __get__(self, record: object, cls: type[MiniCRMModel]) -> inspect.Signature:
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        parameters = [
+            inspect.Parameter(
+                name, keyword, default=None, annotation=_plain_type(info.annotation)
+            )
+            for name, info in cls.model_fields.items()
+        ]
+        return inspect.Signature(parameters, return_annotation=None)
 
 
 def _has_constants(raw: bytes | str) -> bool:

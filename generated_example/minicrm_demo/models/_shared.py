@@ -183,7 +183,10 @@ class ContactSearchItem(MiniCRMModel):
 
     email: Text | None = api_field("Email")
     phone: Text | None = api_field("Phone")
-    business_id: Int | None = api_field("BusinessId")
+    business_id: Int | None = api_field(
+        "BusinessId",
+        """The company of a person (companies have none).""",
+    )
     """The company of a person (companies have none)."""
 
 
@@ -195,7 +198,10 @@ class ToDoItem(MiniCRMModel):
     comment: Text | None = api_field("Comment")
     deadline: DateTime | None = api_field("Deadline")
     user_id: User | None = api_field("UserId")
-    type: ToDoTypeId | None = api_field("Type")
+    type: ToDoTypeId | None = api_field(
+        "Type",
+        """The id of the ToDo's type (None: no type); the ToDo itself answers its name.""",
+    )
     """The id of the ToDo's type (None: no type); the ToDo itself answers its name."""
 
     url: Text | None = api_field("Url")
@@ -211,7 +217,10 @@ class ToDoAttachment(MiniCRMModel):
 class ToDoMember(MiniCRMModel):
     """One taking part in a ToDo."""
 
-    entity: Text | None = api_field("Entity")
+    entity: Text | None = api_field(
+        "Entity",
+        """What the member is, e.g. ``User``.""",
+    )
     """What the member is, e.g. ``User``."""
 
     entity_id: Int | None = api_field("EntityId")
@@ -221,7 +230,10 @@ class ToDoNote(MiniCRMModel):
     """A note on a ToDo."""
 
     comment: Text | None = api_field("Comment")
-    created_by: User | None = api_field("CreatedBy")
+    created_by: User | None = api_field(
+        "CreatedBy",
+        """Who wrote it (here the answer carries the user's id, not the name).""",
+    )
     """Who wrote it (here the answer carries the user's id, not the name)."""
 
     created_at: DateTime | None = api_field("CreatedAt")
@@ -251,28 +263,47 @@ class ToDo(MiniCRMModel):
 
     id: Int | None = api_field("Id", read_only=True)
     project_id: Int | None = api_field("ProjectId", create_only=True)
-    user_id: User | None = api_field("UserId")
+    user_id: User | None = api_field(
+        "UserId",
+        """The responsible user.""",
+    )
     """The responsible user."""
 
-    contact_id: Int | None = api_field("ContactId")
+    contact_id: Int | None = api_field(
+        "ContactId",
+        """The contact it is about (0: none); in a helpdesk module, who a reply e-mail goes to.""",
+    )
     """The contact it is about (0: none); in a helpdesk module, who a reply e-mail goes to."""
 
     address_id: Int | None = api_field("AddressId")
-    type: Text | None = api_field("Type")
+    type: Text | None = api_field(
+        "Type",
+        """The name of the ToDo's type (a ToDo list answers its id instead).""",
+    )
     """The name of the ToDo's type (a ToDo list answers its id instead)."""
 
     status: ToDoStatus | None = api_field("Status")
     mode: ToDoMode | None = api_field("Mode", read_only=True)
     deadline: DateTime | None = api_field("Deadline")
     comment: Text | None = api_field("Comment")
-    duration: Int | None = api_field("Duration")
+    duration: Int | None = api_field(
+        "Duration",
+        """How long it takes, in whole minutes.""",
+    )
     """How long it takes, in whole minutes."""
 
-    reminder: Int | None = api_field("Reminder")
+    reminder: Int | None = api_field(
+        "Reminder",
+        """When to remind, in whole minutes before the deadline.""",
+    )
     """When to remind, in whole minutes before the deadline."""
 
     sender_user_id: Int | None = api_field("SenderUserId", read_only=True)
-    attachments: _Attachments | None = api_field("Attachments")
+    attachments: _Attachments | None = api_field(
+        "Attachments",
+        """Read: the most recent file (MiniCRM answers only that one). Write: the URL of a file
+    to add, or several separated by commas; files are added, never replaced.""",
+    )
     """Read: the most recent file (MiniCRM answers only that one). Write: the URL of a file
     to add, or several separated by commas; files are added, never replaced."""
 
@@ -282,10 +313,18 @@ class ToDo(MiniCRMModel):
     created_at: DateTime | None = api_field("CreatedAt", read_only=True)
     updated_by: User | None = api_field("UpdatedBy", read_only=True)
     updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
-    closed_by: User | None = api_field("ClosedBy", read_only=True)
+    closed_by: User | None = api_field(
+        "ClosedBy",
+        """Filled even while the ToDo is open.""",
+        read_only=True,
+    )
     """Filled even while the ToDo is open."""
 
-    closed_at: DateTime | None = api_field("ClosedAt", read_only=True)
+    closed_at: DateTime | None = api_field(
+        "ClosedAt",
+        """When it was closed; None while open. ``crm.todos.close`` can choose it.""",
+        read_only=True,
+    )
     """When it was closed; None while open. ``crm.todos.close`` can choose it."""
 
 
@@ -296,14 +335,20 @@ class Address(MiniCRMModel):
     contact_id: Int | None = api_field("ContactId")
     type: Text | None = api_field("Type")
     name: Text | None = api_field("Name")
-    country_id: Text | None = api_field("CountryId")
+    country_id: Text | None = api_field(
+        "CountryId",
+        """The country's name, e.g. ``Hungary``.""",
+    )
     """The country's name, e.g. ``Hungary``."""
 
     county: Text | None = api_field("County")
     city: Text | None = api_field("City")
     postal_code: Text | None = api_field("PostalCode")
     address: Text | None = api_field("Address")
-    default: Int | None = api_field("Default")
+    default: Int | None = api_field(
+        "Default",
+        """1 for the contact's default address.""",
+    )
     """1 for the contact's default address."""
 
     created_by: User | None = api_field("CreatedBy", read_only=True)
