@@ -111,8 +111,9 @@ for value_type, (parse, inputs) in cases.items():
 
 # Bytes entry points read what from_api reads.
 records = classes(values.MiniCRMModel)
+payloads = {}
 for cls in records:
-    payload = {}
+    payloads[cls] = payload = {}
     for name, info in cls.model_fields.items():
         try:
             cls.from_api({info.validation_alias: ""})
@@ -143,11 +144,12 @@ for cls in records:
 # and dumps to the wire form under API names.
 schemas = 0
 for cls in records:
+    payload = payloads[cls]
     record = cls.from_api(payload, source="detail")
     dumped = record.model_dump(mode="json")
     assert json.loads(record.model_dump_json()) == dumped
     assert set(dumped) == {info.serialization_alias for info in cls.model_fields.values()}
-    assert cls.from_api(dumped, source="search") == cls.from_api(payload, source="detail"), cls
+    assert dict(cls.from_api(dumped, source="search")) == dict(record), cls
     for mode in ("validation", "serialization"):
         schema = TypeAdapter(cls).json_schema(mode=mode)
         assert schema["type"] == "object" and schema["properties"], cls
@@ -270,3 +272,28 @@ assert repr(Sales.from_api({"Name": "y", "NewField": 1}, fetched=True)) == (
 
 def test_signature_help_and_repr_use_python_names_and_plain_types() -> None:
     run(sys.executable, "-c", READABLE, cwd=REPO / "generated_example")
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("record.name.", "upper"),
+        ("record.id.", "bit_length"),
+        ("record.created_at.", "isoformat"),
+        ("record.referrer.", "label"),
+        ("item.contact_id.", "bit_length"),
+        ("todo.deadline.", "isoformat"),
+    ],
+)
+def test_jedi_completes_value_fields(expression: str, expected: str) -> None:
+    """Jupyter and jedi-language-server complete on a field's value (issue 10)."""
+    import jedi
+
+    source = (
+        "from minicrm_demo import Sales, SalesSearchItem, ToDo\n"
+        "record = Sales()\nitem = SalesSearchItem()\ntodo = ToDo()\n" + expression
+    )
+    example = REPO / "generated_example"
+    script = jedi.Script(source, path=example / "x.py", project=jedi.Project(example))
+    names = [completion.name for completion in script.complete(5, len(expression))]
+    assert expected in names
