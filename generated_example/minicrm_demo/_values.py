@@ -41,6 +41,7 @@ from typing import (
     Self,
     TypeVar,
     Union,
+    cast,
     get_args,
     get_origin,
 )
@@ -53,6 +54,7 @@ from pydantic import (
     GetJsonSchemaHandler,
     JsonValue,
 )
+from pydantic.fields import FieldInfo
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -254,17 +256,22 @@ class _Value:
             serialization = core_schema.plain_serializer_function_ser_schema(
                 self.serialize, when_used="json"
             )
-        return core_schema.union_schema(
+        schema = core_schema.union_schema(
             [*self.fast, core_schema.no_info_plain_validator_function(self.parse)],
             mode="left_to_right",
             custom_error_type="wire_value",
             custom_error_message=self.error,
             serialization=serialization,
         )
+        if type(None) in get_args(source):
+            return core_schema.nullable_schema(schema)
+        return schema
 
     def __get_pydantic_json_schema__(
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
+        if schema["type"] == "nullable":
+            return {"anyOf": [dict(self.json_schema), {"type": "null"}]}
         return dict(self.json_schema)
 
 
@@ -371,6 +378,7 @@ def api_field(
     max_length: int | None = None,
     read_only: bool = False,
     create_only: bool = False,
+    value: object = None,
 ) -> Any:
     """Declare a model attribute that MiniCRM calls ``api_name`` on the wire.
 
@@ -379,19 +387,27 @@ def api_field(
     the server sends it. A ``read_only`` field is set by the server and never written; a
     ``create_only`` one is written when the record is created and cannot change afterwards.
     ``doc`` is the field's description (``help()``, JSON Schema), given at generation time.
+    ``value`` is the value type that reads the attribute (``Int``, ``DateTime``, …), so its
+    annotation can stay the plain type (``int | None``) that every IDE and checker reads.
     """
     extra: dict[str, JsonValue] = {}
     if max_length is not None:
         extra["max_length"] = max_length
     if read_only or create_only:
         extra["write"] = "read_only" if read_only else "create_only"
-    return Field(
-        default=None,
-        validation_alias=api_name,
-        serialization_alias=api_name,
-        description=inspect.cleandoc(doc) if doc and "\n" in doc else doc,
-        json_schema_extra=extra or None,
+    info = cast(
+        FieldInfo,
+        Field(
+            default=None,
+            validation_alias=api_name,
+            serialization_alias=api_name,
+            description=inspect.cleandoc(doc) if doc and "\n" in doc else doc,
+            json_schema_extra=extra or None,
+        ),
     )
+    if value is not None:
+        info.metadata.extend(get_args(value)[1:])
+    return info
 
 
 class MiniCRMModel(BaseModel):

@@ -30,15 +30,17 @@ class InvoicingStatus(ChoiceEnum):
 class Invoicing(MiniCRMModel):
     """A project of the “Invoicing” module."""
 
-    amount: Int | None = api_field(
+    amount: int | None = api_field(
         "Amount",
         """API field Amount: whole number.""",
+        value=Int,
     )
     """API field Amount: whole number."""
 
-    business_id: Int | None = api_field(
+    business_id: int | None = api_field(
         "BusinessId",
         """API field BusinessId (a system field real answers carry; not in this schema): the company of the main contact.""",
+        value=Int,
     )
     """API field BusinessId (a system field real answers carry; not in this schema): the company of the main contact."""
 
@@ -49,16 +51,18 @@ class Invoicing(MiniCRMModel):
     )
     """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
 
-    contact_id: Int | None = api_field(
+    contact_id: int | None = api_field(
         "ContactId",
         """API field ContactId: id of a contact.""",
+        value=Int,
     )
     """API field ContactId: id of a contact."""
 
-    created_at: DateTime | None = api_field(
+    created_at: datetime | None = api_field(
         "CreatedAt",
         """API field CreatedAt: date and time, in the system's local time.""",
         read_only=True,
+        value=DateTime,
     )
     """API field CreatedAt: date and time, in the system's local time."""
 
@@ -75,75 +79,86 @@ class Invoicing(MiniCRMModel):
     )
     """API field Currency (Enum): one of HUF (1700), EUR (1701), RON (1702)."""
 
-    deleted: Int | None = api_field(
+    deleted: int | None = api_field(
         "Deleted",
         """API field Deleted: whole number.""",
+        value=Int,
     )
     """API field Deleted: whole number."""
 
-    id: Int | None = api_field(
+    id: int | None = api_field(
         "Id",
         """API field Id: whole number.""",
         read_only=True,
+        value=Int,
     )
     """API field Id: whole number."""
 
-    invited: Text | None = api_field(
+    invited: str | None = api_field(
         "Invited",
         """API field Invited (a system field real answers carry; not in this schema): who is invited to the project.""",
         max_length=65535,
+        value=Text,
     )
     """API field Invited (a system field real answers carry; not in this schema): who is invited to the project."""
 
-    invoice: Text | None = api_field(
+    invoice: str | None = api_field(
         "Invoice",
         """API field Invoice: file (File(10MB)); write the URL of the file to upload.""",
+        value=Text,
     )
     """API field Invoice: file (File(10MB)); write the URL of the file to upload."""
 
-    invoice_number: Text | None = api_field(
+    invoice_number: str | None = api_field(
         "InvoiceNumber",
         """API field InvoiceNumber: text of at most 64 characters.""",
         max_length=64,
+        value=Text,
     )
     """API field InvoiceNumber: text of at most 64 characters."""
 
-    is_private: Bool | None = api_field(
+    is_private: bool | None = api_field(
         "IsPrivate",
         """API field IsPrivate (a system field real answers carry; not in this schema): whether the project is private.""",
+        value=Bool,
     )
     """API field IsPrivate (a system field real answers carry; not in this schema): whether the project is private."""
 
-    name: Text | None = api_field(
+    name: str | None = api_field(
         "Name",
         """API field Name: text of at most 128 characters.""",
         max_length=128,
+        value=Text,
     )
     """API field Name: text of at most 128 characters."""
 
-    paid: Bool | None = api_field(
+    paid: bool | None = api_field(
         "Paid",
         """API field Paid: yes or no.""",
+        value=Bool,
     )
     """API field Paid: yes or no."""
 
-    paid_at: DateTime | None = api_field(
+    paid_at: datetime | None = api_field(
         "PaidAt",
         """API field PaidAt: date and time, in the system's local time.""",
+        value=DateTime,
     )
     """API field PaidAt: date and time, in the system's local time."""
 
-    project_email: Text | None = api_field(
+    project_email: str | None = api_field(
         "ProjectEmail",
         """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card.""",
         read_only=True,
+        value=Text,
     )
     """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card."""
 
-    project_hash: Text | None = api_field(
+    project_hash: str | None = api_field(
         "ProjectHash",
         """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project.""",
         read_only=True,
+        value=Text,
     )
     """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project."""
 
@@ -153,17 +168,19 @@ class Invoicing(MiniCRMModel):
     )
     """API field StatusId (status): one of Draft (2800), Sent (2801), Paid (2802), Overdue (2803)."""
 
-    status_updated_at: DateTime | None = api_field(
+    status_updated_at: datetime | None = api_field(
         "StatusUpdatedAt",
         """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed.""",
         read_only=True,
+        value=DateTime,
     )
     """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed."""
 
-    updated_at: DateTime | None = api_field(
+    updated_at: datetime | None = api_field(
         "UpdatedAt",
         """API field UpdatedAt: date and time, in the system's local time.""",
         read_only=True,
+        value=DateTime,
     )
     """API field UpdatedAt: date and time, in the system's local time."""
 
@@ -184,14 +201,14 @@ class Invoicing(MiniCRMModel):
 class InvoicingSearchItem(MiniCRMModel):
     """A search result of a project of the “Invoicing” module: ids, not labels; get() fetches the record."""
 
-    id: Int | None = api_field("Id")
-    name: Text | None = api_field("Name")
-    url: Text | None = api_field("Url")
+    id: int | None = api_field("Id", value=Int)
+    name: str | None = api_field("Name", value=Text)
+    url: str | None = api_field("Url", value=Text)
     status_id: InvoicingStatus | None = api_field("StatusId")
     user_id: User | None = api_field("UserId")
-    deleted: Int | None = api_field("Deleted")
-    contact_id: Int | None = api_field("ContactId")
-    business_id: Int | None = api_field("BusinessId")
+    deleted: int | None = api_field("Deleted", value=Int)
+    contact_id: int | None = api_field("ContactId", value=Int)
+    business_id: int | None = api_field("BusinessId", value=Int)
 
 
 class InvoicingFilters(ProjectSearch, total=False):

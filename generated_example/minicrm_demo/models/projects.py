@@ -82,21 +82,24 @@ class Projects(MiniCRMModel):
     )
     """API field Attendance (Set): any of “1” (id 1), “2” (id 2), “3” (id 4), “4” (id 8). Some labels are numbers: a detail answer is read by label, a search answer by id."""
 
-    billable: Bool | None = api_field(
+    billable: bool | None = api_field(
         "Billable",
         """API field Billable: yes or no.""",
+        value=Bool,
     )
     """API field Billable: yes or no."""
 
-    budget: Int | None = api_field(
+    budget: int | None = api_field(
         "Budget",
         """API field Budget: whole number.""",
+        value=Int,
     )
     """API field Budget: whole number."""
 
-    business_id: Int | None = api_field(
+    business_id: int | None = api_field(
         "BusinessId",
         """API field BusinessId (a system field real answers carry; not in this schema): the company of the main contact.""",
+        value=Int,
     )
     """API field BusinessId (a system field real answers carry; not in this schema): the company of the main contact."""
 
@@ -107,22 +110,25 @@ class Projects(MiniCRMModel):
     )
     """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
 
-    contact_id: Int | None = api_field(
+    contact_id: int | None = api_field(
         "ContactId",
         """API field ContactId: id of a contact.""",
+        value=Int,
     )
     """API field ContactId: id of a contact."""
 
-    contract: Text | None = api_field(
+    contract: str | None = api_field(
         "Contract",
         """API field Contract: file (File(10MB)); write the URL of the file to upload.""",
+        value=Text,
     )
     """API field Contract: file (File(10MB)); write the URL of the file to upload."""
 
-    created_at: DateTime | None = api_field(
+    created_at: datetime | None = api_field(
         "CreatedAt",
         """API field CreatedAt: date and time, in the system's local time.""",
         read_only=True,
+        value=DateTime,
     )
     """API field CreatedAt: date and time, in the system's local time."""
 
@@ -133,15 +139,17 @@ class Projects(MiniCRMModel):
     )
     """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    deleted: Int | None = api_field(
+    deleted: int | None = api_field(
         "Deleted",
         """API field Deleted: whole number.""",
+        value=Int,
     )
     """API field Deleted: whole number."""
 
-    end_date: DateTime | None = api_field(
+    end_date: datetime | None = api_field(
         "EndDate",
         """API field EndDate: date and time, in the system's local time.""",
+        value=DateTime,
     )
     """API field EndDate: date and time, in the system's local time."""
 
@@ -151,30 +159,34 @@ class Projects(MiniCRMModel):
     )
     """API field Grade (Enum): one of “2” (id 1), “1” (id 2), “3” (id 3). Some labels are numbers: a detail answer is read by label, a search answer by id."""
 
-    id: Int | None = api_field(
+    id: int | None = api_field(
         "Id",
         """API field Id: whole number.""",
         read_only=True,
+        value=Int,
     )
     """API field Id: whole number."""
 
-    invited: Text | None = api_field(
+    invited: str | None = api_field(
         "Invited",
         """API field Invited (a system field real answers carry; not in this schema): who is invited to the project.""",
         max_length=65535,
+        value=Text,
     )
     """API field Invited (a system field real answers carry; not in this schema): who is invited to the project."""
 
-    is_private: Bool | None = api_field(
+    is_private: bool | None = api_field(
         "IsPrivate",
         """API field IsPrivate (a system field real answers carry; not in this schema): whether the project is private.""",
+        value=Bool,
     )
     """API field IsPrivate (a system field real answers carry; not in this schema): whether the project is private."""
 
-    name: Text | None = api_field(
+    name: str | None = api_field(
         "Name",
         """API field Name: text of at most 128 characters.""",
         max_length=128,
+        value=Text,
     )
     """API field Name: text of at most 128 characters."""
 
@@ -184,17 +196,19 @@ class Projects(MiniCRMModel):
     )
     """API field Phase (Enum): one of 1. alkalom - kezdő (1901), 2. alkalom - haladó (1902), 3. alkalom (1903)."""
 
-    project_email: Text | None = api_field(
+    project_email: str | None = api_field(
         "ProjectEmail",
         """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card.""",
         read_only=True,
+        value=Text,
     )
     """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card."""
 
-    project_hash: Text | None = api_field(
+    project_hash: str | None = api_field(
         "ProjectHash",
         """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project.""",
         read_only=True,
+        value=Text,
     )
     """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project."""
 
@@ -210,9 +224,10 @@ class Projects(MiniCRMModel):
     )
     """API field Skills (Set): any of Python (1), PHP (2), JavaScript (4), C# (8), Go (16)."""
 
-    start_date: DateTime | None = api_field(
+    start_date: datetime | None = api_field(
         "StartDate",
         """API field StartDate: date and time, in the system's local time.""",
+        value=DateTime,
     )
     """API field StartDate: date and time, in the system's local time."""
 
@@ -222,17 +237,19 @@ class Projects(MiniCRMModel):
     )
     """API field StatusId (status): one of Tervezés (2700), Folyamatban (2701), Átadva (2702), Lezárva (2703)."""
 
-    status_updated_at: DateTime | None = api_field(
+    status_updated_at: datetime | None = api_field(
         "StatusUpdatedAt",
         """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed.""",
         read_only=True,
+        value=DateTime,
     )
     """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed."""
 
-    updated_at: DateTime | None = api_field(
+    updated_at: datetime | None = api_field(
         "UpdatedAt",
         """API field UpdatedAt: date and time, in the system's local time.""",
         read_only=True,
+        value=DateTime,
     )
     """API field UpdatedAt: date and time, in the system's local time."""
 
@@ -253,14 +270,14 @@ class Projects(MiniCRMModel):
 class ProjectsSearchItem(MiniCRMModel):
     """A search result of a project of the “Projects” module: ids, not labels; get() fetches the record."""
 
-    id: Int | None = api_field("Id")
-    name: Text | None = api_field("Name")
-    url: Text | None = api_field("Url")
+    id: int | None = api_field("Id", value=Int)
+    name: str | None = api_field("Name", value=Text)
+    url: str | None = api_field("Url", value=Text)
     status_id: ProjectsStatus | None = api_field("StatusId")
     user_id: User | None = api_field("UserId")
-    deleted: Int | None = api_field("Deleted")
-    contact_id: Int | None = api_field("ContactId")
-    business_id: Int | None = api_field("BusinessId")
+    deleted: int | None = api_field("Deleted", value=Int)
+    contact_id: int | None = api_field("ContactId", value=Int)
+    business_id: int | None = api_field("BusinessId", value=Int)
 
 
 class ProjectsFilters(ProjectSearch, total=False):
