@@ -13,13 +13,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sysconfig
 from pathlib import Path
 
 import pydantic_core
 import pytest
 
-from tools import REPO, generated_tree, run
+from tools import REPO, fresh_venv, generated_tree, run
 
 VERSIONS = ("3.11", "3.12", "3.13")
 EXAMPLE = REPO / "generated_example"
@@ -53,14 +52,7 @@ def venv_for(python: Path, folder: Path) -> Path:
     """A venv of ``python`` that sees this environment's packages (after its own) and has its
     own pydantic-core, the one compiled dependency the generator and generated code import.
     """
-    subprocess.run([python, "-m", "venv", folder], check=True)
-    child = folder / "bin" / "python"
-    site = run(
-        child, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-    ).stdout.strip()
-    (Path(site) / "_parent_env.pth").write_text(
-        sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
-    )
+    child = fresh_venv(folder, python)
     if run(child, "-c", "import pydantic_core", check=False).returncode != 0:
         run(
             child,

@@ -77,10 +77,14 @@ def venv_with(project: Path, folder: Path) -> Path:
     return python
 
 
-def fresh_venv(folder: Path) -> Path:
-    """A new virtual environment that sees this one's packages (no network needed) and returns
-    its python. Its own site-packages come first, so what is installed into it wins."""
-    venv.EnvBuilder(with_pip=True).create(folder)
+def fresh_venv(folder: Path, interpreter: Path | None = None) -> Path:
+    """A new virtual environment (of ``interpreter``, else this one's) that sees this one's
+    packages (no network needed) and returns its python. Its own site-packages come first, so
+    what is installed into it wins."""
+    if interpreter is None:
+        venv.EnvBuilder(with_pip=True).create(folder)
+    else:
+        run(interpreter, "-m", "venv", folder)
     python = folder / "bin" / "python"
     child_site = run(
         python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"
