@@ -23,7 +23,6 @@ import io
 import re
 import tokenize
 from bisect import bisect_right
-from collections.abc import Iterator
 from functools import lru_cache
 from itertools import accumulate
 
