@@ -2,14 +2,14 @@
 
 The new tree is rendered into a temporary folder beside the output folder, then swapped in with
 two renames; until then the previous output is untouched, so an interrupted run leaves it
-intact (and the next run finishes or undoes a swap that was cut short). Ctrl-C and SIGTERM are
-held during the swap, so it happens whole or not at all. A manifest of the generated files and
-their hashes marks a folder as ours: a folder without one is refused unless ``--force``, a
-generated file edited by hand is refused unless ``--force``, files an earlier generation wrote
-and this one does not are removed, and files the user added are kept. A file of the user's
-where this generation puts one of its own is refused unless ``--force``, which moves it aside
-(``NAME.mine``); nothing of the user's is ever deleted. One run at a time writes an output
-folder: a second one fails at once (see :func:`output_lock`).
+intact (and the next run finishes or undoes a swap that was cut short). Ctrl-C and SIGTERM
+are ignored during the swap, so it happens whole or not at all. A manifest of the generated
+files and their hashes marks a folder as ours: a folder without one is refused unless
+``--force``, a generated file edited by hand is refused unless ``--force``, files an earlier
+generation wrote and this one does not are removed, and files the user added are kept. A
+file of the user's where this generation puts one of its own is refused unless ``--force``,
+which moves it aside (``NAME.mine``); nothing of the user's is ever deleted. One run at a time
+writes an output folder: a second one fails at once (see :func:`output_lock`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import re
 import shutil
 import signal
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -146,14 +147,24 @@ def output_lock(output: Path) -> Iterator[None]:
 
 
 @contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM (they arrive when this ends): the swap happens whole or not."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+def _uninterrupted() -> Iterator[None]:
+    """Ignore Ctrl-C and SIGTERM for the block: the swap happens whole or not at all.
+
+    Handlers, not a signal mask: any thread may receive a signal, but Python runs handlers
+    in the main thread only (so elsewhere there is nothing to do). A signal that arrived just
+    before is raised by ``signal.signal`` itself, before anything is swapped.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous: dict[signal.Signals, Any] = {}
     try:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous[number] = signal.signal(number, signal.SIG_IGN)
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _folders_of(paths: Iterable[str]) -> frozenset[str]:
@@ -310,8 +321,12 @@ def check_output_folder(
     )
     if in_the_way and not force:
         raise GenerationError(
-            f"{output / in_the_way[0]} is not a generated file, but this schema generates "
-            + ("a file" if in_the_way[0] in generated.files else "a folder")
+            f"{output / in_the_way[0]} is yours (not in {MANIFEST}), but this schema "
+            + (
+                "generates a file"
+                if in_the_way[0] in generated.files
+                else "needs a folder"
+            )
             + " there"
             + _and_more(in_the_way)
             + "; move it out of the way, or pass --force to have it moved aside"
@@ -369,15 +384,13 @@ def _swap_in(
 ) -> tuple[list[str], list[tuple[str, str]]]:
     """Put the staged tree in place of ``output`` and carry the user's files over.
 
-    Ctrl-C and SIGTERM are held meanwhile. One that arrived before the swap began stops the
-    run with the old output in place; one that arrives during it comes too late to stop it,
-    and the run completes.
+    Ctrl-C or SIGTERM before the swap stops the run with the old output in place; during it,
+    they come too late to stop it, and the run completes.
     """
     kept: list[str] = []
     aside: list[tuple[str, str]] = []
-    swapped = False
     try:
-        with _signals_held():
+        with _uninterrupted():
             if output.exists():
                 backup = Path(
                     tempfile.mkdtemp(
@@ -390,10 +403,7 @@ def _swap_in(
                 shutil.rmtree(backup)
             else:
                 os.replace(staging, output)
-            swapped = True
-    except BaseException as failure:
-        if swapped and isinstance(failure, KeyboardInterrupt):
-            return kept, aside  # held during the swap: too late to stop it
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return kept, aside

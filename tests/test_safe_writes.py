@@ -353,25 +353,17 @@ def big_run(tmp_path: Path) -> Iterator[tuple[Path, dict[str, bytes], list[str]]
     ]
 
 
-@pytest.mark.skipif(
-    not Path("/proc/self/stat").exists() or (os.cpu_count() or 1) < 2,
-    reason="reads /proc; entities render in worker processes only with 2 or more CPUs",
-)
-@pytest.mark.parametrize(
-    ("how", "code"),
-    [("SIGKILL", -signal.SIGKILL), ("SIGTERM", 143), ("Ctrl-C", 130)],
-)
-def test_a_run_stopped_mid_render_leaves_no_workers_and_the_old_output(
-    big_run: tuple[Path, dict[str, bytes], list[str]], how: str, code: int
-) -> None:
-    out, before, command = big_run
+def start_rendering(
+    command: list[str], **popen: Any
+) -> tuple[subprocess.Popen[str], set[int]]:
+    """Start ``command`` and wait until its render workers run; returns them too."""
     run = subprocess.Popen(
         command,
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True,
+        **popen,
     )
     workers: set[int] = set()
 
@@ -381,14 +373,50 @@ def test_a_run_stopped_mid_render_leaves_no_workers_and_the_old_output(
 
     wait_until(rendering_in_workers, "the render workers to start")
     assert run.poll() is None and workers, "the run ended before it could be stopped"
+    return run, workers
+
+
+IN_WORKERS = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists() or (os.cpu_count() or 1) < 2,
+    reason="reads /proc; entities render in worker processes only with 2 or more CPUs",
+)
+
+
+@IN_WORKERS
+@pytest.mark.parametrize(
+    ("how", "code"),
+    [("SIGKILL", -signal.SIGKILL), ("SIGTERM", 143), ("Ctrl-C", 130)],
+)
+def test_a_run_stopped_mid_render_leaves_no_workers_and_the_old_output(
+    big_run: tuple[Path, dict[str, bytes], list[str]], how: str, code: int
+) -> None:
+    out, before, command = big_run
+    run, workers = start_rendering(command, start_new_session=True)
     if how == "Ctrl-C":  # the terminal signals the whole foreground process group
         os.killpg(run.pid, signal.SIGINT)
     else:
         os.kill(run.pid, getattr(signal, how))
-    stdout, stderr = run.communicate(timeout=120)
+    _, stderr = run.communicate(timeout=120)
     wait_until(lambda: not any(alive(pid) for pid in workers), "the workers to exit")
     assert run.returncode == code
     if how != "SIGKILL":
         assert stderr == "interrupted; nothing was written\n"
     assert files_under(out) == before
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".out.")] == []
+
+
+@IN_WORKERS
+def test_a_render_worker_killed_by_the_system_is_a_one_line_error(
+    big_run: tuple[Path, dict[str, bytes], list[str]],
+) -> None:
+    out, before, command = big_run
+    run, workers = start_rendering(command)
+    os.kill(min(workers), signal.SIGKILL)  # as the out-of-memory killer would
+    _, stderr = run.communicate(timeout=120)
+    wait_until(lambda: not any(alive(pid) for pid in workers), "the workers to exit")
+    assert run.returncode == 1
+    assert stderr == (
+        "error: a rendering process ended unexpectedly (exit code -9); "
+        "nothing was written, run again\n"
+    )
+    assert files_under(out) == before

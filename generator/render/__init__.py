@@ -8,15 +8,10 @@ Entities are independent, so with many of them they are rendered in parallel pro
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing import get_context
 
 from .. import __version__
 from ..build_model import CONTACT_TYPE, MODULE_TYPE, USER_TYPE
@@ -27,6 +22,7 @@ from .datamodel import render_model_class, type_name
 from .ordering import all_order, import_order
 from ..settings import DEFAULT_PACKAGE_VERSION
 from .templates import render
+from .workers import forked_map
 
 SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE, CONTACT_TYPE})
 #: The union of every module's record type (what ``crm.all_projects.get`` returns).
@@ -159,62 +155,18 @@ def render_entity(job: EntityJob) -> str:
 def _rendering_entities(jobs: list[EntityJob]) -> Iterator[Callable[[], list[str]]]:
     """Start rendering every entity file; the block's value collects the results in order.
 
-    With many entities they render in forked worker processes while the caller renders the
-    other files. The first entity is rendered here before forking: that warms
-    datamodel-code-generator and the compiled templates once, so the workers inherit them.
-    The workers end with the run, however it ends: an error or Ctrl-C in the block terminates
-    them, and a parent killed outright takes them along (see :func:`_start_worker`).
+    With many entities they render in forked worker processes (:mod:`.workers`, which end
+    with the run however it ends) while the caller renders the other files. The first entity
+    is rendered here before forking: that warms datamodel-code-generator and the compiled
+    templates once, so the workers inherit them.
     """
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
         yield lambda: [render_entity(job) for job in jobs]
         return
     first = render_entity(jobs[0])
-    rest = jobs[1:]
-    lifeline, held_end = os.pipe()
-    pool = get_context("fork").Pool(
-        workers, _start_worker, (os.getpid(), lifeline, held_end)
-    )
-    try:
-        pending = pool.imap(
-            render_entity, rest, chunksize=max(1, len(rest) // (workers * 4))
-        )
-        yield lambda: [first, *pending]
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
-        os.close(lifeline)
-        os.close(held_end)
-
-
-#: prctl(2) option: the signal a process gets when the thread that forked it ends.
-_PR_SET_PDEATHSIG = 1
-
-
-def _start_worker(parent: int, lifeline: int, held_end: int) -> None:
-    """Tie a forked render worker to the run that forked it.
-
-    Ctrl-C reaches the whole process group: the worker ignores it and the parent stops it.
-    SIGTERM (what stopping sends) gets its default action back. When the parent dies, even
-    killed outright, the worker exits: on Linux the kernel kills it (``PR_SET_PDEATHSIG``);
-    everywhere, a thread waits for end of file on a pipe only the parent holds open.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.close(held_end)
-    if sys.platform == "linux":
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before the line above
-        os._exit(1)
-    threading.Thread(target=_exit_at_end_of_file, args=(lifeline,), daemon=True).start()
-
-
-def _exit_at_end_of_file(lifeline: int) -> None:
-    os.read(lifeline, 1)  # nobody writes: this returns only when the parent is gone
-    os._exit(1)
+    with forked_map(render_entity, jobs[1:], workers) as rest:
+        yield lambda: [first, *rest()]
 
 
 def session_example(tenant: Tenant) -> dict[str, str] | None:
