@@ -234,13 +234,12 @@ def test_text_0_is_a_limit_of_zero() -> None:
     field = next(f for f in entity.fields if f.api_name == "Code")
     assert field.kind is Kind.TEXT and field.text_limit == 0
     source = render_model_class(entity, "pkg", "sales", frozenset())
-    declared = source.split("    code: ", 1)[1].split("\n    )", 1)[0]
-    assert "max_length=0," in declared and "value=Text," in declared
+    assert 'code: Text | None = api_field("Code", max_length=0)' in source
     # The same declaration, run on the generated runtime: zero characters allowed, not "any".
     from minicrm_demo._values import MiniCRMModel, Text, api_field
 
     class Coded(MiniCRMModel):
-        code: str | None = api_field("Code", max_length=0, value=Text)
+        code: Text | None = api_field("Code", max_length=0)
 
     assert Coded(code="").to_api() == {"Code": ""}
     with pytest.raises(

@@ -5,10 +5,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import JsonValue
-
 from .._values import (
     Bool,
     ChoiceFlag,
@@ -31,195 +27,80 @@ class PersonHirlevel(ChoiceFlag):
 class Person(MiniCRMModel):
     """A person contact."""
 
-    bank_account: str | None = api_field(
-        "BankAccount",
-        """API field BankAccount (a system field real answers carry; not in this schema).""",
-        value=Text,
-    )
+    bank_account: Text | None = api_field("BankAccount")
     """API field BankAccount (a system field real answers carry; not in this schema)."""
 
-    business_id: int | None = api_field(
-        "BusinessId",
-        """API field BusinessId: id of a company.""",
-        create_only=True,
-        value=Int,
-    )
+    business_id: Int | None = api_field("BusinessId", create_only=True)
     """API field BusinessId: id of a company."""
 
-    created_at: datetime | None = api_field(
-        "CreatedAt",
-        """API field CreatedAt: date and time, in the system's local time.""",
-        read_only=True,
-        value=DateTime,
-    )
+    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
     """API field CreatedAt: date and time, in the system's local time."""
 
-    created_by: User | None = api_field(
-        "CreatedBy",
-        """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
-        read_only=True,
-    )
+    created_by: User | None = api_field("CreatedBy", read_only=True)
     """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    deleted: bool | None = api_field(
-        "Deleted",
-        """API field Deleted: yes or no.""",
-        value=Bool,
-    )
+    deleted: Bool | None = api_field("Deleted")
     """API field Deleted: yes or no."""
 
-    description: str | None = api_field(
-        "Description",
-        """API field Description (a system field real answers carry; not in this schema).""",
-        max_length=65535,
-        value=Text,
-    )
+    description: Text | None = api_field("Description", max_length=65535)
     """API field Description (a system field real answers carry; not in this schema)."""
 
-    email: str | None = api_field(
-        "Email",
-        """API field Email: text of at most 128 characters.""",
-        max_length=128,
-        value=Text,
-    )
+    email: Text | None = api_field("Email", max_length=128)
     """API field Email: text of at most 128 characters."""
 
-    email_type: str | None = api_field(
-        "EmailType",
-        """API field EmailType: text of at most 64 characters.""",
-        max_length=64,
-        value=Text,
-    )
+    email_type: Text | None = api_field("EmailType", max_length=64)
     """API field EmailType: text of at most 64 characters."""
 
-    first_name: str | None = api_field(
-        "FirstName",
-        """API field FirstName: text of at most 255 characters.""",
-        max_length=255,
-        value=Text,
-    )
+    first_name: Text | None = api_field("FirstName", max_length=255)
     """API field FirstName: text of at most 255 characters."""
 
-    hirlevel: PersonHirlevel | None = api_field(
-        "Hírlevél",
-        """API field Hírlevél (Set): any of Feliratkozott (1).""",
-    )
+    hirlevel: PersonHirlevel | None = api_field("Hírlevél")
     """API field Hírlevél (Set): any of Feliratkozott (1)."""
 
-    id: int | None = api_field(
-        "Id",
-        """API field Id: whole number.""",
-        read_only=True,
-        value=Int,
-    )
+    id: Int | None = api_field("Id", read_only=True)
     """API field Id: whole number."""
 
-    industry: str | None = api_field(
-        "Industry",
-        """API field Industry (a system field real answers carry; not in this schema).""",
-        value=Text,
-    )
+    industry: Text | None = api_field("Industry")
     """API field Industry (a system field real answers carry; not in this schema)."""
 
-    last_name: str | None = api_field(
-        "LastName",
-        """API field LastName: text of at most 255 characters.""",
-        max_length=255,
-        value=Text,
-    )
+    last_name: Text | None = api_field("LastName", max_length=255)
     """API field LastName: text of at most 255 characters."""
 
-    phone: str | None = api_field(
-        "Phone",
-        """API field Phone: text of at most 64 characters.""",
-        max_length=64,
-        value=Text,
-    )
+    phone: Text | None = api_field("Phone", max_length=64)
     """API field Phone: text of at most 64 characters."""
 
-    phone_type: str | None = api_field(
-        "PhoneType",
-        """API field PhoneType: text of at most 64 characters.""",
-        max_length=64,
-        value=Text,
-    )
+    phone_type: Text | None = api_field("PhoneType", max_length=64)
     """API field PhoneType: text of at most 64 characters."""
 
-    position: str | None = api_field(
-        "Position",
-        """API field Position: text of at most 255 characters.""",
-        max_length=255,
-        value=Text,
-    )
+    position: Text | None = api_field("Position", max_length=255)
     """API field Position: text of at most 255 characters."""
 
-    region: str | None = api_field(
-        "Region",
-        """API field Region (a system field real answers carry; not in this schema).""",
-        value=Text,
-    )
+    region: Text | None = api_field("Region")
     """API field Region (a system field real answers carry; not in this schema)."""
 
-    swift: str | None = api_field(
-        "Swift",
-        """API field Swift (a system field real answers carry; not in this schema).""",
-        value=Text,
-    )
+    swift: Text | None = api_field("Swift")
     """API field Swift (a system field real answers carry; not in this schema)."""
 
-    szuletesnap: datetime | None = api_field(
-        "Születésnap",
-        """API field Születésnap: date and time, in the system's local time.""",
-        value=DateTime,
-    )
+    szuletesnap: DateTime | None = api_field("Születésnap")
     """API field Születésnap: date and time, in the system's local time."""
 
-    tags: list[JsonValue] | None = api_field(
-        "Tags",
-        """API field Tags (a system field real answers carry; not in this schema): the contact's tags.""",
-        value=JsonList,
-    )
+    tags: JsonList | None = api_field("Tags")
     """API field Tags (a system field real answers carry; not in this schema): the contact's tags."""
 
-    type: ContactType | None = api_field(
-        "Type",
-        """API field Type: Person or Business (ContactType), written in English.""",
-        create_only=True,
-    )
+    type: ContactType | None = api_field("Type", create_only=True)
     """API field Type: Person or Business (ContactType), written in English."""
 
-    updated_at: datetime | None = api_field(
-        "UpdatedAt",
-        """API field UpdatedAt: date and time, in the system's local time.""",
-        read_only=True,
-        value=DateTime,
-    )
+    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
     """API field UpdatedAt: date and time, in the system's local time."""
 
-    updated_by: User | None = api_field(
-        "UpdatedBy",
-        """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
-        read_only=True,
-    )
+    updated_by: User | None = api_field("UpdatedBy", read_only=True)
     """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    url: str | None = api_field(
-        "Url",
-        """API field Url (a system field real answers carry; not in this schema).""",
-        value=Text,
-    )
+    url: Text | None = api_field("Url")
     """API field Url (a system field real answers carry; not in this schema)."""
 
-    vat_number: str | None = api_field(
-        "VatNumber",
-        """API field VatNumber (a system field real answers carry; not in this schema).""",
-        value=Text,
-    )
+    vat_number: Text | None = api_field("VatNumber")
     """API field VatNumber (a system field real answers carry; not in this schema)."""
 
-    yearly_revenue: int | None = api_field(
-        "YearlyRevenue",
-        """API field YearlyRevenue (a system field real answers carry; not in this schema).""",
-        value=Int,
-    )
+    yearly_revenue: Int | None = api_field("YearlyRevenue")
     """API field YearlyRevenue (a system field real answers carry; not in this schema)."""
