@@ -203,7 +203,14 @@ def test_modules_excluded_by_name_or_id_produce_no_code_and_no_drift(
     result = cli("generate", "--include-modules", "3", "--output", "only", "--quiet")
     assert result.exit_code == 0, result.output
     only = {p.stem for p in (tmp_path / "only/minicrm_demo/models").glob("*.py")}
-    assert only == {"__init__", "_any_project", "_shared", "business", "person", "sales"}
+    assert only == {
+        "__init__",
+        "_any_project",
+        "_shared",
+        "business",
+        "person",
+        "sales",
+    }
     result = cli("generate", "--exclude-modules", "Gone", "--output", "gone")
     assert result.exit_code == 0
     assert "warning: exclude-modules: 'Gone' matches no module" in result.stderr
