@@ -90,6 +90,9 @@ def _collect(reader: Connection, processes: list[ForkProcess], count: int) -> li
             continue
         for sentinel in set(running).intersection(ready):
             process = running.pop(sentinel)
+            # Its sentinel fires as it exits, before it can be reaped: until then exitcode is
+            # None, even for a worker that answered and ended well.
+            process.join()
             if process.exitcode != 0 and not reader.poll():
                 raise GenerationError(
                     f"a rendering process ended unexpectedly (exit code "
