@@ -8,14 +8,16 @@ surrogates, 5,000-character labels, code-injection strings), odd ids (negative, 
 non-numeric, equal as numbers) and odd types (``Text(0)``, ``Text(-1)``, a 20-digit limit,
 ``Int `` with a space, nested objects where a type string belongs, empty maps).
 
-The suite runs a bounded number of examples; a long campaign is
+The suite runs a fixed set of 100 examples; a long campaign, drawing new ones, is
 ``MINICRM_FUZZ_EXAMPLES=10000 pytest tests/test_fuzz_hostile.py`` (or ``--fuzz-examples``).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -147,22 +149,53 @@ def hostile_endpoints(draw: st.DrawFn) -> dict[str, Any]:
     return endpoints
 
 
-def fuzz_examples(request: pytest.FixtureRequest) -> int:
-    return int(request.config.getoption("--fuzz-examples"))
+SUITE_EXAMPLES = 100
+
+
+def fuzz_examples(request: pytest.FixtureRequest) -> int | None:
+    """The campaign's length when asked for one (``--fuzz-examples``), else None."""
+    given = request.config.getoption("--fuzz-examples")
+    return None if given is None else int(given)
 
 
 def labels_in(endpoints: dict[str, Any]) -> set[str]:
-    """Every option label of the snapshot: each must reach the package byte for byte."""
+    """Every option label of the snapshot: each must reach the package byte for byte.
+
+    Except a contact's ``Type``: it is the shared two-member ``ContactType`` (Person, Business),
+    which keeps a schema label only where it names one of the two; any other is reported by a
+    warning at generation (tests/test_schema_fidelity.py) and reads as an unknown member.
+    """
     found: set[str] = set()
     for endpoint, answer in endpoints.items():
         if endpoint.startswith("Schema/") and isinstance(answer, dict):
-            for value in answer.values():
+            contact = not endpoint.startswith("Schema/Project/")
+            for name, value in answer.items():
+                if contact and name == "Type":
+                    continue
                 if isinstance(value, dict):
                     found.update(v for v in value.values() if isinstance(v, str))
     return found
 
 
-def check_one(endpoints: dict[str, Any], work: Path, index: int) -> None:
+def is_black_clean(source: str) -> bool:
+    """Whether black leaves ``source`` as it is.
+
+    Most files (``_values.py``, the errors, the client) are the same in every example but for
+    the header's fingerprint, a comment of fixed length that black leaves alone: with it
+    blanked, each text is formatted once.
+    """
+    return _black_leaves(FINGERPRINT.sub("sha256:" + "0" * 64, source))
+
+
+FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+@functools.lru_cache(maxsize=256)
+def _black_leaves(source: str) -> bool:
+    return black.format_str(source, mode=BLACK_MODE) == source
+
+
+def check_one(endpoints: dict[str, Any], work: Path) -> None:
     work.mkdir(parents=True)
     schema = work / "tenant.snapshot.json"
     try:
@@ -178,7 +211,9 @@ def check_one(endpoints: dict[str, Any], work: Path, index: int) -> None:
         }
         schema.write_text(json.dumps(document, ensure_ascii=True), encoding="ascii")
     assert not (work / "out").exists()
-    package = f"fuzz_crm_{index}"
+    package = (
+        "fuzz_crm"  # one name, so files equal across examples are black-checked once
+    )
     result = CliRunner().invoke(
         main,
         [
@@ -204,14 +239,13 @@ def check_one(endpoints: dict[str, Any], work: Path, index: int) -> None:
     for path in sorted(out.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         compile(source, str(path), "exec")
-        assert (
-            black.format_str(source, mode=BLACK_MODE) == source
-        ), f"{path} is not black-clean"
+        assert is_black_clean(source), f"{path} is not black-clean"
 
     sys.path.insert(0, str(out))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            importlib.invalidate_caches()
             module = importlib.import_module(package)
             exported = [getattr(module, name) for name in module.__all__]
         assert not CANARY.exists(), "a label ran as code"
@@ -233,17 +267,20 @@ def test_hostile_snapshots_generate_clean_packages_or_fail_in_one_line(
     tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     counter = iter(range(10**9))
+    campaign_length = fuzz_examples(request)
 
+    # The suite's run is derandomized: the same examples on every run, so a change is judged
+    # by what it broke; a campaign asked for draws new examples each time.
     @settings(
-        max_examples=fuzz_examples(request),
+        max_examples=campaign_length or SUITE_EXAMPLES,
+        derandomize=campaign_length is None,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
     )
     @given(hostile_endpoints())
     def campaign(endpoints: dict[str, Any]) -> None:
-        index = next(counter)
-        check_one(endpoints, tmp_path / str(index), index)
+        check_one(endpoints, tmp_path / str(next(counter)))
 
     campaign()
     assert not CANARY.exists()
