@@ -11,14 +11,13 @@ every configured system to one place. The API key is the exception: it comes onl
 
 from __future__ import annotations
 
-import keyword
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import python_names
 from .config import (
     PER_SYSTEM_KEYS,
     ConfigFile,
@@ -116,8 +115,8 @@ def check_package_name(name: str) -> str:
     """A usable import name: lower-case, not a keyword, not a standard-library module."""
     if (
         not PACKAGE_NAME.fullmatch(name)
-        or keyword.iskeyword(name)
-        or name in sys.stdlib_module_names
+        or name in python_names.KEYWORDS
+        or name in python_names.STDLIB_MODULES
     ):
         raise ConfigError(
             f"--package-name {name!r} is not usable: use lower-case letters, digits and _, "

@@ -248,6 +248,9 @@ def test_strict_turns_warnings_into_a_failure_and_writes_nothing(
     [
         (["--demo", "--package-name", "class"], "--package-name 'class' is not usable"),
         (["--demo", "--package-name", "json"], "standard-library"),
+        # 3.12 dropped imp and 3.13 cgi from the standard library: refused on every Python.
+        (["--demo", "--package-name", "imp"], "standard-library"),
+        (["--demo", "--package-name", "cgi"], "standard-library"),
         (["--demo", "--package-name", "../evil"], "not usable"),
         (["--demo", "--schema", "x.json"], "give only one"),
         ([], "no schema given"),

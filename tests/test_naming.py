@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 import random
+import sys
 from collections.abc import Callable, Iterable
 
 import pytest
@@ -192,6 +193,7 @@ def test_reserved_names_do_not_depend_on_the_running_python_or_pydantic() -> Non
     assert public <= python_names.BASEMODEL_ATTRIBUTES
     meta = {n for n in dir(type(BaseModel)) if not n.startswith("_")}
     assert meta <= python_names.METACLASS_ATTRIBUTES
+    assert sys.stdlib_module_names <= python_names.STDLIB_MODULES
     # Soft keywords are ordinary names everywhere: contacts keep their ``type`` attribute.
     assert naming.snake_case("Type", "field") == "type"
     assert naming.snake_case("match", "field") == "match"
