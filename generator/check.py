@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .write import MANIFEST, read_manifest
+from .write import MANIFEST, read_manifest, swap_left_over
 
 #: The manifest entries that say what made a folder; all must match for the fast path.
 KEY_FIELDS = ("generator", "fingerprint", "package", "settings")
@@ -69,15 +68,6 @@ def read_manifest_document(output: Path) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-def _swap_left_over(output: Path) -> bool:
-    """Whether an interrupted run left a staging or backup folder that a write must tidy."""
-    prefixes = (f".{output.name}.minicrm-new-", f".{output.name}.minicrm-old-")
-    try:
-        return any(name.startswith(prefixes) for name in os.listdir(output.parent))
-    except OSError:
-        return False
-
-
 def unchanged(output: Path, key: Mapping[str, Any]) -> dict[str, Any] | None:
     """The manifest, when ``output`` was made with exactly ``key`` and no file changed since.
 
@@ -85,7 +75,7 @@ def unchanged(output: Path, key: Mapping[str, Any]) -> dict[str, Any] | None:
     compare instead) on any difference, a missing file, or a swap left half done.
     """
     document = read_manifest_document(output)
-    if document is None or _swap_left_over(output):
+    if document is None or swap_left_over(output):
         return None
     if any(document.get(name) != key[name] for name in KEY_FIELDS):
         return None

@@ -108,6 +108,14 @@ def _siblings(output: Path, kind: str) -> list[Path]:
     )
 
 
+def swap_left_over(output: Path) -> bool:
+    """Whether an interrupted run left a staging or backup folder of ``output`` to tidy."""
+    try:
+        return bool(_siblings(output, _NEW) or _siblings(output, _OLD))
+    except OSError:
+        return False
+
+
 @contextmanager
 def output_lock(output: Path) -> Iterator[None]:
     """Hold ``output`` for one run; a second run into it fails at once, with one line.
