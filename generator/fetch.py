@@ -24,8 +24,7 @@ import httpx
 
 from . import snapshot as snap
 from .errors import PullError, redact
-
-DEFAULT_BASE_URL = "https://r3.minicrm.hu/Api/R3"
+from .settings import DEFAULT_BASE_URL
 
 ProgressCallback = Callable[[int, int], None]
 
