@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Time `minicrm-codegen generate` against openapi-python-client on the same large tenant.
+"""Time `minicrm-codegen generate` against openapi-python-client at several tenant sizes.
 
-Both generators get the synthetic tenant of ``shared/bench/make_big_tenant.py`` (30 modules x
-300 custom fields by default): ours its R3 answers as a snapshot, openapi-python-client the
+Both generators get the synthetic tenant of ``shared/bench/make_big_tenant.py`` (modules x
+custom fields per module): ours its R3 answers as a snapshot, openapi-python-client the
 equivalent OpenAPI document (with its default ruff formatting hooks). Each runs as a command in
-a fresh process, alternately, several times in the same run; the script prints the medians and
-their ratio (ours / theirs). Target: ratio <= 1.0.
+a fresh process, alternately (ours, theirs, ours, theirs, ...), so a noisy machine slows both
+alike. For every size the script prints each tool's median and range, the median and range of
+the per-round ratios (ours / theirs), and the peak memory of each tool's whole process tree
+(the generator and its worker processes together, sampled from /proc). Target: ratio <= 0.5 at
+every size; peak memory no more than the peer's.
 
-    python benchmarks/bench_generate.py [--repeat 3] [--modules 30] [--fields 300] [--bench-dir DIR]
+    python benchmarks/bench_generate.py [--sizes 5x50,30x300,60x600,100x1000] [--repeat 3]
 
 openapi-python-client is a benchmark-only dependency: ``pip install -r benchmarks/requirements.txt``.
 """
@@ -16,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -28,6 +33,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from generator.snapshot import Snapshot  # noqa: E402
+
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 def snapshot_from_bench_files(folder: Path) -> Snapshot:
@@ -45,12 +52,124 @@ def snapshot_from_bench_files(folder: Path) -> Snapshot:
     return Snapshot(endpoints, "https://r3.minicrm.hu/Api/R3", "bench")
 
 
-def timed(command: list[str], cwd: Path) -> float:
+def tree_rss_kb(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants now, in KiB."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            parents[int(entry)] = int(fields[1])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier.extend(children)
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+                total += int(statm.read().split()[1]) * PAGE_KB
+        except OSError:
+            continue
+    return total
+
+
+def run_measured(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall-clock seconds and the peak resident memory (KiB) of the command's process tree."""
     start = time.perf_counter()
-    subprocess.run(
-        command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    return time.perf_counter() - start
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_kb(process.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        sys.exit(
+            f"error: {command[0]} failed ({process.returncode}): {stderr.decode()[-500:]}"
+        )
+    return elapsed, peak
+
+
+def spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
+    return (
+        f"median {statistics.median(values):.{digits}f}{unit}"
+        f"  range {min(values):.{digits}f}-{max(values):.{digits}f}{unit}"
+    )
+
+
+def bench_size(
+    modules: int, fields: int, repeat: int, maker: Path, theirs_cli: str, work: Path
+) -> None:
+    subprocess.run(
+        [sys.executable, maker, work / "tenant", str(modules), str(fields)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    snapshot = work / "tenant.snapshot.json"
+    snapshot_from_bench_files(work / "tenant").write(snapshot)
+    ours_command = [
+        sys.executable,
+        "-m",
+        "generator",
+        "generate",
+        "--schema",
+        str(snapshot),
+        "--output",
+        "ours",
+        "--quiet",
+        "--force",
+    ]
+    theirs_command = [
+        theirs_cli,
+        "generate",
+        "--path",
+        str(work / "tenant.openapi.json"),
+        "--output-path",
+        "theirs",
+        "--overwrite",
+    ]
+    ours: list[tuple[float, int]] = []
+    theirs: list[tuple[float, int]] = []
+    for _ in range(repeat):
+        shutil.rmtree(work / "ours", ignore_errors=True)
+        ours.append(run_measured(ours_command, work))
+        theirs.append(run_measured(theirs_command, work))
+    lines = sum(
+        len(path.read_text(encoding="utf-8").splitlines())
+        for path in (work / "ours").rglob("*.py")
+    )
+    ratios = [mine[0] / peer[0] for mine, peer in zip(ours, theirs)]
+    memory = [mine[1] / peer[1] for mine, peer in zip(ours, theirs)]
+    print(f"{modules} modules x {fields} fields ({lines} lines written by ours):")
+    print(f"  minicrm-codegen        {spread([t for t, _ in ours])}")
+    print(f"  openapi-python-client  {spread([t for t, _ in theirs])}")
+    print(
+        f"  time ratio (ours/theirs)    {spread(ratios, '')}  "
+        f"target <= 0.5: {'met' if statistics.median(ratios) <= 0.5 else 'NOT met'}"
+    )
+    print(
+        f"  peak memory (process tree)  ours {spread([m / 1024 for _, m in ours], ' MB', 0)}"
+        f"; theirs {spread([m / 1024 for _, m in theirs], ' MB', 0)}; "
+        f"ratio {spread(memory, '')}"
+    )
+    sys.stdout.flush()
 
 
 def main() -> None:
@@ -58,12 +177,22 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--modules", type=int, default=30)
-    parser.add_argument("--fields", type=int, default=300)
+    parser.add_argument(
+        "--sizes",
+        default="5x50,30x300,60x600,100x1000",
+        help="comma-separated MODULESxFIELDS tenant sizes",
+    )
     parser.add_argument(
         "--bench-dir", type=Path, default=REPO.parent / "shared" / "bench"
     )
     args = parser.parse_args()
+    try:
+        sizes = [
+            tuple(int(part) for part in size.split("x", 1))
+            for size in args.sizes.split(",")
+        ]
+    except ValueError:
+        sys.exit(f"error: --sizes {args.sizes!r}: use MODULESxFIELDS,... e.g. 5x50")
     maker = args.bench_dir / "make_big_tenant.py"
     theirs_cli = shutil.which(
         "openapi-python-client", path=str(Path(sys.executable).parent)
@@ -72,67 +201,13 @@ def main() -> None:
         sys.exit(f"error: {maker} not found; pass --bench-dir")
     if theirs_cli is None:
         sys.exit(
-            "error: openapi-python-client is not installed; pip install -r benchmarks/requirements.txt"
+            "error: openapi-python-client is not installed; "
+            "pip install -r benchmarks/requirements.txt"
         )
-
-    with tempfile.TemporaryDirectory() as scratch:
-        work = Path(scratch)
-        subprocess.run(
-            [
-                sys.executable,
-                maker,
-                work / "tenant",
-                str(args.modules),
-                str(args.fields),
-            ],
-            check=True,
-        )
-        snapshot = work / "tenant.snapshot.json"
-        snapshot_from_bench_files(work / "tenant").write(snapshot)
-        ours_command = [
-            sys.executable,
-            "-m",
-            "generator",
-            "generate",
-            "--schema",
-            str(snapshot),
-            "--output",
-            "ours",
-            "--quiet",
-            "--force",
-        ]
-        theirs_command = [
-            theirs_cli,
-            "generate",
-            "--path",
-            str(work / "tenant.openapi.json"),
-            "--output-path",
-            "theirs",
-            "--overwrite",
-        ]
-        ours, theirs = [], []
-        for _ in range(args.repeat):
-            shutil.rmtree(work / "ours", ignore_errors=True)
-            ours.append(timed(ours_command, REPO if False else work))
-            theirs.append(timed(theirs_command, work))
-        lines = sum(
-            len(p.read_text(encoding="utf-8").splitlines())
-            for p in (work / "ours").rglob("*.py")
-        )
-
-    ours_median, theirs_median = statistics.median(ours), statistics.median(theirs)
-    print(
-        f"tenant: {args.modules} modules x {args.fields} custom fields; ours wrote {lines} lines of Python"
-    )
-    print(
-        f"minicrm-codegen generate:        median {ours_median:.2f}s  runs {', '.join(f'{t:.2f}' for t in ours)}"
-    )
-    print(
-        f"openapi-python-client generate:  median {theirs_median:.2f}s  runs {', '.join(f'{t:.2f}' for t in theirs)}"
-    )
-    print(
-        f"ratio (ours / openapi-python-client): {ours_median / theirs_median:.2f}  (target <= 1.0)"
-    )
+    print(f"{args.repeat} interleaved rounds per size")
+    for modules, fields in sizes:
+        with tempfile.TemporaryDirectory() as scratch:
+            bench_size(modules, fields, args.repeat, maker, theirs_cli, Path(scratch))
 
 
 if __name__ == "__main__":
