@@ -311,6 +311,12 @@ def test_an_echoed_key_is_redacted_in_every_error(fake: FakeMiniCRM, mode: str) 
     with pytest.raises(ResponseValidationError) as malformed:
         call(mode, fake, lambda crm: crm.sales.get(1))
     assert KEY not in str(malformed.value) and KEY not in malformed.value.body
+    assert malformed.value.errors, "pydantic's details are kept"
+    assert KEY not in repr(malformed.value.errors)
+    fake.queue("Project/1", Scripted(200, f'{{"Id": 1, "StatusId": ["{KEY}"]}}'))
+    with pytest.raises(ResponseValidationError) as nested:
+        call(mode, fake, lambda crm: crm.sales.get(1))
+    assert nested.value.errors and KEY not in repr(nested.value.errors)
 
 
 def test_the_documented_limits_are_the_defaults() -> None:

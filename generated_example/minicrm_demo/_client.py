@@ -379,7 +379,7 @@ class Transport:
             body = self._redact(content.decode("utf-8", errors="replace"))
             reason = self._redact(reason_of(exc))
             raise ResponseValidationError(
-                method, path, body, reason, details_of(exc)
+                method, path, body, reason, details_of(exc, self._redact)
             ) from exc
 
     def _send(

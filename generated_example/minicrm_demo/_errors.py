@@ -156,9 +156,24 @@ def reason_of(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-def details_of(error: Exception) -> list[ErrorDetails]:
-    """The details pydantic gives of a refused value, or none."""
-    return error.errors(include_url=False) if isinstance(error, ValidationError) else []
+def details_of(error: Exception, redact: Callable[[str], str]) -> list[ErrorDetails]:
+    """The details pydantic gives of a refused value, or none, with the API key hidden.
+
+    An answer may echo the key, so a refused text, a message or a context holding it is
+    redacted: texts as texts, other inputs as their redacted ``repr``, a context left out.
+    """
+    if not isinstance(error, ValidationError):
+        return []
+    details = error.errors(include_url=False)
+    for detail in details:
+        detail["msg"] = redact(detail["msg"])
+        value = detail["input"]
+        text = value if isinstance(value, str) else repr(value)
+        if redact(text) != text:
+            detail["input"] = redact(text)
+        if "ctx" in detail and redact(repr(detail["ctx"])) != repr(detail["ctx"]):
+            del detail["ctx"]
+    return details
 
 
 class APIStatusError(MiniCRMError):
