@@ -28,15 +28,15 @@ SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE, CONTACT_TYPE})
 #: The union of every module's record type (what ``crm.all_projects.get`` returns).
 ANY_PROJECT = "AnyProject"
 PARALLEL_THRESHOLD = 8
-#: The shared records the client modules use at run time (``ToDoFilter`` only in annotations).
-CLIENT_RECORDS = (
-    "Address",
-    "ContactSearchItem",
-    "ContactType",
-    "ModuleInfo",
-    "SearchPage",
-    "ToDo",
-    "ToDoItem",
+#: The client's families of calls: one template each under ``package/client/``, rendered
+#: into one module each in ``_sync/`` and in ``_async/``.
+CLIENT_FAMILIES = (
+    "transport",
+    "projects",
+    "contacts",
+    "todos",
+    "addresses",
+    "modules",
 )
 
 
@@ -276,18 +276,29 @@ def _package_files(
         "example": session_example(tenant),
         "shared_exports": shared_exports,
     }
-    # The client imports the shared records; every module's own names only for type
-    # checkers (they are reached through ``models`` when first used).
-    entity_typing = {tenant.person.name, tenant.business.name} | {
+    # The client modules name each record type only in annotations (they reach it through
+    # ``models`` when first used), so they import it only for type checkers.
+    contact_records = {tenant.person.name, tenant.business.name}
+    project_records = {
         name
         for module in tenant.modules
-        for name in (module.entity.name, module.search_item, module.filters)
+        for name in (
+            module.entity.name,
+            module.search_item,
+            module.filters,
+        )
     }
-    client_typing = [
-        (module_name, [name for name in names if name in entity_typing])
-        for module_name, names in model_modules
-        if module_name != "_any_project" and entity_typing.intersection(names)
-    ]
+    typing_imports = {
+        family: [
+            (module_name, [name for name in names if name in wanted])
+            for module_name, names in model_modules
+            if module_name != "_any_project" and wanted.intersection(names)
+        ]
+        for family, wanted in (
+            ("contact_typing", contact_records),
+            ("project_typing", project_records),
+        )
+    }
     files[f"{package}/models/_shared.py"] = fit_long_statements(
         render("package/shared.py.jinja", choices=shared, **context)
     )
@@ -307,15 +318,30 @@ def _package_files(
         )
     files[f"{package}/_errors.py"] = render("package/_errors.py.jinja", **context)
     files[f"{package}/_pacing.py"] = render("package/_pacing.py.jinja", **context)
-    for module_name, is_async in (("_client", False), ("_async_client", True)):
-        files[f"{package}/{module_name}.py"] = fit_long_statements(
-            render(
-                "package/client.py.jinja",
-                is_async=is_async,
-                client_shared=import_order(CLIENT_RECORDS),
-                client_typing=client_typing,
-                **context,
+    files[f"{package}/_calls.py"] = fit_long_statements(
+        render("package/client/calls.py.jinja", **context)
+    )
+    for folder, face, is_async in (
+        ("_sync", "_client", False),
+        ("_async", "_async_client", True),
+    ):
+        flavour = {
+            "is_async": is_async,
+            "project_resources": import_order(
+                ["AllProjectsResource", *(m.resource for m in tenant.modules)]
+            ),
+            **typing_imports,
+            **context,
+        }
+        files[f"{package}/{folder}/__init__.py"] = render(
+            "package/client/package_init.py.jinja", **flavour
+        )
+        for family in CLIENT_FAMILIES:
+            files[f"{package}/{folder}/{family}.py"] = fit_long_statements(
+                render(f"package/client/{family}.py.jinja", **flavour)
             )
+        files[f"{package}/{face}.py"] = fit_long_statements(
+            render("package/client.py.jinja", **flavour)
         )
     files[f"{package}/__init__.py"] = render("package/init.py.jinja", **context)
     files[f"{package}/_values.py"] = render("package/_values.py.jinja", **context)
