@@ -262,6 +262,28 @@ def test_get_refuses_a_project_of_another_module(server: SandboxServer) -> None:
     assert isinstance(asyncio.run(main()), Support)
 
 
+def test_get_refuses_a_contact_of_the_other_kind(server: SandboxServer) -> None:
+    alfa, anna = company(server), contact(server, FirstName="Anna")
+    with connect(server) as crm:
+        with pytest.raises(demo.WrongContactTypeError) as wrong:
+            crm.persons.get(alfa)
+        assert isinstance(wrong.value, MiniCRMError)
+        assert (wrong.value.contact_id, wrong.value.contact_type) == (alfa, "Business")
+        assert "crm.businesses" in str(wrong.value)
+        with pytest.raises(demo.WrongContactTypeError):
+            crm.businesses.get(anna)
+        assert crm.persons.get(anna).first_name == "Anna"
+        assert crm.businesses.get(alfa).name == "Alfa Kft."
+
+    async def main() -> None:
+        async with aconnect(server) as crm:
+            with pytest.raises(demo.WrongContactTypeError):
+                await crm.persons.get(alfa)
+            assert (await crm.businesses.get(alfa)).id == alfa
+
+    asyncio.run(main())
+
+
 def test_all_projects_get_is_a_union_for_the_checker(tmp_path: Path) -> None:
     script = tmp_path / "any_project.py"
     script.write_text(

@@ -32,6 +32,7 @@ from ._errors import (
     ResponseTooLargeError,
     ResponseValidationError,
     ServerError,
+    WrongContactTypeError,
     WrongModuleError,
 )
 
@@ -205,6 +206,7 @@ __all__ = [
     "ToDoTypeId",
     "UnknownOptionWarning",
     "User",
+    "WrongContactTypeError",
     "WrongModuleError",
 ]
 

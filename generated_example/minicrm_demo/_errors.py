@@ -37,6 +37,7 @@ __all__ = [
     "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
+    "WrongContactTypeError",
     "WrongModuleError",
 ]
 
@@ -94,6 +95,19 @@ class WrongModuleError(MiniCRMError):
         self.project_id = project_id
         self.category_id = category_id
         self.expected_category_id = expected_category_id
+
+
+class WrongContactTypeError(MiniCRMError):
+    """A contact is not of the kind that was asked for: a company read as a person, or back."""
+
+    def __init__(self, contact_id: int, contact_type: str, expected_type: str) -> None:
+        super().__init__(
+            f"contact {contact_id} is a {contact_type}, not a {expected_type}; "
+            f"read it through crm.{'persons' if contact_type == 'Person' else 'businesses'}"
+        )
+        self.contact_id = contact_id
+        self.contact_type = contact_type
+        self.expected_type = expected_type
 
 
 class APIConnectionError(MiniCRMError):

@@ -8,10 +8,11 @@ Generated from the same template as the synchronous client's.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import models
 from .._calls import id_of, query_value, record_parser, write_body
+from .._errors import WrongContactTypeError
 from ..models._shared import ContactSearchItem, ContactType
 from .transport import all_pages, create_record
 
@@ -60,11 +61,20 @@ class PersonsResource:
         self._core = core
 
     async def get(self, contact: int | ContactSearchItem) -> Person:
-        """The full record of one contact; change its attributes and ``update`` sends those."""
-        path = f"Contact/{id_of(contact)}"
-        return await self._core.call(
-            "GET", path, record_parser(models.Person, "detail", fetched=True)
-        )
+        """The full record of one contact; change its attributes and ``update`` sends those.
+
+        Raises :class:`WrongContactTypeError` when the contact is of the other kind.
+        """
+        contact_id = id_of(contact)
+        record = record_parser(models.Person, "detail", fetched=True)
+
+        def parse(answer: Any) -> Person:
+            found = record(answer)
+            if found.type is ContactType.BUSINESS:
+                raise WrongContactTypeError(contact_id, "Business", "Person")
+            return found
+
+        return await self._core.call("GET", f"Contact/{contact_id}", parse)
 
     async def search(
         self,
@@ -110,11 +120,20 @@ class BusinessesResource:
         self._core = core
 
     async def get(self, contact: int | ContactSearchItem) -> Business:
-        """The full record of one contact; change its attributes and ``update`` sends those."""
-        path = f"Contact/{id_of(contact)}"
-        return await self._core.call(
-            "GET", path, record_parser(models.Business, "detail", fetched=True)
-        )
+        """The full record of one contact; change its attributes and ``update`` sends those.
+
+        Raises :class:`WrongContactTypeError` when the contact is of the other kind.
+        """
+        contact_id = id_of(contact)
+        record = record_parser(models.Business, "detail", fetched=True)
+
+        def parse(answer: Any) -> Business:
+            found = record(answer)
+            if found.type is ContactType.PERSON:
+                raise WrongContactTypeError(contact_id, "Person", "Business")
+            return found
+
+        return await self._core.call("GET", f"Contact/{contact_id}", parse)
 
     async def search(
         self,
