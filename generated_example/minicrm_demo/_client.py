@@ -202,6 +202,32 @@ def _record(
     return parse
 
 
+class _FromJSON(Generic[T]):
+    """A parser that reads an answer's raw bytes itself, in one pass through pydantic-core."""
+
+    def __init__(self, read: Callable[[bytes], T]) -> None:
+        self.read = read
+
+
+def _record_json(
+    model: type[RecordT], source: Source, *, fetched: bool = False
+) -> _FromJSON[RecordT]:
+    """As :func:`_record`, from the answer's bytes (``from_api_json``)."""
+    return _FromJSON(
+        lambda content: model.from_api_json(content, source=source, fetched=fetched)
+    )
+
+
+def _search_of(model: type[ItemT]) -> _FromJSON[tuple[list[ItemT], int]]:
+    """A parser for search answers listing ``model``s, from the bytes (``page_from_json``)."""
+
+    def read(content: bytes) -> tuple[list[ItemT], int]:
+        page = model.page_from_json(content)
+        return page.items, page.count
+
+    return _FromJSON(read)
+
+
 def _answer_id(answer: Any) -> int:
     """The ``Id`` of an answer: a create's ``{"Id": 123}``, or a search item."""
     return _whole(_object(answer).get("Id"), "Id")
@@ -359,7 +385,7 @@ class Transport:
         self,
         method: str,
         path: str,
-        parse: Callable[[Any], T],
+        parse: Callable[[Any], T] | _FromJSON[T],
         *,
         params: Mapping[str, str] | None = None,
         json: Any = None,
@@ -371,9 +397,12 @@ class Transport:
         exponential backoff and jitter, honouring ``Retry-After``. Other calls are retried only
         when the server cannot have acted on them (429, or no connection at all). A 200 answer
         that is not JSON, or that ``parse`` refuses, is a :class:`ResponseValidationError`.
+        ``parse`` reads the decoded JSON, or (a ``_FromJSON``) the answer's bytes.
         """
         content = self._send(method, path, params, json, idempotent=idempotent)
         try:
+            if isinstance(parse, _FromJSON):
+                return parse.read(content)
             return parse(_decode(content))
         except (ValueError, TypeError, LookupError, RecursionError) as exc:
             body = self._redact(content.decode("utf-8", errors="replace"))
@@ -474,13 +503,12 @@ def _pages(
     core: Transport,
     path: str,
     params: Mapping[str, str],
-    item: Callable[[Any], T],
+    parse: _FromJSON[tuple[list[T], int]],
 ) -> Iterator[T]:
-    """Every result of a search, page by page (100 a page, pages from 0), read by ``item``.
+    """Every result of a search, page by page (100 a page, pages from 0), read by ``parse``.
 
     Paging stops at the first empty page, whatever ``Count`` claims.
     """
-    parse = _page_of(item)
     page = 0
     while True:
         results, count = core.call(
@@ -626,13 +654,13 @@ class ProjectResource(Generic[RecordT, ItemT]):
 
     def _search_page(self, page: int, search: Mapping[str, Any]) -> SearchPage[ItemT]:
         params = {**self._params(search), "Page": str(page)}
-        parse = _page_of(_record(self._item, "search"))
+        parse = _search_of(self._item)
         items, count = self._core.call("GET", "Project", parse, params=params)
         return SearchPage(items=items, count=count, page=page)
 
     def _search(self, search: Mapping[str, Any]) -> Iterator[ItemT]:
         params = self._params(search)
-        yield from _pages(self._core, "Project", params, _record(self._item, "search"))
+        yield from _pages(self._core, "Project", params, _search_of(self._item))
 
     def _search_records(self, search: Mapping[str, Any]) -> Iterator[RecordT]:
         for item in self._search(search):
@@ -791,7 +819,7 @@ class PersonsResource:
         """The full record of one contact; change its attributes and ``update`` sends those."""
         path = f"Contact/{_id_of(contact)}"
         return self._core.call(
-            "GET", path, _record(models.Person, "detail", fetched=True)
+            "GET", path, _record_json(models.Person, "detail", fetched=True)
         )
 
     def search(
@@ -814,9 +842,7 @@ class PersonsResource:
             phone=phone,
             name=name,
         )
-        yield from _pages(
-            self._core, "Contact", params, _record(ContactSearchItem, "search")
-        )
+        yield from _pages(self._core, "Contact", params, _search_of(ContactSearchItem))
 
     def create(self, record: Person, *, reference_id: str | None = None) -> int:
         """Create a contact; returns its id. With ``reference_id`` a retry never duplicates."""
@@ -840,7 +866,7 @@ class BusinessesResource:
         """The full record of one contact; change its attributes and ``update`` sends those."""
         path = f"Contact/{_id_of(contact)}"
         return self._core.call(
-            "GET", path, _record(models.Business, "detail", fetched=True)
+            "GET", path, _record_json(models.Business, "detail", fetched=True)
         )
 
     def search(
@@ -863,9 +889,7 @@ class BusinessesResource:
             phone=phone,
             name=name,
         )
-        yield from _pages(
-            self._core, "Contact", params, _record(ContactSearchItem, "search")
-        )
+        yield from _pages(self._core, "Contact", params, _search_of(ContactSearchItem))
 
     def create(self, record: Business, *, reference_id: str | None = None) -> int:
         """Create a contact; returns its id. With ``reference_id`` a retry never duplicates."""
@@ -906,9 +930,7 @@ class ContactsResource:
             phone=phone,
             name=name,
         )
-        yield from _pages(
-            self._core, "Contact", params, _record(ContactSearchItem, "search")
-        )
+        yield from _pages(self._core, "Contact", params, _search_of(ContactSearchItem))
 
 
 class ToDosResource:
@@ -919,14 +941,14 @@ class ToDosResource:
 
     def list(self, project_id: int, status: ToDoFilter = "Open") -> _ToDoItems:
         """The ToDos of a project: Open, Closed or All."""
-        parse = _page_of(_record(ToDoItem, "search"))
+        parse = _search_of(ToDoItem)
         path = f"ToDoList/{project_id}"
         items, _ = self._core.call("GET", path, parse, params={"Status": status})
         return items
 
     def get(self, todo_id: int) -> ToDo:
         """The full ToDo; change its attributes and ``update`` sends those."""
-        parse = _record(ToDo, "detail", fetched=True)
+        parse = _record_json(ToDo, "detail", fetched=True)
         return self._core.call("GET", f"ToDo/{todo_id}", parse)
 
     def create(self, todo: ToDo) -> int:
@@ -975,7 +997,7 @@ class AddressesResource:
 
     def get(self, address_id: int) -> Address:
         """The full address; change its attributes and ``update`` sends those."""
-        parse = _record(Address, "detail", fetched=True)
+        parse = _record_json(Address, "detail", fetched=True)
         return self._core.call("GET", f"Address/{address_id}", parse)
 
     def create(self, address: Address) -> int:
