@@ -34,7 +34,6 @@ CLIENT_RECORDS = (
     "ContactSearchItem",
     "ContactType",
     "ModuleInfo",
-    "SearchPage",
     "ToDo",
     "ToDoItem",
 )
