@@ -23,6 +23,9 @@ from pydantic import BaseModel, TypeAdapter
 package = __import__(sys.argv[1])
 models = __import__(sys.argv[1] + ".models", fromlist=["x"])
 values = __import__(sys.argv[1] + "._values", fromlist=["x"])
+# The package loads a record's module on first use: load every one before looking for types.
+for name in models.__all__:
+    getattr(models, name)
 
 def classes(base):
     found = {}
