@@ -17,7 +17,7 @@ from datetime import date, datetime
 from enum import Enum
 from functools import cached_property
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack, cast
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack, cast, final
 
 import httpx
 
@@ -39,13 +39,12 @@ from ._errors import (
     redactor,
 )
 from ._pacing import Pacer, backoff, retry_after
-from ._values import MiniCRMModel, Source
+from ._values import MiniCRMModel, SearchPage, Source
 from .models._shared import (
     Address,
     ContactSearchItem,
     ContactType,
     ModuleInfo,
-    SearchPage,
     ToDo,
     ToDoItem,
 )
@@ -205,6 +204,7 @@ def _record(
     return parse
 
 
+@final
 class _FromJSON(Generic[T]):
     """A parser that reads an answer's raw bytes itself, in one pass through pydantic-core."""
 

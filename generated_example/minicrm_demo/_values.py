@@ -24,7 +24,6 @@ import enum
 import functools
 import inspect
 import json
-import operator
 import re
 import sys
 import types
@@ -54,14 +53,13 @@ from pydantic import (
     GetJsonSchemaHandler,
     JsonValue,
 )
-from pydantic.fields import FieldInfo
-from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from .models._shared import SearchPage
+    from pydantic.fields import FieldInfo
+    from pydantic.json_schema import JsonSchemaValue
 
 __all__ = [
     "AmbiguousValueWarning",
@@ -72,6 +70,7 @@ __all__ = [
     "Int",
     "JsonList",
     "MiniCRMModel",
+    "SearchPage",
     "Text",
     "TextTooLongError",
     "UnknownOptionWarning",
@@ -82,6 +81,8 @@ DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _ZERO_DATES = frozenset({"", "0000-00-00", "0000-00-00 00:00:00"})
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DIGITS = "0123456789"
+_DATE_LENGTH = len("YYYY-MM-DD")
+_DATETIME_LENGTH = len("YYYY-MM-DD HH:MM:SS")
 _PACKAGE = __name__.rpartition(".")[0]
 #: Modules whose frames lie between a caller's line and the code that warns (asyncio runs the
 #: async client's concurrent fetches).
@@ -200,12 +201,17 @@ def _parse_datetime(value: object) -> datetime | None:
 
 
 def _fixed_datetime(text: str) -> datetime | None:
-    """``YYYY-MM-DD HH:MM:SS`` or ``YYYY-MM-DD`` in ASCII digits, or None (then ``strptime``
-    reads the rarer forms it accepts). Sliced by position: ``strptime`` costs ten times as much.
+    """``YYYY-MM-DD HH:MM:SS`` or ``YYYY-MM-DD`` in ASCII digits, else None.
+
+    Sliced by position: ``strptime`` costs ten times as much; it reads the rarer forms.
     """
-    if len(text) not in (10, 19) or text[4] != "-" or text[7] != "-":
+    if len(text) not in (_DATE_LENGTH, _DATETIME_LENGTH):
         return None
-    if len(text) == 19 and (text[10] != " " or text[13] != ":" or text[16] != ":"):
+    if text[4] != "-" or text[7] != "-":
+        return None
+    if len(text) == _DATETIME_LENGTH and (
+        text[10] != " " or text[13] != ":" or text[16] != ":"
+    ):
         return None
     digits = (
         text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
@@ -230,7 +236,7 @@ def _format_datetime(value: datetime) -> str:
     return value.isoformat(sep=" ", timespec="seconds")
 
 
-def _none(value: object) -> None:
+def _none(_value: object) -> None:
     return None
 
 
@@ -404,7 +410,7 @@ def api_field(
     if read_only or create_only:
         extra["write"] = "read_only" if read_only else "create_only"
     info = cast(
-        FieldInfo,
+        "FieldInfo",
         Field(
             default=None,
             validation_alias=api_name,
@@ -440,6 +446,8 @@ class MiniCRMModel(BaseModel):
         # Each model's validator is built when it is first used, not when it is imported.
         defer_build=True,
     )
+    __signature__: ClassVar[inspect.Signature]
+    """Keyword-only Python names and plain types (:class:`_Signature`), for ``help()``."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -484,9 +492,9 @@ class MiniCRMModel(BaseModel):
         source: Source | None = None,
         fetched: bool = False,
     ) -> Self:
-        """Build a record from the raw JSON of a MiniCRM answer (a stored answer, a cached file,
-        a webhook body), in one pass through pydantic-core; otherwise as :meth:`from_api`.
+        """Build a record from the raw JSON of a MiniCRM answer, in one pass through pydantic-core.
 
+        For a stored answer, a cached file or a webhook body; read as :meth:`from_api` reads.
         Raises pydantic's ``ValidationError`` (a ``ValueError``) when ``raw`` is not a JSON
         object or a value cannot be read; ``NaN`` and ``Infinity`` are not JSON.
         """
@@ -503,14 +511,13 @@ class MiniCRMModel(BaseModel):
     def page_from_json(
         cls, raw: bytes | str, *, page: int = 0, source: Source | None = "search"
     ) -> SearchPage[Self]:
-        """One page of a search answer (``{"Count": …, "Results": {id: item, …}}``), read from
-        its raw JSON in one pass through pydantic-core; each item as :meth:`from_api` reads it.
+        """One page of a search answer, read from its raw JSON in one pass through pydantic-core.
 
-        ``page`` is the page number the answer is for. Raises pydantic's ``ValidationError``
-        (a ``ValueError``) when the answer is not a search answer of this item type.
+        The answer is ``{"Count": …, "Results": {id: item, …}}``; each item is read as
+        :meth:`from_api` reads it. ``page`` is the page number the answer is for.
+        Raises pydantic's ``ValidationError`` (a ``ValueError``) when the answer is not a
+        search answer of this item type.
         """
-        from .models._shared import SearchPage
-
         adapter = _page_adapters.get(cls)
         if adapter is None:
             adapter = _page_adapters[cls] = _Page[cls]  # type: ignore[valid-type]
@@ -520,8 +527,10 @@ class MiniCRMModel(BaseModel):
         else:
             answer = adapter.model_validate_json(raw, context=context)
         results = answer.Results
-        items = list(results.values()) if isinstance(results, dict) else results
-        return SearchPage(items=items, count=answer.Count, page=page)
+        if isinstance(results, dict):
+            # Narrowing leaves room for a class both dict and list; pydantic gives a dict.
+            results = list(cast("dict[str, Self]", results).values())
+        return SearchPage(items=results, count=answer.Count, page=page)
 
     def to_api(self) -> dict[str, Any]:
         """The fields that were set, under their API names, as MiniCRM expects them on write.
@@ -568,13 +577,19 @@ def _plain_type(annotation: Any) -> Any:
     if origin is Annotated:
         return _plain_type(get_args(annotation)[0])
     if origin is Union or origin is types.UnionType:
-        return functools.reduce(operator.or_, map(_plain_type, get_args(annotation)))
+        return functools.reduce(_union, map(_plain_type, get_args(annotation)))
     return annotation
 
 
+def _union(left: Any, right: Any) -> Any:
+    """``left | right``, for types."""
+    return left | right
+
+
 class _Signature:
-    """A record's constructor signature: keyword-only Python names, plain types, every
-    default None; built when first asked (``help()``, ``inspect.signature``), not at import.
+    """A record's constructor signature: keyword-only Python names, plain types, None defaults.
+
+    Built when first asked (``help()``, ``inspect.signature``), not at import.
     """
 
     def __get__(self, record: object, cls: type[MiniCRMModel]) -> inspect.Signature:
@@ -613,7 +628,17 @@ def _count(value: object) -> int:
     raise ValueError(f"Count is {value!r}, not a whole number")
 
 
+T = TypeVar("T")
 M = TypeVar("M", bound=MiniCRMModel)
+
+
+@dataclass(frozen=True)
+class SearchPage(Generic[T]):
+    """One page of a search: up to 100 items, and ``count``, the total across pages."""
+
+    items: list[T]
+    count: int
+    page: int
 
 
 class _Page(BaseModel, Generic[M]):
@@ -719,10 +744,7 @@ class ChoiceEnum(enum.Enum):
         by_text: dict[Source | None, dict[str, Self]] = {}
         for source in ("detail", "search", None):
             by_text[source] = texts = {}
-            for text, member in [
-                *by_label.items(),
-                *((str(i), m) for i, m in by_id.items()),
-            ]:
+            for text in [*by_label, *map(str, by_id)]:
                 if text not in texts:
                     read = cls._plain(text, source, by_id, by_label)
                     if read is not None:
@@ -776,6 +798,13 @@ class ChoiceEnum(enum.Enum):
             )
         if isinstance(value, int):
             return options.by_id.get(value) or cls._unknown(value)
+        return cls._read_text(value, source, options)
+
+    @classmethod
+    def _read_text(
+        cls, value: str, source: Source | None, options: _Options[Self]
+    ) -> Self:
+        """A member from a text the lookups did not answer: the rules, warnings included."""
         text = value.strip()
         label = options.by_label.get(value) or options.by_label.get(text)
         if not _INTEGER.fullmatch(text):

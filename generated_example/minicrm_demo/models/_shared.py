@@ -6,13 +6,11 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Generic, Literal, Self, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, TypedDict, cast
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, PlainValidator
-from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from .._values import (
@@ -25,7 +23,8 @@ from .._values import (
     api_field,
 )
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from pydantic.json_schema import JsonSchemaValue
 
 StatusGroup = Literal["Lead", "Open", "Success", "Failed"]
 """A stage of the pipeline, for project searches."""
@@ -135,15 +134,6 @@ class ProjectSearch(TypedDict, total=False):
     """True lists the module's trashed projects instead."""
 
     main_contact_id: int
-
-
-@dataclass(frozen=True)
-class SearchPage(Generic[T]):
-    """One page of a search: up to 100 items, and ``count``, the total across pages."""
-
-    items: list[T]
-    count: int
-    page: int
 
 
 class ContactType(ChoiceEnum):
