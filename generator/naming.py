@@ -55,6 +55,7 @@ VALUE_EXPORTS = (
     "Int",
     "JsonList",
     "MiniCRMModel",
+    "SearchPage",
     "Text",
     "TextTooLongError",
     "UnknownOptionWarning",
@@ -76,13 +77,12 @@ ERROR_EXPORTS = (
     "WrongContactTypeError",
     "WrongModuleError",
 )
-#: Records, type aliases and the page type that are the same in every system (models/_shared.py).
+#: Records and type aliases that are the same in every system (models/_shared.py).
 SHARED_RECORDS = (
     "Address",
     "ContactSearchItem",
     "ModuleInfo",
     "ProjectSearch",
-    "SearchPage",
     "StatusGroup",
     "ToDo",
     "ToDoAttachment",

@@ -21,8 +21,12 @@ Labels can be numbers (``"1"``, ``"2"``, …), so a text is read by where it cam
 from __future__ import annotations
 
 import enum
+import functools
+import inspect
+import json
 import re
 import sys
+import types
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,7 +39,10 @@ from typing import (
     Literal,
     Self,
     TypeVar,
+    Union,
     cast,
+    get_args,
+    get_origin,
 )
 
 from pydantic import (
@@ -43,14 +50,16 @@ from pydantic import (
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     JsonValue,
-    PlainSerializer,
-    PlainValidator,
 )
 from pydantic_core import core_schema
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from pydantic.fields import FieldInfo
+    from pydantic.json_schema import JsonSchemaValue
 
 __all__ = [
     "AmbiguousValueWarning",
@@ -61,6 +70,7 @@ __all__ = [
     "Int",
     "JsonList",
     "MiniCRMModel",
+    "SearchPage",
     "Text",
     "TextTooLongError",
     "UnknownOptionWarning",
@@ -70,6 +80,9 @@ __all__ = [
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _ZERO_DATES = frozenset({"", "0000-00-00", "0000-00-00 00:00:00"})
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+_DIGITS = "0123456789"
+_DATE_LENGTH = len("YYYY-MM-DD")
+_DATETIME_LENGTH = len("YYYY-MM-DD HH:MM:SS")
 _PACKAGE = __name__.rpartition(".")[0]
 #: Modules whose frames lie between a caller's line and the code that warns (asyncio runs the
 #: async client's concurrent fetches).
@@ -176,6 +189,9 @@ def _parse_datetime(value: object) -> datetime | None:
         text = value.strip()
         if text in _ZERO_DATES:
             return None
+        parsed = _fixed_datetime(text)
+        if parsed is not None:
+            return parsed
         for pattern in (DATETIME_FORMAT, "%Y-%m-%d"):
             try:
                 return datetime.strptime(text, pattern)
@@ -184,24 +200,172 @@ def _parse_datetime(value: object) -> datetime | None:
     raise ValueError(f"expected 'YYYY-MM-DD HH:MM:SS' or 'YYYY-MM-DD', got {value!r}")
 
 
+def _fixed_datetime(text: str) -> datetime | None:
+    """``YYYY-MM-DD HH:MM:SS`` or ``YYYY-MM-DD`` in ASCII digits, else None.
+
+    Sliced by position: ``strptime`` costs ten times as much; it reads the rarer forms.
+    """
+    if len(text) not in (_DATE_LENGTH, _DATETIME_LENGTH):
+        return None
+    if text[4] != "-" or text[7] != "-":
+        return None
+    if len(text) == _DATETIME_LENGTH and (
+        text[10] != " " or text[13] != ":" or text[16] != ":"
+    ):
+        return None
+    digits = (
+        text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
+    )
+    if digits.strip(_DIGITS):
+        return None
+    try:
+        return datetime(
+            int(text[0:4]),
+            int(text[5:7]),
+            int(text[8:10]),
+            int(text[11:13] or 0),
+            int(text[14:16] or 0),
+            int(text[17:19] or 0),
+        )
+    except ValueError:
+        return None
+
+
 def _format_datetime(value: datetime) -> str:
     """To the second, the year in four digits (``strftime`` drops leading zeros of year 5)."""
     return value.isoformat(sep=" ", timespec="seconds")
 
 
-Int = Annotated[int, PlainValidator(_parse_int)]
+def _none(_value: object) -> None:
+    return None
+
+
+class _Value:
+    """How pydantic reads and describes one value type.
+
+    pydantic-core reads the common wire forms itself (``fast``, each of which gives what
+    ``parse`` would); every other input, and every error, goes through ``parse``, which holds
+    all the rules. ``json_schema`` is the wire form, for ``model_json_schema()``.
+    """
+
+    def __init__(
+        self,
+        parse: Any,
+        fast: list[core_schema.CoreSchema],
+        error: str,
+        json_schema: dict[str, Any],
+        serialize: Any = None,
+    ) -> None:
+        self.parse = parse
+        self.fast = fast
+        self.error = error
+        self.json_schema = json_schema
+        self.serialize = serialize
+
+    def __get_pydantic_core_schema__(
+        self, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        serialization = None
+        if self.serialize is not None:
+            serialization = core_schema.plain_serializer_function_ser_schema(
+                self.serialize, when_used="json"
+            )
+        schema = core_schema.union_schema(
+            [*self.fast, core_schema.no_info_plain_validator_function(self.parse)],
+            mode="left_to_right",
+            custom_error_type="wire_value",
+            custom_error_message=self.error,
+            serialization=serialization,
+        )
+        if type(None) in get_args(source):
+            return core_schema.nullable_schema(schema)
+        return schema
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        if schema["type"] == "nullable":
+            return {"anyOf": [dict(self.json_schema), {"type": "null"}]}
+        return dict(self.json_schema)
+
+
+def _zero(*texts: str) -> core_schema.CoreSchema:
+    """Texts that mean "no value"."""
+    return core_schema.chain_schema(
+        [
+            core_schema.literal_schema(list(texts)),
+            core_schema.no_info_plain_validator_function(_none),
+        ]
+    )
+
+
+Int = Annotated[
+    int,
+    _Value(
+        _parse_int,
+        [
+            core_schema.int_schema(strict=True),
+            core_schema.chain_schema(
+                [
+                    core_schema.str_schema(strict=True, pattern=r"^[+-]?[0-9]+$"),
+                    core_schema.int_schema(),
+                ]
+            ),
+        ],
+        "expected a whole number (a number or a numeric text)",
+        {"type": "integer", "description": "A whole number."},
+    ),
+]
 """A 64-bit whole number; accepts numbers and numeric strings, ``""`` is None."""
 
-Text = Annotated[str, PlainValidator(_parse_text)]
+Text = Annotated[
+    str,
+    _Value(
+        _parse_text,
+        [core_schema.str_schema(strict=True)],
+        "expected text",
+        {"type": "string"},
+    ),
+]
 """Text; numbers become their text (phone numbers arrive as numbers), an empty ``[]`` is None."""
 
-Bool = Annotated[bool, PlainValidator(_parse_bool)]
+Bool = Annotated[
+    bool,
+    _Value(
+        _parse_bool,
+        [core_schema.bool_schema(strict=True)],
+        "expected 0 or 1",
+        {"type": "boolean"},
+    ),
+]
 """A yes/no value; accepts booleans, 0/1 and "0"/"1", ``""`` is None."""
 
 DateTime = Annotated[
     datetime,
-    PlainValidator(_parse_datetime),
-    PlainSerializer(_format_datetime, when_used="json"),
+    _Value(
+        _parse_datetime,
+        [
+            core_schema.chain_schema(
+                [
+                    core_schema.str_schema(
+                        strict=True,
+                        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
+                    ),
+                    core_schema.datetime_schema(),
+                ]
+            ),
+            _zero("0000-00-00 00:00:00", "0000-00-00", ""),
+        ],
+        "expected 'YYYY-MM-DD HH:MM:SS' or 'YYYY-MM-DD', a naive local time",
+        {
+            "type": "string",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2})?$",
+            "description": (
+                "A date and time in the system's local time, 'YYYY-MM-DD HH:MM:SS'."
+            ),
+        },
+        serialize=_format_datetime,
+    ),
 ]
 """A naive date and time in the system's local time; zero dates and ``""`` are None."""
 
@@ -214,16 +378,21 @@ def _parse_list(value: object) -> list[JsonValue] | None:
     raise ValueError(f"expected a list, got {value!r}")
 
 
-JsonList = Annotated[list[JsonValue], PlainValidator(_parse_list)]
+JsonList = Annotated[
+    list[JsonValue],
+    _Value(_parse_list, [], "expected a list", {"type": "array"}),
+]
 """A JSON list kept as sent (``Tags``); ``""`` is None."""
 
 
 def api_field(
     api_name: str,
+    doc: str | None = None,
     *,
     max_length: int | None = None,
     read_only: bool = False,
     create_only: bool = False,
+    value: object = None,
 ) -> Any:
     """Declare a model attribute that MiniCRM calls ``api_name`` on the wire.
 
@@ -231,18 +400,28 @@ def api_field(
     a text limit is checked when the value is written (:meth:`MiniCRMModel.to_api`), not when
     the server sends it. A ``read_only`` field is set by the server and never written; a
     ``create_only`` one is written when the record is created and cannot change afterwards.
+    ``doc`` is the field's description (``help()``, JSON Schema), given at generation time.
+    ``value`` is the value type that reads the attribute (``Int``, ``DateTime``, …), so its
+    annotation can stay the plain type (``int | None``) that every IDE and checker reads.
     """
     extra: dict[str, JsonValue] = {}
     if max_length is not None:
         extra["max_length"] = max_length
     if read_only or create_only:
         extra["write"] = "read_only" if read_only else "create_only"
-    return Field(
-        default=None,
-        validation_alias=api_name,
-        serialization_alias=api_name,
-        json_schema_extra=extra or None,
+    info = cast(
+        "FieldInfo",
+        Field(
+            default=None,
+            validation_alias=api_name,
+            serialization_alias=api_name,
+            description=inspect.cleandoc(doc) if doc and "\n" in doc else doc,
+            json_schema_extra=extra or None,
+        ),
     )
+    if value is not None:
+        info.metadata.extend(get_args(value)[1:])
+    return info
 
 
 class MiniCRMModel(BaseModel):
@@ -252,7 +431,9 @@ class MiniCRMModel(BaseModel):
     was built and every one assigned since; a record the client fetched starts with none.
     Only those are written. Assignments are validated, so ``record.referrer = "Google"`` stores
     the enum member. Fields the server sends that this package does not know are kept
-    (``model_extra``) but never written back unless assigned.
+    (``model_extra``) but never written back unless assigned. ``model_dump(mode="json")`` and
+    ``model_dump_json()`` give every field in MiniCRM's wire form, under its API name;
+    ``model_json_schema()`` describes that form.
     """
 
     model_config: ClassVar[ConfigDict] = ConfigDict(
@@ -260,11 +441,26 @@ class MiniCRMModel(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         validate_assignment=True,
+        serialize_by_alias=True,
         protected_namespaces=(),
-        use_attribute_docstrings=True,
         # Each model's validator is built when it is first used, not when it is imported.
         defer_build=True,
     )
+    __signature__: ClassVar[inspect.Signature]
+    """Keyword-only Python names and plain types (:class:`_Signature`), for ``help()``."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.__signature__ = _Signature()  # type: ignore[assignment]
+
+    def __repr_args__(self) -> Any:
+        """The fields that hold a value, by their Python names, then unknown ones."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is not None:
+                yield name, value
+        yield from (self.model_extra or {}).items()
 
     @classmethod
     def from_api(
@@ -287,6 +483,54 @@ class MiniCRMModel(BaseModel):
         if fetched:
             record.__pydantic_fields_set__.clear()
         return record
+
+    @classmethod
+    def from_api_json(
+        cls,
+        raw: bytes | str,
+        *,
+        source: Source | None = None,
+        fetched: bool = False,
+    ) -> Self:
+        """Build a record from the raw JSON of a MiniCRM answer, in one pass through pydantic-core.
+
+        For a stored answer, a cached file or a webhook body; read as :meth:`from_api` reads.
+        Raises pydantic's ``ValidationError`` (a ``ValueError``) when ``raw`` is not a JSON
+        object or a value cannot be read; ``NaN`` and ``Infinity`` are not JSON.
+        """
+        context = {"source": source}
+        if _has_constants(raw):
+            record = cls.model_validate(_loads(raw), context=context)
+        else:
+            record = cls.model_validate_json(raw, context=context)
+        if fetched:
+            record.__pydantic_fields_set__.clear()
+        return record
+
+    @classmethod
+    def page_from_json(
+        cls, raw: bytes | str, *, page: int = 0, source: Source | None = "search"
+    ) -> SearchPage[Self]:
+        """One page of a search answer, read from its raw JSON in one pass through pydantic-core.
+
+        The answer is ``{"Count": …, "Results": {id: item, …}}``; each item is read as
+        :meth:`from_api` reads it. ``page`` is the page number the answer is for.
+        Raises pydantic's ``ValidationError`` (a ``ValueError``) when the answer is not a
+        search answer of this item type.
+        """
+        adapter = _page_adapters.get(cls)
+        if adapter is None:
+            adapter = _page_adapters[cls] = _Page[cls]  # type: ignore[valid-type]
+        context = {"source": source}
+        if _has_constants(raw):
+            answer = adapter.model_validate(_loads(raw), context=context)
+        else:
+            answer = adapter.model_validate_json(raw, context=context)
+        results = answer.Results
+        if isinstance(results, dict):
+            # Narrowing leaves room for a class both dict and list; pydantic gives a dict.
+            results = list(cast("dict[str, Self]", results).values())
+        return SearchPage(items=results, count=answer.Count, page=page)
 
     def to_api(self) -> dict[str, Any]:
         """The fields that were set, under their API names, as MiniCRM expects them on write.
@@ -327,6 +571,96 @@ class MiniCRMModel(BaseModel):
         return refused
 
 
+def _plain_type(annotation: Any) -> Any:
+    """A field's type as users write it: ``int | None``, not the validators attached to it."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _plain_type(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return functools.reduce(_union, map(_plain_type, get_args(annotation)))
+    return annotation
+
+
+def _union(left: Any, right: Any) -> Any:
+    """``left | right``, for types."""
+    return left | right
+
+
+class _Signature:
+    """A record's constructor signature: keyword-only Python names, plain types, None defaults.
+
+    Built when first asked (``help()``, ``inspect.signature``), not at import.
+    """
+
+    def __get__(self, record: object, cls: type[MiniCRMModel]) -> inspect.Signature:
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        parameters = [
+            inspect.Parameter(
+                name, keyword, default=None, annotation=_plain_type(info.annotation)
+            )
+            for name, info in cls.model_fields.items()
+        ]
+        return inspect.Signature(parameters, return_annotation=None)
+
+
+def _has_constants(raw: bytes | str) -> bool:
+    """Whether ``raw`` may hold ``NaN`` or ``Infinity``, which pydantic-core would read."""
+    if isinstance(raw, str):
+        return "NaN" in raw or "Infinity" in raw
+    return b"NaN" in raw or b"Infinity" in raw
+
+
+def _refuse_constant(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _loads(raw: bytes | str) -> Any:
+    """The JSON of ``raw`` by the standard library, refusing ``NaN`` and ``Infinity``."""
+    return json.loads(raw, parse_constant=_refuse_constant)
+
+
+def _count(value: object) -> int:
+    """A search answer's ``Count``: a whole number sent as a JSON number or as ASCII digits."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError(f"Count is {value!r}, not a whole number")
+
+
+T = TypeVar("T")
+M = TypeVar("M", bound=MiniCRMModel)
+
+
+@dataclass(frozen=True)
+class SearchPage(Generic[T]):
+    """One page of a search: up to 100 items, and ``count``, the total across pages."""
+
+    items: list[T]
+    count: int
+    page: int
+
+
+class _Page(BaseModel, Generic[M]):
+    """A search answer: results keyed by id (or ``[]`` when there are none), and their count."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    Count: Annotated[
+        int,
+        _Value(
+            _count,
+            [core_schema.int_schema(strict=True)],
+            "Count is not a whole number",
+            {"type": "integer"},
+        ),
+    ] = 0
+    Results: Annotated[dict[str, M] | list[M], Field(union_mode="left_to_right")]
+
+
+_page_adapters: dict[type, Any] = {}
+
+
 E = TypeVar("E", bound="ChoiceEnum")
 
 
@@ -338,10 +672,16 @@ class _Options(Generic[E]):
     by_label: dict[str, E]
     by_folded: dict[str, E | None]
     """Labels compared ignoring case; None where two options differ only by case."""
+    by_text: dict[Source | None, dict[str, E]]
+    """For each source, the texts (labels, ids as text) whose reading needs no rule: the member
+    the rules give, without a warning. Consulted before the rules."""
 
 
 _enum_options: dict[type, _Options[Any]] = {}
 _flag_bits: dict[type, dict[str, int]] = {}
+_flag_texts: dict[tuple[type, str, str | None], Any] = {}
+"""Set values read from text, by type, text and source: each text is parsed once."""
+_FLAG_TEXTS_KEPT = 65536
 
 
 class ChoiceEnum(enum.Enum):
@@ -400,17 +740,54 @@ class ChoiceEnum(enum.Enum):
             folded = label.casefold()
             seen = by_folded.get(folded, member)
             by_folded[folded] = member if seen is member else None
-        built = _Options(
-            by_id={member._id: member for member in cls if member._id is not None},
-            by_label=by_label,
-            by_folded=by_folded,
-        )
+        by_id = {member._id: member for member in cls if member._id is not None}
+        by_text: dict[Source | None, dict[str, Self]] = {}
+        for source in ("detail", "search", None):
+            by_text[source] = texts = {}
+            for text in [*by_label, *map(str, by_id)]:
+                if text not in texts:
+                    read = cls._plain(text, source, by_id, by_label)
+                    if read is not None:
+                        texts[text] = read
+        built = _Options(by_id, by_label, by_folded, by_text)
         _enum_options[cls] = built
         return built
 
     @classmethod
+    def _plain(
+        cls,
+        text: str,
+        source: Source | None,
+        by_id: dict[int, Self],
+        by_label: dict[str, Self],
+    ) -> Self | None:
+        """The member the rules read from a known label or id, or None if a warning is due."""
+        if text == "":
+            return None
+        label = by_label.get(text)
+        if not _INTEGER.fullmatch(text.strip()):
+            return label
+        if text != text.strip():
+            return None
+        if label is not None and source == "detail":
+            return label
+        member = by_id.get(int(text))
+        if member is None:
+            return label if source != "search" else None
+        if label is not None and label is not member and source is None:
+            return None
+        return member
+
+    @classmethod
     def _read(cls, value: object, source: Source | None) -> Self | None:
         """A member from an id or a label, read as ``source`` means it (see the module doc)."""
+        options = _enum_options.get(cls) or cls._options()
+        if type(value) is str:
+            found = options.by_text[source].get(value)
+            if found is not None:
+                return found
+        elif type(value) is int:
+            return options.by_id.get(value) or cls._unknown(value)
         if value is None or value in ("", []):
             return None
         if isinstance(value, cls):
@@ -419,9 +796,15 @@ class ChoiceEnum(enum.Enum):
             raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
                 f"expected an option id or label, got {value!r}"
             )
-        options = cls._options()
         if isinstance(value, int):
             return options.by_id.get(value) or cls._unknown(value)
+        return cls._read_text(value, source, options)
+
+    @classmethod
+    def _read_text(
+        cls, value: str, source: Source | None, options: _Options[Self]
+    ) -> Self:
+        """A member from a text the lookups did not answer: the rules, warnings included."""
         text = value.strip()
         label = options.by_label.get(value) or options.by_label.get(text)
         if not _INTEGER.fullmatch(text):
@@ -485,6 +868,22 @@ class ChoiceEnum(enum.Enum):
                 _member_value, when_used="json"
             ),
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        values = [member._value_ for member in cls]
+        options = "; ".join(f"{member._value_}: {member._label}" for member in cls)
+        kind = (
+            "integer" if all(isinstance(value, int) for value in values) else "string"
+        )
+        return {
+            "title": cls.__name__,
+            "type": kind,
+            "enum": values,
+            "description": f"The id of one of these options (id: label): {options}.",
+        }
 
     def __str__(self) -> str:
         return self.label
@@ -577,6 +976,10 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
     @classmethod
     def _read(cls, value: object, source: Source | None) -> Self | None:
         """Flags from a bitmask or labels, read as ``source`` means it (see the module doc)."""
+        if type(value) is str:
+            found: Self | None = _flag_texts.get((cls, value, source))
+            if found is not None:
+                return found
         if value is None or value in ("", []):
             return None
         if isinstance(value, cls):
@@ -592,15 +995,24 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
             raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
                 f"expected a bitmask or labels, got {value!r}"
             )
+        flags, plain = cls._read_text(value, source)
+        if plain and len(_flag_texts) < _FLAG_TEXTS_KEPT:
+            _flag_texts[cls, value, source] = flags
+        return flags
+
+    @classmethod
+    def _read_text(cls, value: str, source: Source | None) -> tuple[Self, bool]:
+        """Flags from a text, and whether they were read without a warning."""
         text = value.strip()
         if not _INTEGER.fullmatch(text):
-            return cls.from_labels(text)
+            flags = cls.from_labels(text)
+            return flags, not flags.unknown_labels
         mask = cls(int(text))
         bit = None if source == "search" else cls._bits().get(text)
         if bit is None or bit == mask:
-            return mask
+            return mask, True
         if source == "detail":
-            return cls(bit)
+            return cls(bit), True
         _warn_once(
             cls,
             text,
@@ -609,7 +1021,7 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
             f"{', '.join(map(repr, mask.labels))} and the label of bit {bit}; read as the "
             "bitmask. Pass source='detail' to read labels",
         )
-        return mask
+        return mask, False
 
     @classmethod
     def _validate(cls, value: object, info: core_schema.ValidationInfo) -> Self | None:
@@ -625,6 +1037,18 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
                 _flag_value, when_used="json"
             ),
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        options = "; ".join(f"{member.value}: {member._label}" for member in cls)
+        return {
+            "title": cls.__name__,
+            "type": "integer",
+            "minimum": 0,
+            "description": f"A bitmask of these options (bit: label): {options}.",
+        }
 
 
 def _flag_value(flags: ChoiceFlag) -> int | str:

@@ -134,10 +134,11 @@ def render_entity(job: EntityJob) -> str:
         module=module,
         entity_subject=entity.doc[:1].lower() + entity.doc[1:].rstrip("."),
         filters=filters,
-        uses_datetime_filter=any(kind == "datetime" for _, kind in filters),
+        uses_datetime=any(kind == "datetime" for _, kind in filters)
+        or "DateTime" in types,
         status_type=status_type,
         user_type=user_type,
-        uses_json_value="JsonValue" in types,
+        uses_json_value=bool(types & {"JsonValue", "JsonList"}),
         value_imports=value_imports,
         shared_imports=sorted(
             (types & SHARED_TYPES) | ({"ProjectSearch"} if module else set())

@@ -16,10 +16,12 @@ from typing import Any
 from datamodel_code_generator import generate
 from datamodel_code_generator.enums import DataModelType, InputFileType
 from datamodel_code_generator.format import PythonVersion
+from black.strings import str_width
 
 from ..errors import GenerationError
 from ..model import Entity, Field, Kind
 from . import escape
+from .black_fit import LINE_LENGTH
 from .templates import templates_dir
 
 VALUE_TYPES: dict[Kind, str] = {
@@ -40,9 +42,32 @@ VALUE_TYPES: dict[Kind, str] = {
 }
 
 
+#: The plain type each value type reads, written as a field's annotation so that every IDE
+#: infers it (jedi reads no ``Annotated`` alias); the value type goes to ``api_field(value=)``.
+PLAIN_TYPES: dict[str, str] = {
+    "Int": "int",
+    "Text": "str",
+    "Bool": "bool",
+    "DateTime": "datetime",
+    "JsonList": "list[JsonValue]",
+    "JsonValue": "JsonValue",
+}
+
+
 def type_name(field: Field) -> str:
     """The Python type of a field's value (without ``| None``)."""
     return field.choice or VALUE_TYPES[field.kind]
+
+
+def annotation(field: Field) -> str:
+    """A field's annotation without ``| None``: its enum or flag type, or a plain type."""
+    return field.choice or PLAIN_TYPES[VALUE_TYPES[field.kind]]
+
+
+def value_type(field: Field) -> str | None:
+    """The value type ``api_field`` attaches to a plain annotation, if any."""
+    name = type_name(field)
+    return None if field.choice or name == "JsonValue" else name
 
 
 def write_rule(field: Field) -> str | None:
@@ -52,6 +77,23 @@ def write_rule(field: Field) -> str | None:
     if field.create_only:
         return "create_only=True"
     return None
+
+
+def exploded(field: Field) -> bool:
+    """Whether a field's ``api_field(...)`` call is written one argument a line, as black
+    writes it, with the doc a line of its own; otherwise on one line, for black to lay out.
+
+    Only the doc's line may be wider than black's limit (black never splits a string).
+    """
+    rule = write_rule(field)
+    lines = [
+        f"    {field.name}: {annotation(field)} | None = api_field(",
+        f"        {escape.python_string(field.api_name)},",
+        f"        max_length={field.text_limit}," if field.kind is Kind.TEXT else "",
+        f"        {rule}," if rule else "",
+        f"        value={value_type(field)},",
+    ]
+    return all(str_width(line) <= LINE_LENGTH for line in lines)
 
 
 def type_schema(
@@ -79,6 +121,9 @@ def entity_schema(
             "x-doc": escape.docstring(field.doc),
             "x-max-length": field.text_limit if field.kind is Kind.TEXT else None,
             "x-write": write_rule(field),
+            "x-exploded": exploded(field),
+            "x-type": annotation(field),
+            "x-value": value_type(field),
         }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -112,6 +157,9 @@ def render_model_class(
                 "x-doc",
                 "x-max-length",
                 "x-write",
+                "x-exploded",
+                "x-type",
+                "x-value",
             },
             use_schema_description=True,
             formatters=[],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from .._calls import answer_id, as_map, as_object, record_parser, whole, write_body
+from .._calls import answer_id, as_map, as_object, record_json, whole, write_body
 from ..models._shared import Address
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class AddressesResource:
 
     async def get(self, address_id: int) -> Address:
         """The full address; change its attributes and ``update`` sends those."""
-        parse = record_parser(Address, "detail", fetched=True)
+        parse = record_json(Address, "detail", fetched=True)
         return await self._core.call("GET", f"Address/{address_id}", parse)
 
     async def create(self, address: Address) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import models
-from .._calls import id_of, query_value, record_parser, write_body
+from .._calls import id_of, query_value, record_parser, search_of, write_body
 from .._errors import WrongContactTypeError
 from ..models._shared import ContactSearchItem, ContactType
 from .transport import all_pages, create_record
@@ -97,7 +97,7 @@ class PersonsResource:
             name=name,
         )
         async for item in all_pages(
-            self._core, "Contact", params, record_parser(ContactSearchItem, "search")
+            self._core, "Contact", params, search_of(ContactSearchItem)
         ):
             yield item
 
@@ -156,7 +156,7 @@ class BusinessesResource:
             name=name,
         )
         async for item in all_pages(
-            self._core, "Contact", params, record_parser(ContactSearchItem, "search")
+            self._core, "Contact", params, search_of(ContactSearchItem)
         ):
             yield item
 
@@ -200,6 +200,6 @@ class ContactsResource:
             name=name,
         )
         async for item in all_pages(
-            self._core, "Contact", params, record_parser(ContactSearchItem, "search")
+            self._core, "Contact", params, search_of(ContactSearchItem)
         ):
             yield item

@@ -19,11 +19,11 @@ from .._calls import (
     page_of,
     query_value,
     record_parser,
+    search_of,
     write_body,
 )
 from .._errors import WrongModuleError
-from .._values import MiniCRMModel
-from ..models._shared import SearchPage
+from .._values import MiniCRMModel, SearchPage
 from .transport import CONCURRENCY, all_pages, create_record
 
 if TYPE_CHECKING:
@@ -205,14 +205,14 @@ class ProjectResource(Generic[RecordT, ItemT]):
         self, page: int, search: Mapping[str, Any]
     ) -> SearchPage[ItemT]:
         params = {**self._params(search), "Page": str(page)}
-        parse = page_of(record_parser(self._item, "search"))
+        parse = search_of(self._item)
         items, count = await self._core.call("GET", "Project", parse, params=params)
         return SearchPage(items=items, count=count, page=page)
 
     async def _search(self, search: Mapping[str, Any]) -> AsyncIterator[ItemT]:
         params = self._params(search)
         async for item in all_pages(
-            self._core, "Project", params, record_parser(self._item, "search")
+            self._core, "Project", params, search_of(self._item)
         ):
             yield item
 

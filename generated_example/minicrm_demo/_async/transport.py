@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from .._calls import PAGE_SIZE, answer_id, as_is, decode, page_of
+from .._calls import PAGE_SIZE, FromJSON, answer_id, as_is, decode, page_of
 from .._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -102,7 +102,7 @@ class AsyncTransport:
         self,
         method: str,
         path: str,
-        parse: Callable[[Any], T],
+        parse: Callable[[Any], T] | FromJSON[T],
         *,
         params: Mapping[str, str] | None = None,
         json: Any = None,
@@ -114,9 +114,12 @@ class AsyncTransport:
         exponential backoff and jitter, honouring ``Retry-After``. Other calls are retried only
         when the server cannot have acted on them (429, or no connection at all). A 200 answer
         that is not JSON, or that ``parse`` refuses, is a :class:`ResponseValidationError`.
+        ``parse`` reads the decoded JSON, or (a ``FromJSON``) the answer's bytes.
         """
         content = await self._send(method, path, params, json, idempotent=idempotent)
         try:
+            if isinstance(parse, FromJSON):
+                return parse.read(content)
             return parse(decode(content))
         except (ValueError, TypeError, LookupError, RecursionError) as exc:
             body = self._redact(content.decode("utf-8", errors="replace"))
@@ -223,13 +226,12 @@ async def all_pages(
     core: AsyncTransport,
     path: str,
     params: Mapping[str, str],
-    item: Callable[[Any], T],
+    parse: Callable[[Any], tuple[list[T], int]] | FromJSON[tuple[list[T], int]],
 ) -> AsyncIterator[T]:
-    """Every result of a search, page by page (100 a page, pages from 0), read by ``item``.
+    """Every result of a search, page by page (100 a page, pages from 0), read by ``parse``.
 
     Paging stops at the first empty page, whatever ``Count`` claims.
     """
-    parse = page_of(item)
     first, count = await core.call("GET", path, parse, params={**params, "Page": "0"})
     for result in first:
         yield result

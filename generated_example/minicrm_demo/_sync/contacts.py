@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import models
-from .._calls import id_of, query_value, record_parser, write_body
+from .._calls import id_of, query_value, record_parser, search_of, write_body
 from .._errors import WrongContactTypeError
 from ..models._shared import ContactSearchItem, ContactType
 from .transport import all_pages, create_record
@@ -97,7 +97,7 @@ class PersonsResource:
             name=name,
         )
         yield from all_pages(
-            self._core, "Contact", params, record_parser(ContactSearchItem, "search")
+            self._core, "Contact", params, search_of(ContactSearchItem)
         )
 
     def create(self, record: Person, *, reference_id: str | None = None) -> int:
@@ -155,7 +155,7 @@ class BusinessesResource:
             name=name,
         )
         yield from all_pages(
-            self._core, "Contact", params, record_parser(ContactSearchItem, "search")
+            self._core, "Contact", params, search_of(ContactSearchItem)
         )
 
     def create(self, record: Business, *, reference_id: str | None = None) -> int:
@@ -198,5 +198,5 @@ class ContactsResource:
             name=name,
         )
         yield from all_pages(
-            self._core, "Contact", params, record_parser(ContactSearchItem, "search")
+            self._core, "Contact", params, search_of(ContactSearchItem)
         )

@@ -18,11 +18,11 @@ from .._calls import (
     page_of,
     query_value,
     record_parser,
+    search_of,
     write_body,
 )
 from .._errors import WrongModuleError
-from .._values import MiniCRMModel
-from ..models._shared import SearchPage
+from .._values import MiniCRMModel, SearchPage
 from .transport import all_pages, create_record
 
 if TYPE_CHECKING:
@@ -196,15 +196,13 @@ class ProjectResource(Generic[RecordT, ItemT]):
 
     def _search_page(self, page: int, search: Mapping[str, Any]) -> SearchPage[ItemT]:
         params = {**self._params(search), "Page": str(page)}
-        parse = page_of(record_parser(self._item, "search"))
+        parse = search_of(self._item)
         items, count = self._core.call("GET", "Project", parse, params=params)
         return SearchPage(items=items, count=count, page=page)
 
     def _search(self, search: Mapping[str, Any]) -> Iterator[ItemT]:
         params = self._params(search)
-        yield from all_pages(
-            self._core, "Project", params, record_parser(self._item, "search")
-        )
+        yield from all_pages(self._core, "Project", params, search_of(self._item))
 
     def _search_records(self, search: Mapping[str, Any]) -> Iterator[RecordT]:
         for item in self._search(search):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from .._calls import answer_id, page_of, query_value, record_parser, write_body
+from .._calls import answer_id, query_value, record_json, search_of, write_body
 from .._errors import MethodNotAllowedError
 from ..models._shared import ToDo, ToDoItem
 
@@ -34,14 +34,14 @@ class ToDosResource:
 
     def list(self, project_id: int, status: ToDoFilter = "Open") -> _ToDoItems:
         """The ToDos of a project: Open, Closed or All."""
-        parse = page_of(record_parser(ToDoItem, "search"))
+        parse = search_of(ToDoItem)
         path = f"ToDoList/{project_id}"
         items, _ = self._core.call("GET", path, parse, params={"Status": status})
         return items
 
     def get(self, todo_id: int) -> ToDo:
         """The full ToDo; change its attributes and ``update`` sends those."""
-        parse = record_parser(ToDo, "detail", fetched=True)
+        parse = record_json(ToDo, "detail", fetched=True)
         return self._core.call("GET", f"ToDo/{todo_id}", parse)
 
     def create(self, todo: ToDo) -> int:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from .._calls import PAGE_SIZE, answer_id, as_is, decode, page_of
+from .._calls import PAGE_SIZE, FromJSON, answer_id, as_is, decode, page_of
 from .._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -99,7 +99,7 @@ class Transport:
         self,
         method: str,
         path: str,
-        parse: Callable[[Any], T],
+        parse: Callable[[Any], T] | FromJSON[T],
         *,
         params: Mapping[str, str] | None = None,
         json: Any = None,
@@ -111,9 +111,12 @@ class Transport:
         exponential backoff and jitter, honouring ``Retry-After``. Other calls are retried only
         when the server cannot have acted on them (429, or no connection at all). A 200 answer
         that is not JSON, or that ``parse`` refuses, is a :class:`ResponseValidationError`.
+        ``parse`` reads the decoded JSON, or (a ``FromJSON``) the answer's bytes.
         """
         content = self._send(method, path, params, json, idempotent=idempotent)
         try:
+            if isinstance(parse, FromJSON):
+                return parse.read(content)
             return parse(decode(content))
         except (ValueError, TypeError, LookupError, RecursionError) as exc:
             body = self._redact(content.decode("utf-8", errors="replace"))
@@ -214,13 +217,12 @@ def all_pages(
     core: Transport,
     path: str,
     params: Mapping[str, str],
-    item: Callable[[Any], T],
+    parse: Callable[[Any], tuple[list[T], int]] | FromJSON[tuple[list[T], int]],
 ) -> Iterator[T]:
-    """Every result of a search, page by page (100 a page, pages from 0), read by ``item``.
+    """Every result of a search, page by page (100 a page, pages from 0), read by ``parse``.
 
     Paging stops at the first empty page, whatever ``Count`` claims.
     """
-    parse = page_of(item)
     page = 0
     while True:
         results, count = core.call(

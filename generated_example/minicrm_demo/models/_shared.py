@@ -6,12 +6,11 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Generic, Literal, Self, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, TypedDict, cast
 
-from pydantic import GetCoreSchemaHandler, PlainValidator
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, PlainValidator
 from pydantic_core import core_schema
 
 from .._values import (
@@ -24,7 +23,8 @@ from .._values import (
     api_field,
 )
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from pydantic.json_schema import JsonSchemaValue
 
 StatusGroup = Literal["Lead", "Open", "Success", "Failed"]
 """A stage of the pipeline, for project searches."""
@@ -73,6 +73,16 @@ class _Word(StrEnum):
             ),
         )
 
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            "title": cls.__name__,
+            "type": "string",
+            "enum": [member.value for member in cls],
+        }
+
 
 class ToDoStatus(_Word):
     """The status of a ToDo. Once closed (Closed, Failed, Successful) it cannot be reopened."""
@@ -100,7 +110,7 @@ def _type_id(value: object) -> int | None:
     raise ValueError(f"expected the id of a ToDo type, got {value!r}")
 
 
-ToDoTypeId = Annotated[int, PlainValidator(_type_id)]
+ToDoTypeId = Annotated[int, PlainValidator(_type_id, json_schema_input_type=int)]
 """The id of a ToDo type, as a ToDo list answers it; no type (``0`` or ``""``) is None."""
 
 
@@ -124,15 +134,6 @@ class ProjectSearch(TypedDict, total=False):
     """True lists the module's trashed projects instead."""
 
     main_contact_id: int
-
-
-@dataclass(frozen=True)
-class SearchPage(Generic[T]):
-    """One page of a search: up to 100 items, and ``count``, the total across pages."""
-
-    items: list[T]
-    count: int
-    page: int
 
 
 class ContactType(ChoiceEnum):
@@ -165,55 +166,69 @@ class User(ChoiceEnum):
 class ContactSearchItem(MiniCRMModel):
     """A contact as a search lists it; ``get`` on persons or businesses fetches the record."""
 
-    id: Int | None = api_field("Id")
-    name: Text | None = api_field("Name")
-    url: Text | None = api_field("Url")
+    id: int | None = api_field("Id", value=Int)
+    name: str | None = api_field("Name", value=Text)
+    url: str | None = api_field("Url", value=Text)
     type: ContactType | None = api_field("Type")
 
-    email: Text | None = api_field("Email")
-    phone: Text | None = api_field("Phone")
-    business_id: Int | None = api_field("BusinessId")
+    email: str | None = api_field("Email", value=Text)
+    phone: str | None = api_field("Phone", value=Text)
+    business_id: int | None = api_field(
+        "BusinessId",
+        """The company of a person (companies have none).""",
+        value=Int,
+    )
     """The company of a person (companies have none)."""
 
 
 class ToDoItem(MiniCRMModel):
     """A ToDo as a project's ToDo list shows it (ids, not labels)."""
 
-    id: Int | None = api_field("Id")
+    id: int | None = api_field("Id", value=Int)
     status: ToDoStatus | None = api_field("Status")
-    comment: Text | None = api_field("Comment")
-    deadline: DateTime | None = api_field("Deadline")
+    comment: str | None = api_field("Comment", value=Text)
+    deadline: datetime | None = api_field("Deadline", value=DateTime)
     user_id: User | None = api_field("UserId")
-    type: ToDoTypeId | None = api_field("Type")
+    type: ToDoTypeId | None = api_field(
+        "Type",
+        """The id of the ToDo's type (None: no type); the ToDo itself answers its name.""",
+    )
     """The id of the ToDo's type (None: no type); the ToDo itself answers its name."""
 
-    url: Text | None = api_field("Url")
+    url: str | None = api_field("Url", value=Text)
 
 
 class ToDoAttachment(MiniCRMModel):
     """A file attached to a ToDo."""
 
-    file_name: Text | None = api_field("FileName")
-    url: Text | None = api_field("Url")
+    file_name: str | None = api_field("FileName", value=Text)
+    url: str | None = api_field("Url", value=Text)
 
 
 class ToDoMember(MiniCRMModel):
     """One taking part in a ToDo."""
 
-    entity: Text | None = api_field("Entity")
+    entity: str | None = api_field(
+        "Entity",
+        """What the member is, e.g. ``User``.""",
+        value=Text,
+    )
     """What the member is, e.g. ``User``."""
 
-    entity_id: Int | None = api_field("EntityId")
+    entity_id: int | None = api_field("EntityId", value=Int)
 
 
 class ToDoNote(MiniCRMModel):
     """A note on a ToDo."""
 
-    comment: Text | None = api_field("Comment")
-    created_by: User | None = api_field("CreatedBy")
+    comment: str | None = api_field("Comment", value=Text)
+    created_by: User | None = api_field(
+        "CreatedBy",
+        """Who wrote it (here the answer carries the user's id, not the name).""",
+    )
     """Who wrote it (here the answer carries the user's id, not the name)."""
 
-    created_at: DateTime | None = api_field("CreatedAt")
+    created_at: datetime | None = api_field("CreatedAt", value=DateTime)
 
 
 def _attachments(value: object) -> ToDoAttachment | str | None:
@@ -226,7 +241,10 @@ def _attachments(value: object) -> ToDoAttachment | str | None:
     raise ValueError(f"expected a file or the URL of one, got {value!r}")
 
 
-_Attachments = Annotated[ToDoAttachment | str, PlainValidator(_attachments)]
+_Attachments = Annotated[
+    ToDoAttachment | str,
+    PlainValidator(_attachments, json_schema_input_type=ToDoAttachment | str),
+]
 
 
 class ToDo(MiniCRMModel):
@@ -235,76 +253,116 @@ class ToDo(MiniCRMModel):
     Only an open ToDo can change; ``crm.todos.close`` closes one, optionally backdated.
     """
 
-    id: Int | None = api_field("Id", read_only=True)
-    project_id: Int | None = api_field("ProjectId", create_only=True)
-    user_id: User | None = api_field("UserId")
+    id: int | None = api_field("Id", read_only=True, value=Int)
+    project_id: int | None = api_field("ProjectId", create_only=True, value=Int)
+    user_id: User | None = api_field(
+        "UserId",
+        """The responsible user.""",
+    )
     """The responsible user."""
 
-    contact_id: Int | None = api_field("ContactId")
+    contact_id: int | None = api_field(
+        "ContactId",
+        """The contact it is about (0: none); in a helpdesk module, who a reply e-mail goes to.""",
+        value=Int,
+    )
     """The contact it is about (0: none); in a helpdesk module, who a reply e-mail goes to."""
 
-    address_id: Int | None = api_field("AddressId")
-    type: Text | None = api_field("Type")
+    address_id: int | None = api_field("AddressId", value=Int)
+    type: str | None = api_field(
+        "Type",
+        """The name of the ToDo's type (a ToDo list answers its id instead).""",
+        value=Text,
+    )
     """The name of the ToDo's type (a ToDo list answers its id instead)."""
 
     status: ToDoStatus | None = api_field("Status")
     mode: ToDoMode | None = api_field("Mode", read_only=True)
-    deadline: DateTime | None = api_field("Deadline")
-    comment: Text | None = api_field("Comment")
-    duration: Int | None = api_field("Duration")
+    deadline: datetime | None = api_field("Deadline", value=DateTime)
+    comment: str | None = api_field("Comment", value=Text)
+    duration: int | None = api_field(
+        "Duration",
+        """How long it takes, in whole minutes.""",
+        value=Int,
+    )
     """How long it takes, in whole minutes."""
 
-    reminder: Int | None = api_field("Reminder")
+    reminder: int | None = api_field(
+        "Reminder",
+        """When to remind, in whole minutes before the deadline.""",
+        value=Int,
+    )
     """When to remind, in whole minutes before the deadline."""
 
-    sender_user_id: Int | None = api_field("SenderUserId", read_only=True)
-    attachments: _Attachments | None = api_field("Attachments")
+    sender_user_id: int | None = api_field("SenderUserId", read_only=True, value=Int)
+    attachments: _Attachments | None = api_field(
+        "Attachments",
+        """Read: the most recent file (MiniCRM answers only that one). Write: the URL of a file
+    to add, or several separated by commas; files are added, never replaced.""",
+    )
     """Read: the most recent file (MiniCRM answers only that one). Write: the URL of a file
     to add, or several separated by commas; files are added, never replaced."""
 
     members: list[ToDoMember] | None = api_field("Members")
     notes: list[ToDoNote] | None = api_field("Notes", read_only=True)
     created_by: User | None = api_field("CreatedBy", read_only=True)
-    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
+    created_at: datetime | None = api_field("CreatedAt", read_only=True, value=DateTime)
     updated_by: User | None = api_field("UpdatedBy", read_only=True)
-    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
-    closed_by: User | None = api_field("ClosedBy", read_only=True)
+    updated_at: datetime | None = api_field("UpdatedAt", read_only=True, value=DateTime)
+    closed_by: User | None = api_field(
+        "ClosedBy",
+        """Filled even while the ToDo is open.""",
+        read_only=True,
+    )
     """Filled even while the ToDo is open."""
 
-    closed_at: DateTime | None = api_field("ClosedAt", read_only=True)
+    closed_at: datetime | None = api_field(
+        "ClosedAt",
+        """When it was closed; None while open. ``crm.todos.close`` can choose it.""",
+        read_only=True,
+        value=DateTime,
+    )
     """When it was closed; None while open. ``crm.todos.close`` can choose it."""
 
 
 class Address(MiniCRMModel):
     """An address of a contact."""
 
-    id: Int | None = api_field("Id", read_only=True)
-    contact_id: Int | None = api_field("ContactId")
-    type: Text | None = api_field("Type")
-    name: Text | None = api_field("Name")
-    country_id: Text | None = api_field("CountryId")
+    id: int | None = api_field("Id", read_only=True, value=Int)
+    contact_id: int | None = api_field("ContactId", value=Int)
+    type: str | None = api_field("Type", value=Text)
+    name: str | None = api_field("Name", value=Text)
+    country_id: str | None = api_field(
+        "CountryId",
+        """The country's name, e.g. ``Hungary``.""",
+        value=Text,
+    )
     """The country's name, e.g. ``Hungary``."""
 
-    county: Text | None = api_field("County")
-    city: Text | None = api_field("City")
-    postal_code: Text | None = api_field("PostalCode")
-    address: Text | None = api_field("Address")
-    default: Int | None = api_field("Default")
+    county: str | None = api_field("County", value=Text)
+    city: str | None = api_field("City", value=Text)
+    postal_code: str | None = api_field("PostalCode", value=Text)
+    address: str | None = api_field("Address", value=Text)
+    default: int | None = api_field(
+        "Default",
+        """1 for the contact's default address.""",
+        value=Int,
+    )
     """1 for the contact's default address."""
 
     created_by: User | None = api_field("CreatedBy", read_only=True)
-    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
+    created_at: datetime | None = api_field("CreatedAt", read_only=True, value=DateTime)
     updated_by: User | None = api_field("UpdatedBy", read_only=True)
-    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
+    updated_at: datetime | None = api_field("UpdatedAt", read_only=True, value=DateTime)
 
 
 class ModuleInfo(MiniCRMModel):
     """A module's basic settings, as ``Category?Detailed=1`` lists them."""
 
-    id: Int | None = api_field("Id")
-    order_id: Int | None = api_field("OrderId")
-    name: Text | None = api_field("Name")
-    type: Text | None = api_field("Type")
-    sender_name: Text | None = api_field("SenderName")
-    sender_email: Text | None = api_field("SenderEmail")
-    phone: Text | None = api_field("Phone")
+    id: int | None = api_field("Id", value=Int)
+    order_id: int | None = api_field("OrderId", value=Int)
+    name: str | None = api_field("Name", value=Text)
+    type: str | None = api_field("Type", value=Text)
+    sender_name: str | None = api_field("SenderName", value=Text)
+    sender_email: str | None = api_field("SenderEmail", value=Text)
+    phone: str | None = api_field("Phone", value=Text)

@@ -5,6 +5,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from pydantic import JsonValue
+
 from .._values import (
     Bool,
     ChoiceEnum,
@@ -38,91 +42,217 @@ class BusinessRegion(ChoiceEnum):
 class Business(MiniCRMModel):
     """A company contact."""
 
-    bank_account: Text | None = api_field("BankAccount", max_length=64)
+    bank_account: str | None = api_field(
+        "BankAccount",
+        """API field BankAccount: text of at most 64 characters.""",
+        max_length=64,
+        value=Text,
+    )
     """API field BankAccount: text of at most 64 characters."""
 
-    bisnode_traffic_light: Text | None = api_field("BisnodeTrafficLight")
+    bisnode_traffic_light: str | None = api_field(
+        "BisnodeTrafficLight",
+        """API field BisnodeTrafficLight (a system field real answers carry; not in this schema).""",
+        value=Text,
+    )
     """API field BisnodeTrafficLight (a system field real answers carry; not in this schema)."""
 
-    capital: Int | None = api_field("Capital")
+    capital: int | None = api_field(
+        "Capital",
+        """API field Capital (a system field real answers carry; not in this schema).""",
+        value=Int,
+    )
     """API field Capital (a system field real answers carry; not in this schema)."""
 
-    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
+    created_at: datetime | None = api_field(
+        "CreatedAt",
+        """API field CreatedAt: date and time, in the system's local time.""",
+        read_only=True,
+        value=DateTime,
+    )
     """API field CreatedAt: date and time, in the system's local time."""
 
-    created_by: User | None = api_field("CreatedBy", read_only=True)
+    created_by: User | None = api_field(
+        "CreatedBy",
+        """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
+        read_only=True,
+    )
     """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    deleted: Bool | None = api_field("Deleted")
+    deleted: bool | None = api_field(
+        "Deleted",
+        """API field Deleted: yes or no.""",
+        value=Bool,
+    )
     """API field Deleted: yes or no."""
 
-    description: Text | None = api_field("Description", max_length=65535)
+    description: str | None = api_field(
+        "Description",
+        """API field Description: text of at most 65535 characters.""",
+        max_length=65535,
+        value=Text,
+    )
     """API field Description: text of at most 65535 characters."""
 
-    eu_vat_number: Text | None = api_field("EUVatNumber")
+    eu_vat_number: str | None = api_field(
+        "EUVatNumber",
+        """API field EUVatNumber (a system field real answers carry; not in this schema).""",
+        value=Text,
+    )
     """API field EUVatNumber (a system field real answers carry; not in this schema)."""
 
-    email: Text | None = api_field("Email", max_length=128)
+    email: str | None = api_field(
+        "Email",
+        """API field Email: text of at most 128 characters.""",
+        max_length=128,
+        value=Text,
+    )
     """API field Email: text of at most 128 characters."""
 
-    email_type: Text | None = api_field("EmailType", max_length=64)
+    email_type: str | None = api_field(
+        "EmailType",
+        """API field EmailType: text of at most 64 characters.""",
+        max_length=64,
+        value=Text,
+    )
     """API field EmailType: text of at most 64 characters."""
 
-    employees: Int | None = api_field("Employees")
+    employees: int | None = api_field(
+        "Employees",
+        """API field Employees: whole number.""",
+        value=Int,
+    )
     """API field Employees: whole number."""
 
-    founding_year: Int | None = api_field("FoundingYear")
+    founding_year: int | None = api_field(
+        "FoundingYear",
+        """API field FoundingYear (a system field real answers carry; not in this schema).""",
+        value=Int,
+    )
     """API field FoundingYear (a system field real answers carry; not in this schema)."""
 
-    id: Int | None = api_field("Id", read_only=True)
+    id: int | None = api_field(
+        "Id",
+        """API field Id: whole number.""",
+        read_only=True,
+        value=Int,
+    )
     """API field Id: whole number."""
 
-    industry: BusinessIndustry | None = api_field("Industry")
+    industry: BusinessIndustry | None = api_field(
+        "Industry",
+        """API field Industry (Enum): one of IT (2101), Pénzügy (2102), Kereskedelem (2103), Egyéb (2104).""",
+    )
     """API field Industry (Enum): one of IT (2101), Pénzügy (2102), Kereskedelem (2103), Egyéb (2104)."""
 
-    main_activity: Text | None = api_field("MainActivity")
+    main_activity: str | None = api_field(
+        "MainActivity",
+        """API field MainActivity (a system field real answers carry; not in this schema).""",
+        value=Text,
+    )
     """API field MainActivity (a system field real answers carry; not in this schema)."""
 
-    name: Text | None = api_field("Name", max_length=255)
+    name: str | None = api_field(
+        "Name",
+        """API field Name: text of at most 255 characters.""",
+        max_length=255,
+        value=Text,
+    )
     """API field Name: text of at most 255 characters."""
 
-    non_governmental_organization: Text | None = api_field(
-        "NonGovernmentalOrganization"
+    non_governmental_organization: str | None = api_field(
+        "NonGovernmentalOrganization",
+        """API field NonGovernmentalOrganization (a system field real answers carry; not in this schema): a label such as No.""",
+        value=Text,
     )
     """API field NonGovernmentalOrganization (a system field real answers carry; not in this schema): a label such as No."""
 
-    phone: Text | None = api_field("Phone", max_length=64)
+    phone: str | None = api_field(
+        "Phone",
+        """API field Phone: text of at most 64 characters.""",
+        max_length=64,
+        value=Text,
+    )
     """API field Phone: text of at most 64 characters."""
 
-    phone_type: Text | None = api_field("PhoneType", max_length=64)
+    phone_type: str | None = api_field(
+        "PhoneType",
+        """API field PhoneType: text of at most 64 characters.""",
+        max_length=64,
+        value=Text,
+    )
     """API field PhoneType: text of at most 64 characters."""
 
-    region: BusinessRegion | None = api_field("Region")
+    region: BusinessRegion | None = api_field(
+        "Region",
+        """API field Region (Enum): one of Budapest (2201), Pest megye (2202), Erdély (2203).""",
+    )
     """API field Region (Enum): one of Budapest (2201), Pest megye (2202), Erdély (2203)."""
 
-    registration_number: Text | None = api_field("RegistrationNumber", max_length=32)
+    registration_number: str | None = api_field(
+        "RegistrationNumber",
+        """API field RegistrationNumber: text of at most 32 characters.""",
+        max_length=32,
+        value=Text,
+    )
     """API field RegistrationNumber: text of at most 32 characters."""
 
-    swift: Text | None = api_field("Swift", max_length=16)
+    swift: str | None = api_field(
+        "Swift",
+        """API field Swift: text of at most 16 characters.""",
+        max_length=16,
+        value=Text,
+    )
     """API field Swift: text of at most 16 characters."""
 
-    tags: JsonList | None = api_field("Tags")
+    tags: list[JsonValue] | None = api_field(
+        "Tags",
+        """API field Tags (a system field real answers carry; not in this schema): the contact's tags.""",
+        value=JsonList,
+    )
     """API field Tags (a system field real answers carry; not in this schema): the contact's tags."""
 
-    type: ContactType | None = api_field("Type", create_only=True)
+    type: ContactType | None = api_field(
+        "Type",
+        """API field Type: Person or Business (ContactType), written in English.""",
+        create_only=True,
+    )
     """API field Type: Person or Business (ContactType), written in English."""
 
-    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
+    updated_at: datetime | None = api_field(
+        "UpdatedAt",
+        """API field UpdatedAt: date and time, in the system's local time.""",
+        read_only=True,
+        value=DateTime,
+    )
     """API field UpdatedAt: date and time, in the system's local time."""
 
-    updated_by: User | None = api_field("UpdatedBy", read_only=True)
+    updated_by: User | None = api_field(
+        "UpdatedBy",
+        """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
+        read_only=True,
+    )
     """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    url: Text | None = api_field("Url", max_length=512)
+    url: str | None = api_field(
+        "Url",
+        """API field Url: text of at most 512 characters.""",
+        max_length=512,
+        value=Text,
+    )
     """API field Url: text of at most 512 characters."""
 
-    vat_number: Text | None = api_field("VatNumber", max_length=32)
+    vat_number: str | None = api_field(
+        "VatNumber",
+        """API field VatNumber: text of at most 32 characters.""",
+        max_length=32,
+        value=Text,
+    )
     """API field VatNumber: text of at most 32 characters."""
 
-    yearly_revenue: Int | None = api_field("YearlyRevenue")
+    yearly_revenue: int | None = api_field(
+        "YearlyRevenue",
+        """API field YearlyRevenue: whole number.""",
+        value=Int,
+    )
     """API field YearlyRevenue: whole number."""

@@ -5,6 +5,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from pydantic import JsonValue
+
 from .._values import (
     Bool,
     ChoiceFlag,
@@ -27,80 +31,195 @@ class PersonHirlevel(ChoiceFlag):
 class Person(MiniCRMModel):
     """A person contact."""
 
-    bank_account: Text | None = api_field("BankAccount")
+    bank_account: str | None = api_field(
+        "BankAccount",
+        """API field BankAccount (a system field real answers carry; not in this schema).""",
+        value=Text,
+    )
     """API field BankAccount (a system field real answers carry; not in this schema)."""
 
-    business_id: Int | None = api_field("BusinessId", create_only=True)
+    business_id: int | None = api_field(
+        "BusinessId",
+        """API field BusinessId: id of a company.""",
+        create_only=True,
+        value=Int,
+    )
     """API field BusinessId: id of a company."""
 
-    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
+    created_at: datetime | None = api_field(
+        "CreatedAt",
+        """API field CreatedAt: date and time, in the system's local time.""",
+        read_only=True,
+        value=DateTime,
+    )
     """API field CreatedAt: date and time, in the system's local time."""
 
-    created_by: User | None = api_field("CreatedBy", read_only=True)
+    created_by: User | None = api_field(
+        "CreatedBy",
+        """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
+        read_only=True,
+    )
     """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    deleted: Bool | None = api_field("Deleted")
+    deleted: bool | None = api_field(
+        "Deleted",
+        """API field Deleted: yes or no.""",
+        value=Bool,
+    )
     """API field Deleted: yes or no."""
 
-    description: Text | None = api_field("Description", max_length=65535)
+    description: str | None = api_field(
+        "Description",
+        """API field Description (a system field real answers carry; not in this schema).""",
+        max_length=65535,
+        value=Text,
+    )
     """API field Description (a system field real answers carry; not in this schema)."""
 
-    email: Text | None = api_field("Email", max_length=128)
+    email: str | None = api_field(
+        "Email",
+        """API field Email: text of at most 128 characters.""",
+        max_length=128,
+        value=Text,
+    )
     """API field Email: text of at most 128 characters."""
 
-    email_type: Text | None = api_field("EmailType", max_length=64)
+    email_type: str | None = api_field(
+        "EmailType",
+        """API field EmailType: text of at most 64 characters.""",
+        max_length=64,
+        value=Text,
+    )
     """API field EmailType: text of at most 64 characters."""
 
-    first_name: Text | None = api_field("FirstName", max_length=255)
+    first_name: str | None = api_field(
+        "FirstName",
+        """API field FirstName: text of at most 255 characters.""",
+        max_length=255,
+        value=Text,
+    )
     """API field FirstName: text of at most 255 characters."""
 
-    hirlevel: PersonHirlevel | None = api_field("Hírlevél")
+    hirlevel: PersonHirlevel | None = api_field(
+        "Hírlevél",
+        """API field Hírlevél (Set): any of Feliratkozott (1).""",
+    )
     """API field Hírlevél (Set): any of Feliratkozott (1)."""
 
-    id: Int | None = api_field("Id", read_only=True)
+    id: int | None = api_field(
+        "Id",
+        """API field Id: whole number.""",
+        read_only=True,
+        value=Int,
+    )
     """API field Id: whole number."""
 
-    industry: Text | None = api_field("Industry")
+    industry: str | None = api_field(
+        "Industry",
+        """API field Industry (a system field real answers carry; not in this schema).""",
+        value=Text,
+    )
     """API field Industry (a system field real answers carry; not in this schema)."""
 
-    last_name: Text | None = api_field("LastName", max_length=255)
+    last_name: str | None = api_field(
+        "LastName",
+        """API field LastName: text of at most 255 characters.""",
+        max_length=255,
+        value=Text,
+    )
     """API field LastName: text of at most 255 characters."""
 
-    phone: Text | None = api_field("Phone", max_length=64)
+    phone: str | None = api_field(
+        "Phone",
+        """API field Phone: text of at most 64 characters.""",
+        max_length=64,
+        value=Text,
+    )
     """API field Phone: text of at most 64 characters."""
 
-    phone_type: Text | None = api_field("PhoneType", max_length=64)
+    phone_type: str | None = api_field(
+        "PhoneType",
+        """API field PhoneType: text of at most 64 characters.""",
+        max_length=64,
+        value=Text,
+    )
     """API field PhoneType: text of at most 64 characters."""
 
-    position: Text | None = api_field("Position", max_length=255)
+    position: str | None = api_field(
+        "Position",
+        """API field Position: text of at most 255 characters.""",
+        max_length=255,
+        value=Text,
+    )
     """API field Position: text of at most 255 characters."""
 
-    region: Text | None = api_field("Region")
+    region: str | None = api_field(
+        "Region",
+        """API field Region (a system field real answers carry; not in this schema).""",
+        value=Text,
+    )
     """API field Region (a system field real answers carry; not in this schema)."""
 
-    swift: Text | None = api_field("Swift")
+    swift: str | None = api_field(
+        "Swift",
+        """API field Swift (a system field real answers carry; not in this schema).""",
+        value=Text,
+    )
     """API field Swift (a system field real answers carry; not in this schema)."""
 
-    szuletesnap: DateTime | None = api_field("Születésnap")
+    szuletesnap: datetime | None = api_field(
+        "Születésnap",
+        """API field Születésnap: date and time, in the system's local time.""",
+        value=DateTime,
+    )
     """API field Születésnap: date and time, in the system's local time."""
 
-    tags: JsonList | None = api_field("Tags")
+    tags: list[JsonValue] | None = api_field(
+        "Tags",
+        """API field Tags (a system field real answers carry; not in this schema): the contact's tags.""",
+        value=JsonList,
+    )
     """API field Tags (a system field real answers carry; not in this schema): the contact's tags."""
 
-    type: ContactType | None = api_field("Type", create_only=True)
+    type: ContactType | None = api_field(
+        "Type",
+        """API field Type: Person or Business (ContactType), written in English.""",
+        create_only=True,
+    )
     """API field Type: Person or Business (ContactType), written in English."""
 
-    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
+    updated_at: datetime | None = api_field(
+        "UpdatedAt",
+        """API field UpdatedAt: date and time, in the system's local time.""",
+        read_only=True,
+        value=DateTime,
+    )
     """API field UpdatedAt: date and time, in the system's local time."""
 
-    updated_by: User | None = api_field("UpdatedBy", read_only=True)
+    updated_by: User | None = api_field(
+        "UpdatedBy",
+        """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
+        read_only=True,
+    )
     """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    url: Text | None = api_field("Url")
+    url: str | None = api_field(
+        "Url",
+        """API field Url (a system field real answers carry; not in this schema).""",
+        value=Text,
+    )
     """API field Url (a system field real answers carry; not in this schema)."""
 
-    vat_number: Text | None = api_field("VatNumber")
+    vat_number: str | None = api_field(
+        "VatNumber",
+        """API field VatNumber (a system field real answers carry; not in this schema).""",
+        value=Text,
+    )
     """API field VatNumber (a system field real answers carry; not in this schema)."""
 
-    yearly_revenue: Int | None = api_field("YearlyRevenue")
+    yearly_revenue: int | None = api_field(
+        "YearlyRevenue",
+        """API field YearlyRevenue (a system field real answers carry; not in this schema).""",
+        value=Int,
+    )
     """API field YearlyRevenue (a system field real answers carry; not in this schema)."""

@@ -77,99 +77,208 @@ class ProjectsStatus(ChoiceEnum):
 class Projects(MiniCRMModel):
     """A project of the “Projects” module."""
 
-    attendance: ProjectsAttendance | None = api_field("Attendance")
+    attendance: ProjectsAttendance | None = api_field(
+        "Attendance",
+        """API field Attendance (Set): any of “1” (id 1), “2” (id 2), “3” (id 4), “4” (id 8). Some labels are numbers: a detail answer is read by label, a search answer by id.""",
+    )
     """API field Attendance (Set): any of “1” (id 1), “2” (id 2), “3” (id 4), “4” (id 8). Some labels are numbers: a detail answer is read by label, a search answer by id."""
 
-    billable: Bool | None = api_field("Billable")
+    billable: bool | None = api_field(
+        "Billable",
+        """API field Billable: yes or no.""",
+        value=Bool,
+    )
     """API field Billable: yes or no."""
 
-    budget: Int | None = api_field("Budget")
+    budget: int | None = api_field(
+        "Budget",
+        """API field Budget: whole number.""",
+        value=Int,
+    )
     """API field Budget: whole number."""
 
-    business_id: Int | None = api_field("BusinessId")
+    business_id: int | None = api_field(
+        "BusinessId",
+        """API field BusinessId (a system field real answers carry; not in this schema): the company of the main contact.""",
+        value=Int,
+    )
     """API field BusinessId (a system field real answers carry; not in this schema): the company of the main contact."""
 
-    category_id: Module | None = api_field("CategoryId", create_only=True)
+    category_id: Module | None = api_field(
+        "CategoryId",
+        """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11).""",
+        create_only=True,
+    )
     """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
 
-    contact_id: Int | None = api_field("ContactId")
+    contact_id: int | None = api_field(
+        "ContactId",
+        """API field ContactId: id of a contact.""",
+        value=Int,
+    )
     """API field ContactId: id of a contact."""
 
-    contract: Text | None = api_field("Contract")
+    contract: str | None = api_field(
+        "Contract",
+        """API field Contract: file (File(10MB)); write the URL of the file to upload.""",
+        value=Text,
+    )
     """API field Contract: file (File(10MB)); write the URL of the file to upload."""
 
-    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
+    created_at: datetime | None = api_field(
+        "CreatedAt",
+        """API field CreatedAt: date and time, in the system's local time.""",
+        read_only=True,
+        value=DateTime,
+    )
     """API field CreatedAt: date and time, in the system's local time."""
 
-    created_by: User | None = api_field("CreatedBy", read_only=True)
+    created_by: User | None = api_field(
+        "CreatedBy",
+        """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
+        read_only=True,
+    )
     """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    deleted: Int | None = api_field("Deleted")
+    deleted: int | None = api_field(
+        "Deleted",
+        """API field Deleted: whole number.""",
+        value=Int,
+    )
     """API field Deleted: whole number."""
 
-    end_date: DateTime | None = api_field("EndDate")
+    end_date: datetime | None = api_field(
+        "EndDate",
+        """API field EndDate: date and time, in the system's local time.""",
+        value=DateTime,
+    )
     """API field EndDate: date and time, in the system's local time."""
 
-    grade: ProjectsGrade | None = api_field("Grade")
+    grade: ProjectsGrade | None = api_field(
+        "Grade",
+        """API field Grade (Enum): one of “2” (id 1), “1” (id 2), “3” (id 3). Some labels are numbers: a detail answer is read by label, a search answer by id.""",
+    )
     """API field Grade (Enum): one of “2” (id 1), “1” (id 2), “3” (id 3). Some labels are numbers: a detail answer is read by label, a search answer by id."""
 
-    id: Int | None = api_field("Id", read_only=True)
+    id: int | None = api_field(
+        "Id",
+        """API field Id: whole number.""",
+        read_only=True,
+        value=Int,
+    )
     """API field Id: whole number."""
 
-    invited: Text | None = api_field("Invited", max_length=65535)
+    invited: str | None = api_field(
+        "Invited",
+        """API field Invited (a system field real answers carry; not in this schema): who is invited to the project.""",
+        max_length=65535,
+        value=Text,
+    )
     """API field Invited (a system field real answers carry; not in this schema): who is invited to the project."""
 
-    is_private: Bool | None = api_field("IsPrivate")
+    is_private: bool | None = api_field(
+        "IsPrivate",
+        """API field IsPrivate (a system field real answers carry; not in this schema): whether the project is private.""",
+        value=Bool,
+    )
     """API field IsPrivate (a system field real answers carry; not in this schema): whether the project is private."""
 
-    name: Text | None = api_field("Name", max_length=128)
+    name: str | None = api_field(
+        "Name",
+        """API field Name: text of at most 128 characters.""",
+        max_length=128,
+        value=Text,
+    )
     """API field Name: text of at most 128 characters."""
 
-    phase: ProjectsPhase | None = api_field("Phase")
+    phase: ProjectsPhase | None = api_field(
+        "Phase",
+        """API field Phase (Enum): one of 1. alkalom - kezdő (1901), 2. alkalom - haladó (1902), 3. alkalom (1903).""",
+    )
     """API field Phase (Enum): one of 1. alkalom - kezdő (1901), 2. alkalom - haladó (1902), 3. alkalom (1903)."""
 
-    project_email: Text | None = api_field("ProjectEmail", read_only=True)
+    project_email: str | None = api_field(
+        "ProjectEmail",
+        """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card.""",
+        read_only=True,
+        value=Text,
+    )
     """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card."""
 
-    project_hash: Text | None = api_field("ProjectHash", read_only=True)
+    project_hash: str | None = api_field(
+        "ProjectHash",
+        """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project.""",
+        read_only=True,
+        value=Text,
+    )
     """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project."""
 
-    rating: ProjectsRating | None = api_field("Rating")
+    rating: ProjectsRating | None = api_field(
+        "Rating",
+        """API field Rating (Enum): one of “1” (id 2001), “2” (id 2002), “3” (id 2003), “4” (id 2004), “5” (id 2005). Some labels are numbers: a detail answer is read by label, a search answer by id.""",
+    )
     """API field Rating (Enum): one of “1” (id 2001), “2” (id 2002), “3” (id 2003), “4” (id 2004), “5” (id 2005). Some labels are numbers: a detail answer is read by label, a search answer by id."""
 
-    skills: ProjectsSkills | None = api_field("Skills")
+    skills: ProjectsSkills | None = api_field(
+        "Skills",
+        """API field Skills (Set): any of Python (1), PHP (2), JavaScript (4), C# (8), Go (16).""",
+    )
     """API field Skills (Set): any of Python (1), PHP (2), JavaScript (4), C# (8), Go (16)."""
 
-    start_date: DateTime | None = api_field("StartDate")
+    start_date: datetime | None = api_field(
+        "StartDate",
+        """API field StartDate: date and time, in the system's local time.""",
+        value=DateTime,
+    )
     """API field StartDate: date and time, in the system's local time."""
 
-    status_id: ProjectsStatus | None = api_field("StatusId")
+    status_id: ProjectsStatus | None = api_field(
+        "StatusId",
+        """API field StatusId (status): one of Tervezés (2700), Folyamatban (2701), Átadva (2702), Lezárva (2703).""",
+    )
     """API field StatusId (status): one of Tervezés (2700), Folyamatban (2701), Átadva (2702), Lezárva (2703)."""
 
-    status_updated_at: DateTime | None = api_field("StatusUpdatedAt", read_only=True)
+    status_updated_at: datetime | None = api_field(
+        "StatusUpdatedAt",
+        """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed.""",
+        read_only=True,
+        value=DateTime,
+    )
     """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed."""
 
-    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
+    updated_at: datetime | None = api_field(
+        "UpdatedAt",
+        """API field UpdatedAt: date and time, in the system's local time.""",
+        read_only=True,
+        value=DateTime,
+    )
     """API field UpdatedAt: date and time, in the system's local time."""
 
-    updated_by: User | None = api_field("UpdatedBy", read_only=True)
+    updated_by: User | None = api_field(
+        "UpdatedBy",
+        """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
+        read_only=True,
+    )
     """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    user_id: User | None = api_field("UserId")
+    user_id: User | None = api_field(
+        "UserId",
+        """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
+    )
     """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
 
 class ProjectsSearchItem(MiniCRMModel):
     """A search result of a project of the “Projects” module: ids, not labels; get() fetches the record."""
 
-    id: Int | None = api_field("Id")
-    name: Text | None = api_field("Name")
-    url: Text | None = api_field("Url")
+    id: int | None = api_field("Id", value=Int)
+    name: str | None = api_field("Name", value=Text)
+    url: str | None = api_field("Url", value=Text)
     status_id: ProjectsStatus | None = api_field("StatusId")
     user_id: User | None = api_field("UserId")
-    deleted: Int | None = api_field("Deleted")
-    contact_id: Int | None = api_field("ContactId")
-    business_id: Int | None = api_field("BusinessId")
+    deleted: int | None = api_field("Deleted", value=Int)
+    contact_id: int | None = api_field("ContactId", value=Int)
+    business_id: int | None = api_field("BusinessId", value=Int)
 
 
 class ProjectsFilters(ProjectSearch, total=False):

@@ -75,96 +75,202 @@ class SalesStatus(ChoiceEnum):
 class Sales(MiniCRMModel):
     """A project of the “Sales” module."""
 
-    business_id: Int | None = api_field("BusinessId")
+    business_id: int | None = api_field(
+        "BusinessId",
+        """API field BusinessId (a system field real answers carry; not in this schema): the company of the main contact.""",
+        value=Int,
+    )
     """API field BusinessId (a system field real answers carry; not in this schema): the company of the main contact."""
 
-    category_id: Module | None = api_field("CategoryId", create_only=True)
+    category_id: Module | None = api_field(
+        "CategoryId",
+        """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11).""",
+        create_only=True,
+    )
     """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
 
-    contact_id: Int | None = api_field("ContactId")
+    contact_id: int | None = api_field(
+        "ContactId",
+        """API field ContactId: id of a contact.""",
+        value=Int,
+    )
     """API field ContactId: id of a contact."""
 
-    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
+    created_at: datetime | None = api_field(
+        "CreatedAt",
+        """API field CreatedAt: date and time, in the system's local time.""",
+        read_only=True,
+        value=DateTime,
+    )
     """API field CreatedAt: date and time, in the system's local time."""
 
-    created_by: User | None = api_field("CreatedBy", read_only=True)
+    created_by: User | None = api_field(
+        "CreatedBy",
+        """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
+        read_only=True,
+    )
     """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    date_time1106: DateTime | None = api_field("DateTime1106")
+    date_time1106: datetime | None = api_field(
+        "DateTime1106",
+        """API field DateTime1106: date and time, in the system's local time.""",
+        value=DateTime,
+    )
     """API field DateTime1106: date and time, in the system's local time."""
 
-    deleted: Int | None = api_field("Deleted")
+    deleted: int | None = api_field(
+        "Deleted",
+        """API field Deleted: whole number.""",
+        value=Int,
+    )
     """API field Deleted: whole number."""
 
-    file1113: Text | None = api_field("File1113")
+    file1113: str | None = api_field(
+        "File1113",
+        """API field File1113: file (File(10MB)); write the URL of the file to upload.""",
+        value=Text,
+    )
     """API field File1113: file (File(10MB)); write the URL of the file to upload."""
 
-    id: Int | None = api_field("Id", read_only=True)
+    id: int | None = api_field(
+        "Id",
+        """API field Id: whole number.""",
+        read_only=True,
+        value=Int,
+    )
     """API field Id: whole number."""
 
-    int1107: Int | None = api_field("Int1107")
+    int1107: int | None = api_field(
+        "Int1107",
+        """API field Int1107: whole number.""",
+        value=Int,
+    )
     """API field Int1107: whole number."""
 
-    interested_in: SalesInterestedIn | None = api_field("InterestedIn")
+    interested_in: SalesInterestedIn | None = api_field(
+        "InterestedIn",
+        """API field InterestedIn (Enum): one of Premium products (1510), Basic products (1511).""",
+    )
     """API field InterestedIn (Enum): one of Premium products (1510), Basic products (1511)."""
 
-    invited: Text | None = api_field("Invited", max_length=65535)
+    invited: str | None = api_field(
+        "Invited",
+        """API field Invited (a system field real answers carry; not in this schema): who is invited to the project.""",
+        max_length=65535,
+        value=Text,
+    )
     """API field Invited (a system field real answers carry; not in this schema): who is invited to the project."""
 
-    is_private: Bool | None = api_field("IsPrivate")
+    is_private: bool | None = api_field(
+        "IsPrivate",
+        """API field IsPrivate (a system field real answers carry; not in this schema): whether the project is private.""",
+        value=Bool,
+    )
     """API field IsPrivate (a system field real answers carry; not in this schema): whether the project is private."""
 
-    lead_source: SalesLeadSource | None = api_field("LeadSource")
+    lead_source: SalesLeadSource | None = api_field(
+        "LeadSource",
+        """API field LeadSource (Enum): one of E-mail (1401), EMail (1402), Email (1403), Web (1404), Web! (1405).""",
+    )
     """API field LeadSource (Enum): one of E-mail (1401), EMail (1402), Email (1403), Web (1404), Web! (1405)."""
 
-    name: Text | None = api_field("Name", max_length=128)
+    name: str | None = api_field(
+        "Name",
+        """API field Name: text of at most 128 characters.""",
+        max_length=128,
+        value=Text,
+    )
     """API field Name: text of at most 128 characters."""
 
-    project_email: Text | None = api_field("ProjectEmail", read_only=True)
+    project_email: str | None = api_field(
+        "ProjectEmail",
+        """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card.""",
+        read_only=True,
+        value=Text,
+    )
     """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card."""
 
-    project_hash: Text | None = api_field("ProjectHash", read_only=True)
+    project_hash: str | None = api_field(
+        "ProjectHash",
+        """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project.""",
+        read_only=True,
+        value=Text,
+    )
     """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project."""
 
-    qualification: SalesQualification | None = api_field("Qualification")
+    qualification: SalesQualification | None = api_field(
+        "Qualification",
+        """API field Qualification (Enum): one of Qualified (Ideal) (1328), Qualified (1329), Unqualified (1330).""",
+    )
     """API field Qualification (Enum): one of Qualified (Ideal) (1328), Qualified (1329), Unqualified (1330)."""
 
-    referrer: SalesReferrer | None = api_field("Referrer")
+    referrer: SalesReferrer | None = api_field(
+        "Referrer",
+        """API field Referrer (Enum): one of Cold Call (1253), WOM (1254), Google (1255), Other (1340).""",
+    )
     """API field Referrer (Enum): one of Cold Call (1253), WOM (1254), Google (1255), Other (1340)."""
 
-    set1035: SalesSet1035 | None = api_field("Set1035")
+    set1035: SalesSet1035 | None = api_field(
+        "Set1035",
+        """API field Set1035 (Set): any of First choice (1), Second choice (2), Third choice (4).""",
+    )
     """API field Set1035 (Set): any of First choice (1), Second choice (2), Third choice (4)."""
 
-    status_id: SalesStatus | None = api_field("StatusId")
+    status_id: SalesStatus | None = api_field(
+        "StatusId",
+        """API field StatusId (status): one of In progress (2500), Contacted (2509), Contracting (2512), Customer (2540), Lost (2541).""",
+    )
     """API field StatusId (status): one of In progress (2500), Contacted (2509), Contracting (2512), Customer (2540), Lost (2541)."""
 
-    status_updated_at: DateTime | None = api_field("StatusUpdatedAt", read_only=True)
+    status_updated_at: datetime | None = api_field(
+        "StatusUpdatedAt",
+        """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed.""",
+        read_only=True,
+        value=DateTime,
+    )
     """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed."""
 
-    text1105: Text | None = api_field("Text1105", max_length=1024)
+    text1105: str | None = api_field(
+        "Text1105",
+        """API field Text1105: text of at most 1024 characters.""",
+        max_length=1024,
+        value=Text,
+    )
     """API field Text1105: text of at most 1024 characters."""
 
-    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
+    updated_at: datetime | None = api_field(
+        "UpdatedAt",
+        """API field UpdatedAt: date and time, in the system's local time.""",
+        read_only=True,
+        value=DateTime,
+    )
     """API field UpdatedAt: date and time, in the system's local time."""
 
-    updated_by: User | None = api_field("UpdatedBy", read_only=True)
+    updated_by: User | None = api_field(
+        "UpdatedBy",
+        """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
+        read_only=True,
+    )
     """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    user_id: User | None = api_field("UserId")
+    user_id: User | None = api_field(
+        "UserId",
+        """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
+    )
     """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
 
 class SalesSearchItem(MiniCRMModel):
     """A search result of a project of the “Sales” module: ids, not labels; get() fetches the record."""
 
-    id: Int | None = api_field("Id")
-    name: Text | None = api_field("Name")
-    url: Text | None = api_field("Url")
+    id: int | None = api_field("Id", value=Int)
+    name: str | None = api_field("Name", value=Text)
+    url: str | None = api_field("Url", value=Text)
     status_id: SalesStatus | None = api_field("StatusId")
     user_id: User | None = api_field("UserId")
-    deleted: Int | None = api_field("Deleted")
-    contact_id: Int | None = api_field("ContactId")
-    business_id: Int | None = api_field("BusinessId")
+    deleted: int | None = api_field("Deleted", value=Int)
+    contact_id: int | None = api_field("ContactId", value=Int)
+    business_id: int | None = api_field("BusinessId", value=Int)
 
 
 class SalesFilters(ProjectSearch, total=False):

@@ -87,84 +87,176 @@ class SupportStatus(ChoiceEnum):
 class Support(MiniCRMModel):
     """A project of the “Support” module."""
 
-    business_id: Int | None = api_field("BusinessId")
+    business_id: int | None = api_field(
+        "BusinessId",
+        """API field BusinessId (a system field real answers carry; not in this schema): the company of the main contact.""",
+        value=Int,
+    )
     """API field BusinessId (a system field real answers carry; not in this schema): the company of the main contact."""
 
-    callback: SupportCallback | None = api_field("Callback")
+    callback: SupportCallback | None = api_field(
+        "Callback",
+        """API field Callback (Set): any of Visszahívást kér (1).""",
+    )
     """API field Callback (Set): any of Visszahívást kér (1)."""
 
-    category_id: Module | None = api_field("CategoryId", create_only=True)
+    category_id: Module | None = api_field(
+        "CategoryId",
+        """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11).""",
+        create_only=True,
+    )
     """API field CategoryId (module): one of Sales (3), Support (5), Projects (6), Invoicing (8), Értékesítés (11)."""
 
-    contact_id: Int | None = api_field("ContactId")
+    contact_id: int | None = api_field(
+        "ContactId",
+        """API field ContactId: id of a contact.""",
+        value=Int,
+    )
     """API field ContactId: id of a contact."""
 
-    created_at: DateTime | None = api_field("CreatedAt", read_only=True)
+    created_at: datetime | None = api_field(
+        "CreatedAt",
+        """API field CreatedAt: date and time, in the system's local time.""",
+        read_only=True,
+        value=DateTime,
+    )
     """API field CreatedAt: date and time, in the system's local time."""
 
-    created_by: User | None = api_field("CreatedBy", read_only=True)
+    created_by: User | None = api_field(
+        "CreatedBy",
+        """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
+        read_only=True,
+    )
     """API field CreatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    deadline: DateTime | None = api_field("Deadline")
+    deadline: datetime | None = api_field(
+        "Deadline",
+        """API field Deadline: date and time, in the system's local time.""",
+        value=DateTime,
+    )
     """API field Deadline: date and time, in the system's local time."""
 
-    deleted: Int | None = api_field("Deleted")
+    deleted: int | None = api_field(
+        "Deleted",
+        """API field Deleted: whole number.""",
+        value=Int,
+    )
     """API field Deleted: whole number."""
 
-    description: Text | None = api_field("Description", max_length=65535)
+    description: str | None = api_field(
+        "Description",
+        """API field Description: text of at most 65535 characters.""",
+        max_length=65535,
+        value=Text,
+    )
     """API field Description: text of at most 65535 characters."""
 
-    id: Int | None = api_field("Id", read_only=True)
+    id: int | None = api_field(
+        "Id",
+        """API field Id: whole number.""",
+        read_only=True,
+        value=Int,
+    )
     """API field Id: whole number."""
 
-    invited: Text | None = api_field("Invited", max_length=65535)
+    invited: str | None = api_field(
+        "Invited",
+        """API field Invited (a system field real answers carry; not in this schema): who is invited to the project.""",
+        max_length=65535,
+        value=Text,
+    )
     """API field Invited (a system field real answers carry; not in this schema): who is invited to the project."""
 
-    is_private: Bool | None = api_field("IsPrivate")
+    is_private: bool | None = api_field(
+        "IsPrivate",
+        """API field IsPrivate (a system field real answers carry; not in this schema): whether the project is private.""",
+        value=Bool,
+    )
     """API field IsPrivate (a system field real answers carry; not in this schema): whether the project is private."""
 
-    name: Text | None = api_field("Name", max_length=128)
+    name: str | None = api_field(
+        "Name",
+        """API field Name: text of at most 128 characters.""",
+        max_length=128,
+        value=Text,
+    )
     """API field Name: text of at most 128 characters."""
 
-    priority: SupportPriority | None = api_field("Priority")
+    priority: SupportPriority | None = api_field(
+        "Priority",
+        """API field Priority (Enum): one of Alacsony (1600), Normál (1601), Sürgős (1602).""",
+    )
     """API field Priority (Enum): one of Alacsony (1600), Normál (1601), Sürgős (1602)."""
 
-    project_email: Text | None = api_field("ProjectEmail", read_only=True)
+    project_email: str | None = api_field(
+        "ProjectEmail",
+        """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card.""",
+        read_only=True,
+        value=Text,
+    )
     """API field ProjectEmail (a system field real answers carry; not in this schema): the project's own mailbox, archived on the card."""
 
-    project_hash: Text | None = api_field("ProjectHash", read_only=True)
+    project_hash: str | None = api_field(
+        "ProjectHash",
+        """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project.""",
+        read_only=True,
+        value=Text,
+    )
     """API field ProjectHash (a system field real answers carry; not in this schema): an opaque hashed id of the project."""
 
-    set1220: SupportSet1220 | None = api_field("Set1220")
+    set1220: SupportSet1220 | None = api_field(
+        "Set1220",
+        """API field Set1220 (Set): any of Csatorna 1 (1), Csatorna 2 (2), Csatorna 3 (4), Csatorna 4 (8), Csatorna 5 (16), Csatorna 6 (32), Csatorna 7 (64), Csatorna 8 (128), Csatorna 9 (256), Csatorna 10 (512), Csatorna 11 (1024), Csatorna 12 (2048), Csatorna 13 (4096), Csatorna 14 (8192), Csatorna 15 (1638…""",
+    )
     """API field Set1220 (Set): any of Csatorna 1 (1), Csatorna 2 (2), Csatorna 3 (4), Csatorna 4 (8), Csatorna 5 (16), Csatorna 6 (32), Csatorna 7 (64), Csatorna 8 (128), Csatorna 9 (256), Csatorna 10 (512), Csatorna 11 (1024), Csatorna 12 (2048), Csatorna 13 (4096), Csatorna 14 (8192), Csatorna 15 (1638…"""
 
-    status_id: SupportStatus | None = api_field("StatusId")
+    status_id: SupportStatus | None = api_field(
+        "StatusId",
+        """API field StatusId (status): one of Új bejelentés (2600), Feldolgozásra vár (2601), Megoldva (2602), Elutasítva (2603).""",
+    )
     """API field StatusId (status): one of Új bejelentés (2600), Feldolgozásra vár (2601), Megoldva (2602), Elutasítva (2603)."""
 
-    status_updated_at: DateTime | None = api_field("StatusUpdatedAt", read_only=True)
+    status_updated_at: datetime | None = api_field(
+        "StatusUpdatedAt",
+        """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed.""",
+        read_only=True,
+        value=DateTime,
+    )
     """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed."""
 
-    updated_at: DateTime | None = api_field("UpdatedAt", read_only=True)
+    updated_at: datetime | None = api_field(
+        "UpdatedAt",
+        """API field UpdatedAt: date and time, in the system's local time.""",
+        read_only=True,
+        value=DateTime,
+    )
     """API field UpdatedAt: date and time, in the system's local time."""
 
-    updated_by: User | None = api_field("UpdatedBy", read_only=True)
+    updated_by: User | None = api_field(
+        "UpdatedBy",
+        """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
+        read_only=True,
+    )
     """API field UpdatedBy (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
-    user_id: User | None = api_field("UserId")
+    user_id: User | None = api_field(
+        "UserId",
+        """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
+    )
     """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
 
 
 class SupportSearchItem(MiniCRMModel):
     """A search result of a project of the “Support” module: ids, not labels; get() fetches the record."""
 
-    id: Int | None = api_field("Id")
-    name: Text | None = api_field("Name")
-    url: Text | None = api_field("Url")
+    id: int | None = api_field("Id", value=Int)
+    name: str | None = api_field("Name", value=Text)
+    url: str | None = api_field("Url", value=Text)
     status_id: SupportStatus | None = api_field("StatusId")
     user_id: User | None = api_field("UserId")
-    deleted: Int | None = api_field("Deleted")
-    contact_id: Int | None = api_field("ContactId")
-    business_id: Int | None = api_field("BusinessId")
+    deleted: int | None = api_field("Deleted", value=Int)
+    contact_id: int | None = api_field("ContactId", value=Int)
+    business_id: int | None = api_field("BusinessId", value=Int)
 
 
 class SupportFilters(ProjectSearch, total=False):
