@@ -73,8 +73,11 @@ ERROR_EXPORTS = (
     "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
+    "WebhookError",
     "WrongModuleError",
 )
+#: What ``_webhooks.py`` defines: reading MiniCRM's webhook posts as typed events.
+WEBHOOK_EXPORTS = ("ContactEvent", "ProjectEvent", "WebhookEvent", "parse_webhook")
 #: Records, type aliases and the page type that are the same in every system (models/_shared.py).
 SHARED_RECORDS = (
     "Address",
