@@ -37,6 +37,7 @@ __all__ = [
     "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
+    "WebhookError",
     "WrongModuleError",
 ]
 
@@ -94,6 +95,28 @@ class WrongModuleError(MiniCRMError):
         self.project_id = project_id
         self.category_id = category_id
         self.expected_category_id = expected_category_id
+
+
+class WebhookError(MiniCRMError):
+    """A webhook body this package cannot read, so no event was made from it.
+
+    It is not JSON, not shaped as MiniCRM posts webhooks, has an unknown ``Type`` or module, or
+    a value its record refuses. ``body`` holds the body as text, ``errors`` pydantic's details when a record refused a
+    value (empty otherwise). Answer such a request with a 4xx: MiniCRM retries anything but 200.
+    """
+
+    def __init__(
+        self, reason: str, body: object = None, errors: list[ErrorDetails] | None = None
+    ) -> None:
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", "replace")
+        text = "" if body is None else body if isinstance(body, str) else repr(body)
+        shown = f": {excerpt(text, 200)}" if text else ""
+        super().__init__(
+            f"not a webhook this package can read: {excerpt(reason, 300)}{shown}"
+        )
+        self.body = text
+        self.errors: list[ErrorDetails] = errors or []
 
 
 class APIConnectionError(MiniCRMError):

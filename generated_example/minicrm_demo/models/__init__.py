@@ -38,12 +38,14 @@ if TYPE_CHECKING:
     )
     from .business import (
         Business,
+        BusinessFields,
         BusinessIndustry,
         BusinessRegion,
     )
     from .ertekesites import (
         Ertekesites,
         ErtekesitesErdeklodes,
+        ErtekesitesFields,
         ErtekesitesFilters,
         ErtekesitesForras,
         ErtekesitesSearchItem,
@@ -53,17 +55,20 @@ if TYPE_CHECKING:
     from .invoicing import (
         Invoicing,
         InvoicingCurrency,
+        InvoicingFields,
         InvoicingFilters,
         InvoicingSearchItem,
         InvoicingStatus,
     )
     from .person import (
         Person,
+        PersonFields,
         PersonHirlevel,
     )
     from .projects import (
         Projects,
         ProjectsAttendance,
+        ProjectsFields,
         ProjectsFilters,
         ProjectsGrade,
         ProjectsPhase,
@@ -74,6 +79,7 @@ if TYPE_CHECKING:
     )
     from .sales import (
         Sales,
+        SalesFields,
         SalesFilters,
         SalesInterestedIn,
         SalesLeadSource,
@@ -86,6 +92,7 @@ if TYPE_CHECKING:
     from .support import (
         Support,
         SupportCallback,
+        SupportFields,
         SupportFilters,
         SupportPriority,
         SupportSearchItem,
@@ -97,12 +104,14 @@ __all__ = [
     "Address",
     "AnyProject",
     "Business",
+    "BusinessFields",
     "BusinessIndustry",
     "BusinessRegion",
     "ContactSearchItem",
     "ContactType",
     "Ertekesites",
     "ErtekesitesErdeklodes",
+    "ErtekesitesFields",
     "ErtekesitesFilters",
     "ErtekesitesForras",
     "ErtekesitesSearchItem",
@@ -110,16 +119,19 @@ __all__ = [
     "ErtekesitesVisszahivas",
     "Invoicing",
     "InvoicingCurrency",
+    "InvoicingFields",
     "InvoicingFilters",
     "InvoicingSearchItem",
     "InvoicingStatus",
     "Module",
     "ModuleInfo",
     "Person",
+    "PersonFields",
     "PersonHirlevel",
     "ProjectSearch",
     "Projects",
     "ProjectsAttendance",
+    "ProjectsFields",
     "ProjectsFilters",
     "ProjectsGrade",
     "ProjectsPhase",
@@ -128,6 +140,7 @@ __all__ = [
     "ProjectsSkills",
     "ProjectsStatus",
     "Sales",
+    "SalesFields",
     "SalesFilters",
     "SalesInterestedIn",
     "SalesLeadSource",
@@ -140,6 +153,7 @@ __all__ = [
     "StatusGroup",
     "Support",
     "SupportCallback",
+    "SupportFields",
     "SupportFilters",
     "SupportPriority",
     "SupportSearchItem",
@@ -184,12 +198,14 @@ _NAMES_OF = {
     ],
     ".business": [
         "Business",
+        "BusinessFields",
         "BusinessIndustry",
         "BusinessRegion",
     ],
     ".ertekesites": [
         "Ertekesites",
         "ErtekesitesErdeklodes",
+        "ErtekesitesFields",
         "ErtekesitesFilters",
         "ErtekesitesForras",
         "ErtekesitesSearchItem",
@@ -199,17 +215,20 @@ _NAMES_OF = {
     ".invoicing": [
         "Invoicing",
         "InvoicingCurrency",
+        "InvoicingFields",
         "InvoicingFilters",
         "InvoicingSearchItem",
         "InvoicingStatus",
     ],
     ".person": [
         "Person",
+        "PersonFields",
         "PersonHirlevel",
     ],
     ".projects": [
         "Projects",
         "ProjectsAttendance",
+        "ProjectsFields",
         "ProjectsFilters",
         "ProjectsGrade",
         "ProjectsPhase",
@@ -220,6 +239,7 @@ _NAMES_OF = {
     ],
     ".sales": [
         "Sales",
+        "SalesFields",
         "SalesFilters",
         "SalesInterestedIn",
         "SalesLeadSource",
@@ -232,6 +252,7 @@ _NAMES_OF = {
     ".support": [
         "Support",
         "SupportCallback",
+        "SupportFields",
         "SupportFilters",
         "SupportPriority",
         "SupportSearchItem",
