@@ -449,6 +449,29 @@ def test_a_body_that_is_no_webhook_is_a_typed_error(body: Any, problem: str) -> 
     assert problem in message and "\n" not in message and len(message) < 800
 
 
+def test_parse_webhook_imports_a_record_module_when_a_webhook_needs_it() -> None:
+    script = """
+import json, sys
+from minicrm_demo import parse_webhook
+before = sorted(m for m in sys.modules if m.startswith("minicrm_demo.models."))
+parse_webhook(sys.argv[1])
+after = sorted(m for m in sys.modules if m.startswith("minicrm_demo.models."))
+print(json.dumps([before, after]))
+"""
+    result = run(
+        sys.executable,
+        "-W",
+        "error",
+        "-c",
+        script,
+        json.dumps(MANUAL_EXAMPLE),
+        cwd=EXAMPLE,
+    )
+    before, after = json.loads(result.stdout)
+    assert before == ["minicrm_demo.models._shared"]
+    assert after == ["minicrm_demo.models._shared", "minicrm_demo.models.sales"]
+
+
 # -- types: parse_webhook and the field-name constants ----------------------------------------------
 
 

@@ -118,9 +118,9 @@ def payload(change: Change, root: str, system_id: str) -> dict[str, Any] | None:
     """The body MiniCRM posts for a change of a project or contact; None for anything else
     or for a write that changed nothing."""
     record, before = change.record, change.before
-    kind = "Project" if record.kind == "Project" else "Contact"
     if record.kind not in ("Project", "Person", "Business"):
-        return None
+        return None  # ToDos and addresses fire no webhook
+    kind = "Project" if record.kind == "Project" else "Contact"
     after = {key: value for key, value in record.data.items() if key != "ReferenceId"}
     if before is None:
         changed = sorted({"CreatedAt", *(k for k, v in after.items() if v is not None)})
