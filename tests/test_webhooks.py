@@ -263,6 +263,7 @@ def test_the_sandbox_stops_cleanly_with_retries_pending() -> None:
 @pytest.mark.parametrize(
     ("spec", "problem"),
     [
+        ("  ", "give the URL to post to"),
         ("ftp://example.com/hook", "is not an http(s) URL"),
         ("http://127.0.0.1/hook colour=red", "expected type=Project|Contact"),
         ("http://127.0.0.1/hook type=Invoice", "expected Project or Contact"),

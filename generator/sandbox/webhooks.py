@@ -60,6 +60,8 @@ def webhook_setting(spec: str, tenant: Tenant) -> Webhook:
     A URL holds no spaces, so the settings follow it separated by spaces. ValueError says what
     is wrong with a setting.
     """
+    if not spec.split():
+        raise ValueError("give the URL to post to")
     url, *settings = spec.split()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
