@@ -145,8 +145,10 @@ CONTACT_TYPE = CONTACT_TYPE_SCOPE
 #: The contact kinds as the API writes them, with the option id MiniCRM gives each in the
 #: schema's ``Type`` map (``{"1": "Cég", "2": "Személy"}``), in id order.
 CONTACT_KINDS = (("Business", 1), ("Person", 2))
+#: The companion every record has, contacts too: its field-name constants (``SalesFields``).
+FIELDS = "Fields"
 #: The classes that go with each module's record model, named ``<Model><suffix>``.
-COMPANIONS = ("SearchItem", "Filters", "Resource")
+COMPANIONS = ("SearchItem", "Filters", "Resource", FIELDS)
 MODULE_TYPE = "Module"
 
 #: Attribute names the generated client object uses itself, so no module resource may take them.
@@ -501,6 +503,8 @@ class _Builder:
             for companion in COMPANIONS:
                 base = (entity_bases[(1, module_id)] + companion)[: naming.MAX_LENGTH]
                 type_bases[("companion", 1, module_id, companion)] = base
+        for key in ((0, 0), (0, 1)):
+            type_bases[("companion", *key, FIELDS)] = entity_bases[key] + FIELDS
         for entity in raw_entities:
             owner = entity_bases[entity.key]
             for field in entity.fields:
@@ -621,6 +625,7 @@ class _Builder:
                 schema_endpoint=entity.endpoint,
                 fields=tuple(fields),
                 doc=f"{subject[0].upper()}{subject[1:]}.",
+                constants=type_names[("companion", *entity.key, FIELDS)],
             )
 
         modules = tuple(

@@ -427,6 +427,19 @@ def pin_command(
     default=0.0,
     help="Share of connections cut before the answer.",
 )
+@click.option(
+    "--webhook",
+    "webhook_specs",
+    multiple=True,
+    metavar="'URL [type=Project|Contact] [module=ID] [fields=A,B]'",
+    help="POST MiniCRM's webhook payload to URL on every matching change (repeatable).",
+)
+@click.option(
+    "--webhook-retry-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    help="Multiply the webhook retry delays (10 s, 1 min ... 1 h) by this factor.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No access log.")
 def sandbox_command(
     schema: Path | None,
@@ -441,6 +454,8 @@ def sandbox_command(
     latency_ms: int,
     fail_rate: float,
     drop_rate: float,
+    webhook_specs: tuple[str, ...],
+    webhook_retry_scale: float,
     quiet: bool,
 ) -> None:
     """Serve a local MiniCRM R3 API for a snapshot's schema (the demo by default).
@@ -450,9 +465,11 @@ def sandbox_command(
     """
     import sqlite3
 
+    from .build_model import build_tenant
     from .sandbox.app import Faults
     from .sandbox.seed import seed
     from .sandbox.server import SandboxServer
+    from .sandbox.webhooks import shown, webhook_setting
 
     if schema is not None and demo:
         raise ConfigError("--schema and --demo both name a schema; give only one")
@@ -465,6 +482,14 @@ def sandbox_command(
         fail_rate=fail_rate,
         drop_rate=drop_rate,
     )
+    webhooks = []
+    if webhook_specs:
+        tenant = build_tenant(snapshot)
+        for spec in webhook_specs:
+            try:
+                webhooks.append(webhook_setting(spec, tenant))
+            except ValueError as exc:
+                raise ConfigError(f"--webhook {shown(spec)!r}: {exc}") from None
 
     try:
         server = SandboxServer(
@@ -476,6 +501,8 @@ def sandbox_command(
             str(db) if db else None,
             faults,
             access_log=not quiet,
+            webhooks=tuple(webhooks),
+            webhook_retry_scale=webhook_retry_scale,
         )
     except sqlite3.Error as exc:
         raise ConfigError(f"cannot open the database {db}: {exc}") from None
@@ -499,6 +526,8 @@ def sandbox_command(
         f"  MINICRM_BASE_URL={server.base_url} MINICRM_SYSTEM_ID={system_id} MINICRM_API_KEY={api_key}",
         err=True,
     )
+    for webhook in webhooks:
+        click.echo(f"  webhook -> {shown(webhook.url)}", err=True)
     try:
         server.wait()
     except KeyboardInterrupt:

@@ -100,6 +100,8 @@ class Entity:
     schema_endpoint: str
     fields: tuple[Field, ...]
     doc: str
+    constants: str
+    """The class of its field-name constants (``SalesFields.referrer == "Referrer"``)."""
 
 
 @dataclass(frozen=True)

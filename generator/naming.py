@@ -74,9 +74,12 @@ ERROR_EXPORTS = (
     "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
+    "WebhookError",
     "WrongContactTypeError",
     "WrongModuleError",
 )
+#: What ``_webhooks.py`` defines: reading MiniCRM's webhook posts as typed events.
+WEBHOOK_EXPORTS = ("ContactEvent", "ProjectEvent", "WebhookEvent", "parse_webhook")
 #: Records and type aliases that are the same in every system (models/_shared.py).
 SHARED_RECORDS = (
     "Address",

@@ -37,6 +37,7 @@ __all__ = [
     "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
+    "WebhookError",
     "WrongContactTypeError",
     "WrongModuleError",
 ]
@@ -110,6 +111,28 @@ class WrongContactTypeError(MiniCRMError):
         self.expected_type = expected_type
 
 
+class WebhookError(MiniCRMError):
+    """A webhook body this package cannot read, so no event was made from it.
+
+    It is not JSON, not shaped as MiniCRM posts webhooks, has an unknown ``Type`` or module, or
+    a value its record refuses. ``body`` holds the body as text, ``errors`` pydantic's details when a record refused a
+    value (empty otherwise). Answer such a request with a 4xx: MiniCRM retries anything but 200.
+    """
+
+    def __init__(
+        self, reason: str, body: object = None, errors: list[ErrorDetails] | None = None
+    ) -> None:
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", "replace")
+        text = "" if body is None else body if isinstance(body, str) else repr(body)
+        shown = f": {excerpt(text, 200)}" if text else ""
+        super().__init__(
+            f"not a webhook this package can read: {excerpt(reason, 300)}{shown}"
+        )
+        self.body = text
+        self.errors: list[ErrorDetails] = errors or []
+
+
 class APIConnectionError(MiniCRMError):
     """The server could not be reached, or the connection broke before a complete answer."""
 
@@ -170,15 +193,20 @@ def reason_of(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-def details_of(error: Exception, redact: Callable[[str], str]) -> list[ErrorDetails]:
+def details_of(
+    error: Exception, redact: Callable[[str], str] | None = None
+) -> list[ErrorDetails]:
     """The details pydantic gives of a refused value, or none, with the API key hidden.
 
     An answer may echo the key, so a refused text, a message or a context holding it is
     redacted: texts as texts, other inputs as their redacted ``repr``, a context left out.
+    Without ``redact`` (a webhook post, which holds no key) they are kept as they are.
     """
     if not isinstance(error, ValidationError):
         return []
     details = error.errors(include_url=False)
+    if redact is None:
+        return details
     for detail in details:
         detail["msg"] = redact(detail["msg"])
         value = detail["input"]

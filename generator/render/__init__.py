@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .. import __version__
 from ..build_model import CONTACT_TYPE, MODULE_TYPE, USER_TYPE
 from ..model import ChoiceType, Entity, Kind, Module, Tenant
-from ..naming import ERROR_EXPORTS, SHARED_RECORDS, VALUE_EXPORTS
+from ..naming import ERROR_EXPORTS, SHARED_RECORDS, VALUE_EXPORTS, WEBHOOK_EXPORTS
 from .black_fit import fit_long_statements
 from .datamodel import render_model_class, type_name
 from .ordering import all_order, import_order
@@ -131,6 +131,11 @@ def render_entity(job: EntityJob) -> str:
         "package/entity.py.jinja",
         header=job.header,
         doc=entity.doc,
+        entity=entity,
+        example=next(
+            (f.name for f in entity.fields if f.api_name == "Name"),
+            entity.fields[0].name,
+        ),
         module=module,
         entity_subject=entity.doc[:1].lower() + entity.doc[1:].rstrip("."),
         filters=filters,
@@ -223,7 +228,8 @@ def render_package(
 
 def _entity_names(job: EntityJob) -> list[str]:
     """The public names an entity file defines."""
-    names = [job.entity.name, *(choice.name for choice in job.choices)]
+    names = [job.entity.name, job.entity.constants]
+    names += [choice.name for choice in job.choices]
     if job.module:
         names += [job.module.search_item, job.module.filters]
     return import_order(names)
@@ -268,8 +274,16 @@ def _package_files(
         "model_all": all_order(model_exports),
         "model_modules": model_modules,
         "package_exports": all_order(
-            ["AsyncClient", "Client", *ERROR_EXPORTS, *VALUE_EXPORTS, *model_exports]
+            [
+                "AsyncClient",
+                "Client",
+                *ERROR_EXPORTS,
+                *VALUE_EXPORTS,
+                *WEBHOOK_EXPORTS,
+                *model_exports,
+            ]
         ),
+        "webhook_exports": import_order(WEBHOOK_EXPORTS),
         "value_exports": import_order(VALUE_EXPORTS),
         "error_exports": import_order(ERROR_EXPORTS),
         "Kind": Kind,
@@ -345,6 +359,9 @@ def _package_files(
             render("package/client.py.jinja", **flavour)
         )
     files[f"{package}/__init__.py"] = render("package/init.py.jinja", **context)
+    files[f"{package}/_webhooks.py"] = fit_long_statements(
+        render("package/_webhooks.py.jinja", **context)
+    )
     files[f"{package}/_values.py"] = render("package/_values.py.jinja", **context)
     files[f"{package}/py.typed"] = ""
     files["pyproject.toml"] = render("project/pyproject.toml.jinja", **context)

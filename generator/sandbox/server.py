@@ -14,6 +14,7 @@ from ..snapshot import Snapshot
 from .app import ROOT, Faults, build_app
 from .domain import Sandbox
 from .store import Store
+from .webhooks import Emitter, Webhook
 
 
 class _HideDrops(logging.Filter):
@@ -36,6 +37,9 @@ class SandboxServer:
     db: str | None = None
     faults: Faults = field(default_factory=Faults)
     access_log: bool = False
+    webhooks: tuple[Webhook, ...] = ()
+    #: Multiplies the webhook retry delays (10 s ... 1 h); tests make them short.
+    webhook_retry_scale: float = 1.0
 
     def __post_init__(self) -> None:
         self.store = Store(self.db)
@@ -52,6 +56,7 @@ class SandboxServer:
         self.server = uvicorn.Server(config)
         logging.getLogger("uvicorn.error").addFilter(_HideDrops())
         self._thread: threading.Thread | None = None
+        self.emitter: Emitter | None = None
 
     @property
     def arrivals(self) -> list[tuple[float, str, str]]:
@@ -94,6 +99,13 @@ class SandboxServer:
                 )
             time.sleep(0.01)
         self._bound()
+        if self.webhooks:
+            root = self.base_url.removesuffix(ROOT)
+            self.emitter = Emitter(
+                self.webhooks, root, self.system_id, self.webhook_retry_scale
+            )
+            self.emitter.start()
+            self.store.listeners.append(self.emitter.changed)
         return self
 
     def _check_port(self) -> None:
@@ -117,6 +129,8 @@ class SandboxServer:
         self.server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self.emitter is not None:
+            self.emitter.stop()
         self.store.close()
 
     def __enter__(self) -> SandboxServer:

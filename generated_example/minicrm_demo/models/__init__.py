@@ -37,12 +37,14 @@ if TYPE_CHECKING:
     )
     from .business import (
         Business,
+        BusinessFields,
         BusinessIndustry,
         BusinessRegion,
     )
     from .ertekesites import (
         Ertekesites,
         ErtekesitesErdeklodes,
+        ErtekesitesFields,
         ErtekesitesFilters,
         ErtekesitesForras,
         ErtekesitesSearchItem,
@@ -52,17 +54,20 @@ if TYPE_CHECKING:
     from .invoicing import (
         Invoicing,
         InvoicingCurrency,
+        InvoicingFields,
         InvoicingFilters,
         InvoicingSearchItem,
         InvoicingStatus,
     )
     from .person import (
         Person,
+        PersonFields,
         PersonHirlevel,
     )
     from .projects import (
         Projects,
         ProjectsAttendance,
+        ProjectsFields,
         ProjectsFilters,
         ProjectsGrade,
         ProjectsPhase,
@@ -73,6 +78,7 @@ if TYPE_CHECKING:
     )
     from .sales import (
         Sales,
+        SalesFields,
         SalesFilters,
         SalesInterestedIn,
         SalesLeadSource,
@@ -85,6 +91,7 @@ if TYPE_CHECKING:
     from .support import (
         Support,
         SupportCallback,
+        SupportFields,
         SupportFilters,
         SupportPriority,
         SupportSearchItem,
@@ -96,12 +103,14 @@ __all__ = [
     "Address",
     "AnyProject",
     "Business",
+    "BusinessFields",
     "BusinessIndustry",
     "BusinessRegion",
     "ContactSearchItem",
     "ContactType",
     "Ertekesites",
     "ErtekesitesErdeklodes",
+    "ErtekesitesFields",
     "ErtekesitesFilters",
     "ErtekesitesForras",
     "ErtekesitesSearchItem",
@@ -109,16 +118,19 @@ __all__ = [
     "ErtekesitesVisszahivas",
     "Invoicing",
     "InvoicingCurrency",
+    "InvoicingFields",
     "InvoicingFilters",
     "InvoicingSearchItem",
     "InvoicingStatus",
     "Module",
     "ModuleInfo",
     "Person",
+    "PersonFields",
     "PersonHirlevel",
     "ProjectSearch",
     "Projects",
     "ProjectsAttendance",
+    "ProjectsFields",
     "ProjectsFilters",
     "ProjectsGrade",
     "ProjectsPhase",
@@ -127,6 +139,7 @@ __all__ = [
     "ProjectsSkills",
     "ProjectsStatus",
     "Sales",
+    "SalesFields",
     "SalesFilters",
     "SalesInterestedIn",
     "SalesLeadSource",
@@ -138,6 +151,7 @@ __all__ = [
     "StatusGroup",
     "Support",
     "SupportCallback",
+    "SupportFields",
     "SupportFilters",
     "SupportPriority",
     "SupportSearchItem",
@@ -181,12 +195,14 @@ _NAMES_OF = {
     ],
     ".business": [
         "Business",
+        "BusinessFields",
         "BusinessIndustry",
         "BusinessRegion",
     ],
     ".ertekesites": [
         "Ertekesites",
         "ErtekesitesErdeklodes",
+        "ErtekesitesFields",
         "ErtekesitesFilters",
         "ErtekesitesForras",
         "ErtekesitesSearchItem",
@@ -196,17 +212,20 @@ _NAMES_OF = {
     ".invoicing": [
         "Invoicing",
         "InvoicingCurrency",
+        "InvoicingFields",
         "InvoicingFilters",
         "InvoicingSearchItem",
         "InvoicingStatus",
     ],
     ".person": [
         "Person",
+        "PersonFields",
         "PersonHirlevel",
     ],
     ".projects": [
         "Projects",
         "ProjectsAttendance",
+        "ProjectsFields",
         "ProjectsFilters",
         "ProjectsGrade",
         "ProjectsPhase",
@@ -217,6 +236,7 @@ _NAMES_OF = {
     ],
     ".sales": [
         "Sales",
+        "SalesFields",
         "SalesFilters",
         "SalesInterestedIn",
         "SalesLeadSource",
@@ -229,6 +249,7 @@ _NAMES_OF = {
     ".support": [
         "Support",
         "SupportCallback",
+        "SupportFields",
         "SupportFilters",
         "SupportPriority",
         "SupportSearchItem",

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from pydantic import JsonValue
 
@@ -256,3 +257,42 @@ class Business(MiniCRMModel):
         value=Int,
     )
     """API field YearlyRevenue: whole number."""
+
+
+class BusinessFields:
+    """The API name of every field of a company contact, by its attribute name.
+
+    ``BusinessFields.name`` is the API name of ``Business.name``. Use them where MiniCRM wants
+    API names: a webhook's ``Fields`` setting, its ``Changed`` list as sent, raw filters.
+    A misspelt name is a type error.
+    """
+
+    bank_account: Final = "BankAccount"
+    bisnode_traffic_light: Final = "BisnodeTrafficLight"
+    capital: Final = "Capital"
+    created_at: Final = "CreatedAt"
+    created_by: Final = "CreatedBy"
+    deleted: Final = "Deleted"
+    description: Final = "Description"
+    eu_vat_number: Final = "EUVatNumber"
+    email: Final = "Email"
+    email_type: Final = "EmailType"
+    employees: Final = "Employees"
+    founding_year: Final = "FoundingYear"
+    id: Final = "Id"
+    industry: Final = "Industry"
+    main_activity: Final = "MainActivity"
+    name: Final = "Name"
+    non_governmental_organization: Final = "NonGovernmentalOrganization"
+    phone: Final = "Phone"
+    phone_type: Final = "PhoneType"
+    region: Final = "Region"
+    registration_number: Final = "RegistrationNumber"
+    swift: Final = "Swift"
+    tags: Final = "Tags"
+    type: Final = "Type"
+    updated_at: Final = "UpdatedAt"
+    updated_by: Final = "UpdatedBy"
+    url: Final = "Url"
+    vat_number: Final = "VatNumber"
+    yearly_revenue: Final = "YearlyRevenue"

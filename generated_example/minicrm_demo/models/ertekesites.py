@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from .._values import (
     Bool,
@@ -226,6 +227,40 @@ class Ertekesites(MiniCRMModel):
         value=Int,
     )
     """API field Összeg: whole number."""
+
+
+class ErtekesitesFields:
+    """The API name of every field of a project of the “Értékesítés” module, by its attribute name.
+
+    ``ErtekesitesFields.name`` is the API name of ``Ertekesites.name``. Use them where MiniCRM wants
+    API names: a webhook's ``Fields`` setting, its ``Changed`` list as sent, raw filters.
+    A misspelt name is a type error.
+    """
+
+    business_id: Final = "BusinessId"
+    category_id: Final = "CategoryId"
+    contact_id: Final = "ContactId"
+    created_at: Final = "CreatedAt"
+    created_by: Final = "CreatedBy"
+    deleted: Final = "Deleted"
+    forras: Final = "Forrás"
+    hatarido: Final = "Határidő"
+    id: Final = "Id"
+    invited: Final = "Invited"
+    is_private: Final = "IsPrivate"
+    megjegyzes: Final = "Megjegyzés"
+    name: Final = "Name"
+    project_email: Final = "ProjectEmail"
+    project_hash: Final = "ProjectHash"
+    status_id: Final = "StatusId"
+    status_updated_at: Final = "StatusUpdatedAt"
+    szerzodes: Final = "Szerződés"
+    updated_at: Final = "UpdatedAt"
+    updated_by: Final = "UpdatedBy"
+    user_id: Final = "UserId"
+    visszahivas: Final = "Visszahívás"
+    erdeklodes: Final = "Érdeklődés"
+    osszeg: Final = "Összeg"
 
 
 class ErtekesitesSearchItem(MiniCRMModel):

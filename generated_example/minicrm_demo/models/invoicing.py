@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from .._values import Bool, ChoiceEnum, DateTime, Int, MiniCRMModel, Text, api_field
 from ._shared import Module, ProjectSearch, User
@@ -197,6 +198,39 @@ class Invoicing(MiniCRMModel):
         """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
     )
     """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+
+
+class InvoicingFields:
+    """The API name of every field of a project of the “Invoicing” module, by its attribute name.
+
+    ``InvoicingFields.name`` is the API name of ``Invoicing.name``. Use them where MiniCRM wants
+    API names: a webhook's ``Fields`` setting, its ``Changed`` list as sent, raw filters.
+    A misspelt name is a type error.
+    """
+
+    amount: Final = "Amount"
+    business_id: Final = "BusinessId"
+    category_id: Final = "CategoryId"
+    contact_id: Final = "ContactId"
+    created_at: Final = "CreatedAt"
+    created_by: Final = "CreatedBy"
+    currency: Final = "Currency"
+    deleted: Final = "Deleted"
+    id: Final = "Id"
+    invited: Final = "Invited"
+    invoice: Final = "Invoice"
+    invoice_number: Final = "InvoiceNumber"
+    is_private: Final = "IsPrivate"
+    name: Final = "Name"
+    paid: Final = "Paid"
+    paid_at: Final = "PaidAt"
+    project_email: Final = "ProjectEmail"
+    project_hash: Final = "ProjectHash"
+    status_id: Final = "StatusId"
+    status_updated_at: Final = "StatusUpdatedAt"
+    updated_at: Final = "UpdatedAt"
+    updated_by: Final = "UpdatedBy"
+    user_id: Final = "UserId"
 
 
 class InvoicingSearchItem(MiniCRMModel):

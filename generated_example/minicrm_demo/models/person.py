@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from pydantic import JsonValue
 
@@ -223,3 +224,39 @@ class Person(MiniCRMModel):
         value=Int,
     )
     """API field YearlyRevenue (a system field real answers carry; not in this schema)."""
+
+
+class PersonFields:
+    """The API name of every field of a person contact, by its attribute name.
+
+    ``PersonFields.bank_account`` is the API name of ``Person.bank_account``. Use them where MiniCRM wants
+    API names: a webhook's ``Fields`` setting, its ``Changed`` list as sent, raw filters.
+    A misspelt name is a type error.
+    """
+
+    bank_account: Final = "BankAccount"
+    business_id: Final = "BusinessId"
+    created_at: Final = "CreatedAt"
+    created_by: Final = "CreatedBy"
+    deleted: Final = "Deleted"
+    description: Final = "Description"
+    email: Final = "Email"
+    email_type: Final = "EmailType"
+    first_name: Final = "FirstName"
+    hirlevel: Final = "Hírlevél"
+    id: Final = "Id"
+    industry: Final = "Industry"
+    last_name: Final = "LastName"
+    phone: Final = "Phone"
+    phone_type: Final = "PhoneType"
+    position: Final = "Position"
+    region: Final = "Region"
+    swift: Final = "Swift"
+    szuletesnap: Final = "Születésnap"
+    tags: Final = "Tags"
+    type: Final = "Type"
+    updated_at: Final = "UpdatedAt"
+    updated_by: Final = "UpdatedBy"
+    url: Final = "Url"
+    vat_number: Final = "VatNumber"
+    yearly_revenue: Final = "YearlyRevenue"

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from .._values import (
     Bool,
@@ -266,6 +267,43 @@ class Projects(MiniCRMModel):
         """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
     )
     """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+
+
+class ProjectsFields:
+    """The API name of every field of a project of the “Projects” module, by its attribute name.
+
+    ``ProjectsFields.name`` is the API name of ``Projects.name``. Use them where MiniCRM wants
+    API names: a webhook's ``Fields`` setting, its ``Changed`` list as sent, raw filters.
+    A misspelt name is a type error.
+    """
+
+    attendance: Final = "Attendance"
+    billable: Final = "Billable"
+    budget: Final = "Budget"
+    business_id: Final = "BusinessId"
+    category_id: Final = "CategoryId"
+    contact_id: Final = "ContactId"
+    contract: Final = "Contract"
+    created_at: Final = "CreatedAt"
+    created_by: Final = "CreatedBy"
+    deleted: Final = "Deleted"
+    end_date: Final = "EndDate"
+    grade: Final = "Grade"
+    id: Final = "Id"
+    invited: Final = "Invited"
+    is_private: Final = "IsPrivate"
+    name: Final = "Name"
+    phase: Final = "Phase"
+    project_email: Final = "ProjectEmail"
+    project_hash: Final = "ProjectHash"
+    rating: Final = "Rating"
+    skills: Final = "Skills"
+    start_date: Final = "StartDate"
+    status_id: Final = "StatusId"
+    status_updated_at: Final = "StatusUpdatedAt"
+    updated_at: Final = "UpdatedAt"
+    updated_by: Final = "UpdatedBy"
+    user_id: Final = "UserId"
 
 
 class ProjectsSearchItem(MiniCRMModel):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from .._values import (
     Bool,
@@ -258,6 +259,42 @@ class Sales(MiniCRMModel):
         """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
     )
     """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+
+
+class SalesFields:
+    """The API name of every field of a project of the “Sales” module, by its attribute name.
+
+    ``SalesFields.name`` is the API name of ``Sales.name``. Use them where MiniCRM wants
+    API names: a webhook's ``Fields`` setting, its ``Changed`` list as sent, raw filters.
+    A misspelt name is a type error.
+    """
+
+    business_id: Final = "BusinessId"
+    category_id: Final = "CategoryId"
+    contact_id: Final = "ContactId"
+    created_at: Final = "CreatedAt"
+    created_by: Final = "CreatedBy"
+    date_time1106: Final = "DateTime1106"
+    deleted: Final = "Deleted"
+    file1113: Final = "File1113"
+    id: Final = "Id"
+    int1107: Final = "Int1107"
+    interested_in: Final = "InterestedIn"
+    invited: Final = "Invited"
+    is_private: Final = "IsPrivate"
+    lead_source: Final = "LeadSource"
+    name: Final = "Name"
+    project_email: Final = "ProjectEmail"
+    project_hash: Final = "ProjectHash"
+    qualification: Final = "Qualification"
+    referrer: Final = "Referrer"
+    set1035: Final = "Set1035"
+    status_id: Final = "StatusId"
+    status_updated_at: Final = "StatusUpdatedAt"
+    text1105: Final = "Text1105"
+    updated_at: Final = "UpdatedAt"
+    updated_by: Final = "UpdatedBy"
+    user_id: Final = "UserId"
 
 
 class SalesSearchItem(MiniCRMModel):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from .._values import (
     Bool,
@@ -244,6 +245,38 @@ class Support(MiniCRMModel):
         """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303).""",
     )
     """API field UserId (user): one of John Doe (3200), Kovács Éva (3300), Nagy Péter (3301), Szabó-Tóth Anna (3302), nagy péter (3303)."""
+
+
+class SupportFields:
+    """The API name of every field of a project of the “Support” module, by its attribute name.
+
+    ``SupportFields.name`` is the API name of ``Support.name``. Use them where MiniCRM wants
+    API names: a webhook's ``Fields`` setting, its ``Changed`` list as sent, raw filters.
+    A misspelt name is a type error.
+    """
+
+    business_id: Final = "BusinessId"
+    callback: Final = "Callback"
+    category_id: Final = "CategoryId"
+    contact_id: Final = "ContactId"
+    created_at: Final = "CreatedAt"
+    created_by: Final = "CreatedBy"
+    deadline: Final = "Deadline"
+    deleted: Final = "Deleted"
+    description: Final = "Description"
+    id: Final = "Id"
+    invited: Final = "Invited"
+    is_private: Final = "IsPrivate"
+    name: Final = "Name"
+    priority: Final = "Priority"
+    project_email: Final = "ProjectEmail"
+    project_hash: Final = "ProjectHash"
+    set1220: Final = "Set1220"
+    status_id: Final = "StatusId"
+    status_updated_at: Final = "StatusUpdatedAt"
+    updated_at: Final = "UpdatedAt"
+    updated_by: Final = "UpdatedBy"
+    user_id: Final = "UserId"
 
 
 class SupportSearchItem(MiniCRMModel):
