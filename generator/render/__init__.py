@@ -28,11 +28,14 @@ SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE, CONTACT_TYPE})
 #: The union of every module's record type (what ``crm.all_projects.get`` returns).
 ANY_PROJECT = "AnyProject"
 PARALLEL_THRESHOLD = 8
+#: The records of ``models/_history.py``: a project's status history.
+HISTORY_RECORDS = ("StatusChange",)
 #: The client's families of calls: one template each under ``package/client/``, rendered
 #: into one module each in ``_sync/`` and in ``_async/``.
 CLIENT_FAMILIES = (
     "transport",
     "projects",
+    "history",
     "contacts",
     "todos",
     "addresses",
@@ -247,6 +250,7 @@ def _package_files(
     homes = {name: "_shared" for name in shared_exports}
     if tenant.modules:
         homes[ANY_PROJECT] = "_any_project"
+    homes.update({name: "_history" for name in HISTORY_RECORDS})
     entity_modules = [(job.entity.module, _entity_names(job)) for job in jobs]
     for module_name, names in entity_modules:
         homes.update({name: module_name for name in names})
@@ -286,7 +290,9 @@ def _package_files(
             module.entity.name,
             module.search_item,
             module.filters,
+            module.status_type,
         )
+        if name
     }
     typing_imports = {
         family: [
@@ -316,6 +322,9 @@ def _package_files(
                 **context,
             )
         )
+    files[f"{package}/models/_history.py"] = fit_long_statements(
+        render("package/history_models.py.jinja", **context)
+    )
     files[f"{package}/_errors.py"] = render("package/_errors.py.jinja", **context)
     files[f"{package}/_pacing.py"] = render("package/_pacing.py.jinja", **context)
     files[f"{package}/_calls.py"] = fit_long_statements(

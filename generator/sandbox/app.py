@@ -145,6 +145,13 @@ def build_app(
     async def address_list(request: Request) -> Any:
         return await run(sandbox.address_list, _int_param(request, "id"))
 
+    async def project_history(request: Request) -> Any:
+        return await run(
+            sandbox.status_history,
+            _int_param(request, "id"),
+            dict(request.query_params),
+        )
+
     both = ["GET", "PUT"]
     routes = [
         Route(f"{ROOT}/Category", handler(category), methods=["GET"]),
@@ -197,6 +204,9 @@ def build_app(
             methods=both,
         ),
         Route(f"{ROOT}/AddressList/{{id}}", handler(address_list), methods=["GET"]),
+        Route(
+            f"{ROOT}/ProjectHistory/{{id}}", handler(project_history), methods=["GET"]
+        ),
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:

@@ -1,0 +1,162 @@
+"""The R3 calls beyond the public page (status history, ...), generated client against the
+sandbox on 127.0.0.1, sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from generator.sandbox.domain import ApiError
+from generator.sandbox.server import SandboxServer
+from generator.snapshot import load_demo_snapshot
+
+from tools import REPO, mypy_strict
+
+EXAMPLE = REPO / "generated_example"
+sys.path.insert(0, str(EXAMPLE))
+
+from minicrm_demo import (  # noqa: E402 - the generated package lives outside the source tree
+    AsyncClient,
+    Client,
+    SalesStatus,
+    StatusChange,
+    User,
+)
+
+from r3_calls_usage import async_history, sync_history  # noqa: E402
+
+SYSTEM, KEY = "42", "r3-calls-test-key-0123456789"
+
+
+@pytest.fixture
+def server() -> Iterator[SandboxServer]:
+    with SandboxServer(load_demo_snapshot(), SYSTEM, KEY) as running:
+        yield running
+
+
+def connect(server: SandboxServer) -> Client:
+    return Client(SYSTEM, KEY, base_url=server.base_url, retry_backoff=0.01)
+
+
+def aconnect(server: SandboxServer) -> AsyncClient:
+    return AsyncClient(SYSTEM, KEY, base_url=server.base_url, retry_backoff=0.01)
+
+
+def new_contact(server: SandboxServer) -> int:
+    return int(
+        server.sandbox.put_contact(None, {"Type": "Person", "FirstName": "Test"})["Id"]
+    )
+
+
+def test_usage_script_passes_mypy_strict() -> None:
+    mypy_strict(REPO / "tests" / "r3_calls_usage.py", cwd=EXAMPLE)
+
+
+# -- status history -------------------------------------------------------------------------------
+
+
+def test_status_history_is_typed_newest_first_sync(server: SandboxServer) -> None:
+    with connect(server) as crm:
+        seen = sync_history(crm, new_contact(server))
+    typed = seen["typed"]
+    assert isinstance(typed, list) and all(isinstance(c, StatusChange) for c in typed)
+    assert [(c.old_status, c.new_status) for c in typed] == [
+        (SalesStatus.CONTRACTING, SalesStatus.CUSTOMER),
+        (SalesStatus.CONTACTED, SalesStatus.CONTRACTING),
+        (None, SalesStatus.CONTACTED),
+    ]
+    assert all(type(c.new_status) is SalesStatus for c in typed)
+    first = typed[-1]
+    assert first.old_status_name is None and first.new_status_name == "Contacted"
+    assert all(isinstance(c.user, User) for c in typed)
+    assert all(isinstance(c.changed_at, datetime) for c in typed)
+    assert len({c.id for c in typed}) == 3 and all(
+        c.project_id == first.project_id for c in typed
+    )
+    ids = seen["ids"]
+    assert isinstance(ids, list)
+    assert [(c.old_status, c.new_status) for c in ids] == [
+        (2512, 2540),
+        (2509, 2512),
+        (None, 2509),
+    ]
+    assert [c.new_status_name for c in ids] == ["Customer", "Contracting", "Contacted"]
+    # Trashed cards have no status history (manual p.85): an empty list, not an error.
+    assert seen["trashed"] == []
+
+
+def test_status_history_is_typed_newest_first_async(server: SandboxServer) -> None:
+    async def tour() -> dict[str, object]:
+        async with aconnect(server) as crm:
+            return await async_history(crm, new_contact(server))
+
+    seen = asyncio.run(tour())
+    typed = seen["typed"]
+    assert isinstance(typed, list)
+    assert [(c.old_status, c.new_status) for c in typed] == [
+        (SalesStatus.IN_PROGRESS, SalesStatus.LOST),
+        (None, SalesStatus.IN_PROGRESS),
+    ]
+    ids = seen["ids"]
+    assert isinstance(ids, list)
+    assert [c.new_status for c in ids] == [2541, 2500]
+
+
+def test_the_sandbox_answers_history_as_documented(server: SandboxServer) -> None:
+    """``Count`` a string, every value a string, keyed by history id, the first status with
+    empty old values (manual p.74-75)."""
+    sandbox = server.sandbox
+    project = sandbox.put_project(
+        None, {"CategoryId": 3, "ContactId": new_contact(server), "Name": "Raw"}
+    )["Id"]
+    sandbox.put_project(project, {"StatusId": 2541})
+    answer = sandbox.status_history(project, {"Type": "StatusHistory"})
+    assert answer["Count"] == "2"
+    entries = list(answer["Results"].values())
+    assert [key for key in answer["Results"]] == [e["Id"] for e in entries]
+    assert all(isinstance(v, str) for e in entries for v in e.values())
+    assert (
+        entries[0]["Status_Old_Id"] == "2500" and entries[0]["Status_New_Id"] == "2541"
+    )
+    assert entries[1]["Status_Old_Id"] == "" and entries[1]["Status_Old_Name"] == ""
+    assert entries[1]["Status_New_Name"] == "In progress"
+    with pytest.raises(ApiError, match="Project not found"):
+        sandbox.status_history(project + 10_000, {"Type": "StatusHistory"})
+    with pytest.raises(ApiError, match="Type parameter"):
+        sandbox.status_history(project, {"Type": "Emails"})
+
+
+def test_an_empty_history_is_an_empty_list(server: SandboxServer) -> None:
+    sandbox = server.sandbox
+    project = sandbox.put_project(
+        None, {"CategoryId": 3, "ContactId": new_contact(server), "Name": "Empty"}
+    )["Id"]
+    sandbox.put_project(project, {"Deleted": 1})
+    assert sandbox.status_history(project, {"Type": "StatusHistory"}) == {
+        "Count": "0",
+        "Results": [],
+    }
+    with connect(server) as crm:
+        assert crm.sales.status_history(project) == []
+        assert crm.history.status_changes(project) == []
+
+
+def test_misuse_of_a_history_status_is_a_type_error(tmp_path: Path) -> None:
+    script = tmp_path / "misuse.py"
+    script.write_text(
+        "from minicrm_demo import Client, SupportStatus\n"
+        "crm = Client('1', 'key')\n"
+        "for change in crm.sales.status_history(1):\n"
+        "    if change.new_status == SupportStatus.UJ_BEJELENTES:\n"
+        "        pass\n"
+        "    change.new_status.no_such_attribute\n",
+        encoding="utf-8",
+    )
+    result = mypy_strict(script, cwd=EXAMPLE, check=False)
+    assert "Non-overlapping equality check" in result.stdout, result.stdout
+    assert '"SalesStatus" has no attribute "no_such_attribute"' in result.stdout
