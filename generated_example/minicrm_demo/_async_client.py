@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Self
 
 from ._async.addresses import AddressesResource
 from ._async.contacts import BusinessesResource, ContactsResource, PersonsResource
+from ._async.history import HistoryResource
 from ._async.modules import ModulesResource
 from ._async.projects import (
     AllProjectsResource,
@@ -122,6 +123,11 @@ class AsyncClient:
     def all_projects(self) -> AllProjectsResource:
         """Projects of any module."""
         return AllProjectsResource(self._core)
+
+    @cached_property
+    def history(self) -> HistoryResource:
+        """The status history of projects of any module."""
+        return HistoryResource(self._core)
 
     @cached_property
     def persons(self) -> PersonsResource:

@@ -17,6 +17,7 @@ from ._calls import DEFAULT_BASE_URL
 from ._errors import MiniCRMError
 from ._sync.addresses import AddressesResource
 from ._sync.contacts import BusinessesResource, ContactsResource, PersonsResource
+from ._sync.history import HistoryResource
 from ._sync.modules import ModulesResource
 from ._sync.projects import (
     AllProjectsResource,
@@ -122,6 +123,11 @@ class Client:
     def all_projects(self) -> AllProjectsResource:
         """Projects of any module."""
         return AllProjectsResource(self._core)
+
+    @cached_property
+    def history(self) -> HistoryResource:
+        """The status history of projects of any module."""
+        return HistoryResource(self._core)
 
     @cached_property
     def persons(self) -> PersonsResource:

@@ -23,7 +23,9 @@ from .._calls import (
 )
 from .._errors import WrongModuleError
 from .._values import MiniCRMModel
+from ..models._history import StatusChange
 from ..models._shared import SearchPage
+from .history import status_history
 from .transport import CONCURRENCY, all_pages, create_record
 
 if TYPE_CHECKING:
@@ -34,11 +36,27 @@ if TYPE_CHECKING:
         Ertekesites,
         ErtekesitesFilters,
         ErtekesitesSearchItem,
+        ErtekesitesStatus,
     )
-    from ..models.invoicing import Invoicing, InvoicingFilters, InvoicingSearchItem
-    from ..models.projects import Projects, ProjectsFilters, ProjectsSearchItem
-    from ..models.sales import Sales, SalesFilters, SalesSearchItem
-    from ..models.support import Support, SupportFilters, SupportSearchItem
+    from ..models.invoicing import (
+        Invoicing,
+        InvoicingFilters,
+        InvoicingSearchItem,
+        InvoicingStatus,
+    )
+    from ..models.projects import (
+        Projects,
+        ProjectsFilters,
+        ProjectsSearchItem,
+        ProjectsStatus,
+    )
+    from ..models.sales import Sales, SalesFilters, SalesSearchItem, SalesStatus
+    from ..models.support import (
+        Support,
+        SupportFilters,
+        SupportSearchItem,
+        SupportStatus,
+    )
     from .transport import AsyncTransport
 
 RecordT = TypeVar("RecordT", bound=MiniCRMModel)
@@ -250,6 +268,14 @@ class SalesResource(ProjectResource["Sales", "SalesSearchItem"]):
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
 
+    async def status_history(
+        self, project: int | SalesSearchItem | Sales
+    ) -> list[StatusChange[SalesStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return await status_history(
+            self._core, project, StatusChange[models.SalesStatus]
+        )
+
 
 class SupportResource(ProjectResource["Support", "SupportSearchItem"]):
     """Projects of the “Support” module (CategoryId 5)."""
@@ -274,6 +300,14 @@ class SupportResource(ProjectResource["Support", "SupportSearchItem"]):
     ) -> AsyncIterator[Support]:
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
+
+    async def status_history(
+        self, project: int | SupportSearchItem | Support
+    ) -> list[StatusChange[SupportStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return await status_history(
+            self._core, project, StatusChange[models.SupportStatus]
+        )
 
 
 class ProjectsResource(ProjectResource["Projects", "ProjectsSearchItem"]):
@@ -300,6 +334,14 @@ class ProjectsResource(ProjectResource["Projects", "ProjectsSearchItem"]):
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
 
+    async def status_history(
+        self, project: int | ProjectsSearchItem | Projects
+    ) -> list[StatusChange[ProjectsStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return await status_history(
+            self._core, project, StatusChange[models.ProjectsStatus]
+        )
+
 
 class InvoicingResource(ProjectResource["Invoicing", "InvoicingSearchItem"]):
     """Projects of the “Invoicing” module (CategoryId 8)."""
@@ -325,6 +367,14 @@ class InvoicingResource(ProjectResource["Invoicing", "InvoicingSearchItem"]):
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
 
+    async def status_history(
+        self, project: int | InvoicingSearchItem | Invoicing
+    ) -> list[StatusChange[InvoicingStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return await status_history(
+            self._core, project, StatusChange[models.InvoicingStatus]
+        )
+
 
 class ErtekesitesResource(ProjectResource["Ertekesites", "ErtekesitesSearchItem"]):
     """Projects of the “Értékesítés” module (CategoryId 11)."""
@@ -349,6 +399,14 @@ class ErtekesitesResource(ProjectResource["Ertekesites", "ErtekesitesSearchItem"
     ) -> AsyncIterator[Ertekesites]:
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
+
+    async def status_history(
+        self, project: int | ErtekesitesSearchItem | Ertekesites
+    ) -> list[StatusChange[ErtekesitesStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return await status_history(
+            self._core, project, StatusChange[models.ErtekesitesStatus]
+        )
 
 
 class AllProjectsResource:

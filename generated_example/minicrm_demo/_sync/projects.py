@@ -22,7 +22,9 @@ from .._calls import (
 )
 from .._errors import WrongModuleError
 from .._values import MiniCRMModel
+from ..models._history import StatusChange
 from ..models._shared import SearchPage
+from .history import status_history
 from .transport import all_pages, create_record
 
 if TYPE_CHECKING:
@@ -33,11 +35,27 @@ if TYPE_CHECKING:
         Ertekesites,
         ErtekesitesFilters,
         ErtekesitesSearchItem,
+        ErtekesitesStatus,
     )
-    from ..models.invoicing import Invoicing, InvoicingFilters, InvoicingSearchItem
-    from ..models.projects import Projects, ProjectsFilters, ProjectsSearchItem
-    from ..models.sales import Sales, SalesFilters, SalesSearchItem
-    from ..models.support import Support, SupportFilters, SupportSearchItem
+    from ..models.invoicing import (
+        Invoicing,
+        InvoicingFilters,
+        InvoicingSearchItem,
+        InvoicingStatus,
+    )
+    from ..models.projects import (
+        Projects,
+        ProjectsFilters,
+        ProjectsSearchItem,
+        ProjectsStatus,
+    )
+    from ..models.sales import Sales, SalesFilters, SalesSearchItem, SalesStatus
+    from ..models.support import (
+        Support,
+        SupportFilters,
+        SupportSearchItem,
+        SupportStatus,
+    )
     from .transport import Transport
 
 RecordT = TypeVar("RecordT", bound=MiniCRMModel)
@@ -231,6 +249,12 @@ class SalesResource(ProjectResource["Sales", "SalesSearchItem"]):
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
 
+    def status_history(
+        self, project: int | SalesSearchItem | Sales
+    ) -> list[StatusChange[SalesStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return status_history(self._core, project, StatusChange[models.SalesStatus])
+
 
 class SupportResource(ProjectResource["Support", "SupportSearchItem"]):
     """Projects of the “Support” module (CategoryId 5)."""
@@ -252,6 +276,12 @@ class SupportResource(ProjectResource["Support", "SupportSearchItem"]):
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
 
+    def status_history(
+        self, project: int | SupportSearchItem | Support
+    ) -> list[StatusChange[SupportStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return status_history(self._core, project, StatusChange[models.SupportStatus])
+
 
 class ProjectsResource(ProjectResource["Projects", "ProjectsSearchItem"]):
     """Projects of the “Projects” module (CategoryId 6)."""
@@ -272,6 +302,12 @@ class ProjectsResource(ProjectResource["Projects", "ProjectsSearchItem"]):
     def search_records(self, **search: Unpack[ProjectsFilters]) -> Iterator[Projects]:
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
+
+    def status_history(
+        self, project: int | ProjectsSearchItem | Projects
+    ) -> list[StatusChange[ProjectsStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return status_history(self._core, project, StatusChange[models.ProjectsStatus])
 
 
 class InvoicingResource(ProjectResource["Invoicing", "InvoicingSearchItem"]):
@@ -295,6 +331,12 @@ class InvoicingResource(ProjectResource["Invoicing", "InvoicingSearchItem"]):
     def search_records(self, **search: Unpack[InvoicingFilters]) -> Iterator[Invoicing]:
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
+
+    def status_history(
+        self, project: int | InvoicingSearchItem | Invoicing
+    ) -> list[StatusChange[InvoicingStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return status_history(self._core, project, StatusChange[models.InvoicingStatus])
 
 
 class ErtekesitesResource(ProjectResource["Ertekesites", "ErtekesitesSearchItem"]):
@@ -320,6 +362,14 @@ class ErtekesitesResource(ProjectResource["Ertekesites", "ErtekesitesSearchItem"
     ) -> Iterator[Ertekesites]:
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
+
+    def status_history(
+        self, project: int | ErtekesitesSearchItem | Ertekesites
+    ) -> list[StatusChange[ErtekesitesStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return status_history(
+            self._core, project, StatusChange[models.ErtekesitesStatus]
+        )
 
 
 class AllProjectsResource:

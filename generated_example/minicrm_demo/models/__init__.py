@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from ._any_project import (
         AnyProject,
     )
+    from ._history import (
+        StatusChange,
+    )
     from ._shared import (
         Address,
         ContactSearchItem,
@@ -137,6 +140,7 @@ __all__ = [
     "SalesSet1035",
     "SalesStatus",
     "SearchPage",
+    "StatusChange",
     "StatusGroup",
     "Support",
     "SupportCallback",
@@ -161,6 +165,9 @@ __all__ = [
 _NAMES_OF = {
     "._any_project": [
         "AnyProject",
+    ],
+    "._history": [
+        "StatusChange",
     ],
     "._shared": [
         "Address",
