@@ -73,6 +73,7 @@ ERROR_EXPORTS = (
     "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
+    "UnknownUserError",
     "WrongModuleError",
 )
 #: Records, type aliases and the page type that are the same in every system (models/_shared.py).

@@ -1,12 +1,20 @@
 """Calls every R3 call beyond the public page that the generated demo client covers, sync and
-async: status history so far.
+async: status history, owner safety.
 
 Type-checked with ``mypy --strict`` and run against the sandbox by test_r3_calls.py.
 """
 
 from __future__ import annotations
 
-from minicrm_demo import AsyncClient, Client, Sales, SalesStatus, StatusChange
+from minicrm_demo import (
+    AsyncClient,
+    Client,
+    Sales,
+    SalesStatus,
+    StatusChange,
+    UnknownUserError,
+    User,
+)
 
 
 def sync_history(crm: Client, contact_id: int) -> dict[str, object]:
@@ -33,3 +41,16 @@ async def async_history(crm: AsyncClient, contact_id: int) -> dict[str, object]:
     typed: list[StatusChange[SalesStatus]] = await crm.sales.status_history(project_id)
     ids: list[StatusChange[int]] = await crm.history.status_changes(project_id)
     return {"typed": typed, "ids": ids}
+
+
+def owner_safety(crm: Client, project_id: int) -> tuple[str, ...]:
+    """The fields a write with an unknown owner names (none with a known one)."""
+    try:
+        crm.sales.update(project_id, Sales(user_id=User.JOHN_DOE))
+    except UnknownUserError as error:
+        return error.fields
+    return ()
+
+
+def with_a_new_user(base_url: str) -> Client:
+    return Client("42", "key", base_url=base_url, extra_user_ids=[4410])

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from generator.sandbox.domain import ApiError
@@ -23,8 +24,12 @@ sys.path.insert(0, str(EXAMPLE))
 from minicrm_demo import (  # noqa: E402 - the generated package lives outside the source tree
     AsyncClient,
     Client,
+    Sales,
     SalesStatus,
     StatusChange,
+    ToDo,
+    UnknownOptionWarning,
+    UnknownUserError,
     User,
 )
 
@@ -160,3 +165,76 @@ def test_misuse_of_a_history_status_is_a_type_error(tmp_path: Path) -> None:
     result = mypy_strict(script, cwd=EXAMPLE, check=False)
     assert "Non-overlapping equality check" in result.stdout, result.stdout
     assert '"SalesStatus" has no attribute "no_such_attribute"' in result.stdout
+
+
+# -- owner safety ---------------------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore", category=UnknownOptionWarning)
+def test_a_write_naming_an_unknown_user_is_refused_before_any_request(
+    server: SandboxServer,
+) -> None:
+    """Real systems answer 200 to an unknown UserId and give the card to a random user."""
+    sent: list[httpx.Request] = []
+    http = httpx.Client(event_hooks={"request": [sent.append]})
+    contact = new_contact(server)
+    with Client(SYSTEM, KEY, base_url=server.base_url, http_client=http) as crm:
+        project = crm.sales.create(
+            Sales(contact_id=contact, name="Owned", user_id=User.KOVACS_EVA)
+        )
+        before = len(sent)
+        for owner in (9999, "9999", "Nobody We Know"):
+            with pytest.raises(
+                UnknownUserError, match="UserId .*nothing was sent"
+            ) as caught:
+                crm.sales.update(project, Sales(user_id=owner))
+            assert caught.value.fields == ("UserId",)
+        record = crm.sales.get(project)
+        record.user_id = 4242  # type: ignore[assignment]
+        with pytest.raises(UnknownUserError):
+            crm.sales.update(project, record)
+        with pytest.raises(UnknownUserError):
+            crm.sales.create(Sales(contact_id=contact, name="New", user_id=9999))
+        with pytest.raises(UnknownUserError):
+            crm.todos.create(ToDo(project_id=project, comment="x", user_id=9999))
+        assert len(sent) == before + 1  # only the get
+        assert crm.sales.get(project).user_id is User.KOVACS_EVA
+    http.close()
+
+
+@pytest.mark.filterwarnings("ignore", category=UnknownOptionWarning)
+def test_an_unknown_user_is_refused_by_the_async_client_too(
+    server: SandboxServer,
+) -> None:
+    sent: list[httpx.Request] = []
+
+    async def hook(request: httpx.Request) -> None:
+        sent.append(request)
+
+    async def tour() -> None:
+        http = httpx.AsyncClient(event_hooks={"request": [hook]})
+        async with AsyncClient(
+            SYSTEM, KEY, base_url=server.base_url, http_client=http
+        ) as crm:
+            with pytest.raises(UnknownUserError):
+                await crm.sales.create(
+                    Sales(contact_id=new_contact(server), name="x", user_id=9999)
+                )
+        await http.aclose()
+
+    asyncio.run(tour())
+    assert sent == []
+
+
+@pytest.mark.filterwarnings("ignore", category=UnknownOptionWarning)
+def test_extra_user_ids_let_a_user_added_after_generation_through(
+    server: SandboxServer,
+) -> None:
+    contact = new_contact(server)
+    with Client(SYSTEM, KEY, base_url=server.base_url, extra_user_ids=[9999]) as crm:
+        project = crm.sales.create(Sales(contact_id=contact, name="New", user_id=9999))
+        crm.sales.update(project, Sales(user_id="9999"))
+        with pytest.raises(UnknownUserError):  # a name cannot be checked against an id
+            crm.sales.update(project, Sales(user_id="Somebody New"))
+    # The sandbox, like real systems, answers 200 and picks a user itself.
+    assert server.sandbox.get_project(project)["UserId"] == "John Doe"
