@@ -32,6 +32,7 @@ from ._errors import (
     ResponseTooLargeError,
     ResponseValidationError,
     ServerError,
+    UnknownUserError,
     WrongModuleError,
 )
 
@@ -206,6 +207,7 @@ __all__ = [
     "ToDoStatus",
     "ToDoTypeId",
     "UnknownOptionWarning",
+    "UnknownUserError",
     "User",
     "WrongModuleError",
 ]

@@ -31,7 +31,7 @@ from ._sync.todos import ToDosResource
 from ._sync.transport import Transport
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     import httpx
 
@@ -47,7 +47,9 @@ class Client:
     times. ``timeout`` bounds each network operation; ``deadline`` bounds a request from
     sending to the last byte of its answer, and ``max_answer_bytes`` the answer's size once
     decompressed. Pass ``http_client`` to use your own configured httpx client (it is not
-    closed for you).
+    closed for you). A write naming a user the package does not know is refused before it is
+    sent (:class:`UnknownUserError`); ``extra_user_ids`` lets through users added to the
+    system since the package was generated.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class Client:
         rate_period: float = 60.0,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
+        extra_user_ids: Iterable[int] = (),
     ) -> None:
         system_id = system_id or os.environ.get("MINICRM_SYSTEM_ID")
         api_key = api_key or os.environ.get("MINICRM_API_KEY")
@@ -89,6 +92,7 @@ class Client:
             rate_period=rate_period,
             default_headers=default_headers,
             http_client=http_client,
+            extra_user_ids=frozenset(extra_user_ids),
         )
 
     def __repr__(self) -> str:

@@ -37,6 +37,7 @@ __all__ = [
     "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
+    "UnknownUserError",
     "WrongModuleError",
 ]
 
@@ -78,6 +79,25 @@ class ReadOnlyFieldError(MiniCRMError):
             f"{call}: cannot send {', '.join(refused)} ({reasons}); nothing was sent"
         )
         self.fields: tuple[str, ...] = tuple(refused)
+
+
+class UnknownUserError(MiniCRMError):
+    """A write names a user this package does not know; nothing was sent.
+
+    MiniCRM answers 200 to an unknown ``UserId`` and gives the record to a user of its own
+    choosing, so the client refuses it before sending. ``fields`` names the fields (API
+    names). A user added to the system after the package was generated: regenerate the
+    package, or pass the user's id to the client in ``extra_user_ids``.
+    """
+
+    def __init__(self, call: str, unknown: dict[str, str]) -> None:
+        named = ", ".join(f"{name} {value!r}" for name, value in unknown.items())
+        super().__init__(
+            f"{call}: {named} is not a user this package knows, and MiniCRM would give the "
+            "record to a user of its own choosing; nothing was sent (a new user: regenerate "
+            "the package, or pass its id in extra_user_ids)"
+        )
+        self.fields: tuple[str, ...] = tuple(unknown)
 
 
 class WrongModuleError(MiniCRMError):

@@ -46,7 +46,7 @@ class AddressesResource:
 
     async def create(self, address: Address) -> int:
         """Create an address (``contact_id`` is required); returns its id."""
-        body = write_body(address, "create", creating=True)
+        body = write_body(address, "create", self._core.extra_user_ids, creating=True)
         if body.get("ContactId") is None:
             raise ValueError("a new address needs contact_id")
         return await self._core.call(
@@ -55,6 +55,6 @@ class AddressesResource:
 
     async def update(self, address_id: int, address: Address) -> None:
         """Send the fields set on ``address`` since it was built or fetched (none: no call)."""
-        body = write_body(address, "update")
+        body = write_body(address, "update", self._core.extra_user_ids)
         if body:
             await self._core.request("PUT", f"Address/{address_id}", json=body)

@@ -93,12 +93,15 @@ class PersonsResource:
 
     async def create(self, record: Person, *, reference_id: str | None = None) -> int:
         """Create a contact; returns its id. With ``reference_id`` a retry never duplicates."""
-        body = {**write_body(record, "create", creating=True), "Type": "Person"}
+        body = {
+            **write_body(record, "create", self._core.extra_user_ids, creating=True),
+            "Type": "Person",
+        }
         return await create_record(self._core, "Contact", body, reference_id)
 
     async def update(self, contact_id: int, record: Person) -> None:
         """Send the fields set on ``record`` since it was built or fetched (none: no call)."""
-        body = write_body(record, "update")
+        body = write_body(record, "update", self._core.extra_user_ids)
         if body:
             await self._core.request("PUT", f"Contact/{contact_id}", json=body)
 
@@ -143,12 +146,15 @@ class BusinessesResource:
 
     async def create(self, record: Business, *, reference_id: str | None = None) -> int:
         """Create a contact; returns its id. With ``reference_id`` a retry never duplicates."""
-        body = {**write_body(record, "create", creating=True), "Type": "Business"}
+        body = {
+            **write_body(record, "create", self._core.extra_user_ids, creating=True),
+            "Type": "Business",
+        }
         return await create_record(self._core, "Contact", body, reference_id)
 
     async def update(self, contact_id: int, record: Business) -> None:
         """Send the fields set on ``record`` since it was built or fetched (none: no call)."""
-        body = write_body(record, "update")
+        body = write_body(record, "update", self._core.extra_user_ids)
         if body:
             await self._core.request("PUT", f"Contact/{contact_id}", json=body)
 

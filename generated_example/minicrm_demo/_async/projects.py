@@ -166,7 +166,7 @@ class ProjectResource(Generic[RecordT, ItemT]):
         retried, so the project is never created twice.
         """
         body = {
-            **write_body(record, "create", creating=True),
+            **write_body(record, "create", self._core.extra_user_ids, creating=True),
             "CategoryId": self.category_id,
         }
         if body.get("ContactId") is None:
@@ -180,7 +180,7 @@ class ProjectResource(Generic[RecordT, ItemT]):
         person of the same company; to a person of another company, change ``business_id``
         with it (MiniCRM's rule).
         """
-        body = write_body(record, "update")
+        body = write_body(record, "update", self._core.extra_user_ids)
         if body:
             await self._core.request("PUT", f"Project/{id_of(project)}", json=body)
 

@@ -46,13 +46,13 @@ class AddressesResource:
 
     def create(self, address: Address) -> int:
         """Create an address (``contact_id`` is required); returns its id."""
-        body = write_body(address, "create", creating=True)
+        body = write_body(address, "create", self._core.extra_user_ids, creating=True)
         if body.get("ContactId") is None:
             raise ValueError("a new address needs contact_id")
         return self._core.call("PUT", "Address", answer_id, json=body, idempotent=False)
 
     def update(self, address_id: int, address: Address) -> None:
         """Send the fields set on ``address`` since it was built or fetched (none: no call)."""
-        body = write_body(address, "update")
+        body = write_body(address, "update", self._core.extra_user_ids)
         if body:
             self._core.request("PUT", f"Address/{address_id}", json=body)
