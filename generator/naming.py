@@ -131,6 +131,8 @@ RESERVED_CLASSES: frozenset[str] = frozenset(
         "AllProjectsResource",
         "AnyProject",
         "HistoryResource",
+        "LinksResource",
+        "ProjectConnection",
         "StatusChange",
         "StatusT",
         "TypeAlias",

@@ -1,5 +1,5 @@
 """Calls every R3 call beyond the public page that the generated demo client covers, sync and
-async: status history, owner safety.
+async: status history, owner safety, card links.
 
 Type-checked with ``mypy --strict`` and run against the sandbox by test_r3_calls.py.
 """
@@ -9,6 +9,8 @@ from __future__ import annotations
 from minicrm_demo import (
     AsyncClient,
     Client,
+    Module,
+    ProjectConnection,
     Sales,
     SalesStatus,
     StatusChange,
@@ -54,3 +56,32 @@ def owner_safety(crm: Client, project_id: int) -> tuple[str, ...]:
 
 def with_a_new_user(base_url: str) -> Client:
     return Client("42", "key", base_url=base_url, extra_user_ids=[4410])
+
+
+def sync_links(crm: Client, source: int, target: int) -> dict[str, object]:
+    created: ProjectConnection = crm.links.create(source, target)
+    crm.links.describe(source, target, "Follow-up")
+    listed = list(crm.links.list(source))
+    module: Module | None = listed[0].module
+    status = listed[0].status
+    sales_status = status if isinstance(status, SalesStatus) else None
+    crm.links.delete(source, target)
+    return {
+        "created": created,
+        "listed": listed,
+        "module": module,
+        "status": sales_status,
+        "after": list(crm.links.list(source)),
+    }
+
+
+async def async_links(crm: AsyncClient, source: int, target: int) -> dict[str, object]:
+    created = await crm.links.create(source, target)
+    await crm.links.describe(source, target, "Async")
+    listed = [link async for link in crm.links.list(source)]
+    await crm.links.delete(source, target)
+    return {
+        "created": created,
+        "listed": listed,
+        "after": [link async for link in crm.links.list(source)],
+    }

@@ -24,16 +24,24 @@ sys.path.insert(0, str(EXAMPLE))
 from minicrm_demo import (  # noqa: E402 - the generated package lives outside the source tree
     AsyncClient,
     Client,
+    Module,
+    ProjectConnection,
     Sales,
     SalesStatus,
     StatusChange,
+    SupportStatus,
     ToDo,
     UnknownOptionWarning,
     UnknownUserError,
     User,
 )
 
-from r3_calls_usage import async_history, sync_history  # noqa: E402
+from r3_calls_usage import (  # noqa: E402
+    async_history,
+    async_links,
+    sync_history,
+    sync_links,
+)
 
 SYSTEM, KEY = "42", "r3-calls-test-key-0123456789"
 
@@ -238,3 +246,86 @@ def test_extra_user_ids_let_a_user_added_after_generation_through(
             crm.sales.update(project, Sales(user_id="Somebody New"))
     # The sandbox, like real systems, answers 200 and picks a user itself.
     assert server.sandbox.get_project(project)["UserId"] == "John Doe"
+
+
+# -- card links -----------------------------------------------------------------------------------
+
+
+def new_project(server: SandboxServer, module: int = 3, **fields: object) -> int:
+    body = {
+        "CategoryId": module,
+        "ContactId": new_contact(server),
+        "Name": "Card",
+        **fields,
+    }
+    return int(server.sandbox.put_project(None, body)["Id"])
+
+
+def test_card_links_sync(server: SandboxServer) -> None:
+    source = new_project(server)
+    target = new_project(server, 3, Name="Follow-up job", StatusId=2512)
+    with connect(server) as crm:
+        seen = sync_links(crm, source, target)
+    created = seen["created"]
+    assert isinstance(created, ProjectConnection)
+    assert created.project_id == target and created.project_name == "Follow-up job"
+    assert created.status is SalesStatus.CONTRACTING and created.module is Module.SALES
+    listed = seen["listed"]
+    assert isinstance(listed, list) and len(listed) == 1
+    assert listed[0].description == "Follow-up" and listed[0].status_id == 2512
+    assert seen["module"] is Module.SALES and seen["status"] is SalesStatus.CONTRACTING
+    assert seen["after"] == []
+
+
+def test_card_links_async(server: SandboxServer) -> None:
+    source, target = new_project(server), new_project(server, 5)
+
+    async def tour() -> dict[str, object]:
+        async with aconnect(server) as crm:
+            return await async_links(crm, source, target)
+
+    seen = asyncio.run(tour())
+    listed = seen["listed"]
+    assert isinstance(listed, list) and [link.project_id for link in listed] == [target]
+    assert listed[0].module is Module.SUPPORT and listed[0].description == "Async"
+    assert listed[0].status is SupportStatus.UJ_BEJELENTES
+    assert seen["after"] == []
+
+
+def test_listing_links_pages_past_100(server: SandboxServer) -> None:
+    sandbox = server.sandbox
+    source = new_project(server)
+    targets = [new_project(server, 6) for _ in range(105)]
+    for target in targets:
+        sandbox.create_connection({"FromProjectId": source, "ToProjectId": target})
+    first = sandbox.list_connections({"FromProjectId": str(source)})
+    assert (first["TotalCount"], first["Page"], first["ItemPerPage"]) == (105, 0, 100)
+    assert list(first["Connections"])[:2] == ["0", "1"]  # keyed by position
+    pages: list[str] = []
+    http = httpx.Client(
+        event_hooks={"request": [lambda r: pages.append(r.url.params.get("Page", ""))]}
+    )
+    with Client(SYSTEM, KEY, base_url=server.base_url, http_client=http) as crm:
+        listed = [link.project_id for link in crm.links.list(source)]
+    assert listed == targets and pages == ["0", "1"]
+
+    async def alist() -> list[int]:
+        async with aconnect(server) as crm:
+            return [link.project_id async for link in crm.links.list(source)]
+
+    assert asyncio.run(alist()) == targets
+    http.close()
+
+
+def test_the_sandbox_refuses_bad_links(server: SandboxServer) -> None:
+    sandbox = server.sandbox
+    source, target = new_project(server), new_project(server)
+    with pytest.raises(ApiError, match="itself"):
+        sandbox.create_connection({"FromProjectId": source, "ToProjectId": source})
+    with pytest.raises(ApiError, match="ToProjectId"):
+        sandbox.create_connection({"FromProjectId": source, "ToProjectId": 1})
+    with pytest.raises(ApiError, match="Connection not found"):
+        sandbox.delete_connection({"FromProjectId": source, "ToProjectId": target})
+    sandbox.create_connection({"FromProjectId": source, "ToProjectId": target})
+    sandbox.create_connection({"FromProjectId": source, "ToProjectId": target})
+    assert sandbox.list_connections({"FromProjectId": str(source)})["TotalCount"] == 1

@@ -30,12 +30,15 @@ ANY_PROJECT = "AnyProject"
 PARALLEL_THRESHOLD = 8
 #: The records of ``models/_history.py``: a project's status history.
 HISTORY_RECORDS = ("StatusChange",)
+#: The records of ``models/_links.py``: links between projects.
+LINK_RECORDS = ("ProjectConnection",)
 #: The client's families of calls: one template each under ``package/client/``, rendered
 #: into one module each in ``_sync/`` and in ``_async/``.
 CLIENT_FAMILIES = (
     "transport",
     "projects",
     "history",
+    "links",
     "contacts",
     "todos",
     "addresses",
@@ -251,6 +254,7 @@ def _package_files(
     if tenant.modules:
         homes[ANY_PROJECT] = "_any_project"
     homes.update({name: "_history" for name in HISTORY_RECORDS})
+    homes.update({name: "_links" for name in LINK_RECORDS})
     entity_modules = [(job.entity.module, _entity_names(job)) for job in jobs]
     for module_name, names in entity_modules:
         homes.update({name: module_name for name in names})
@@ -324,6 +328,9 @@ def _package_files(
         )
     files[f"{package}/models/_history.py"] = fit_long_statements(
         render("package/history_models.py.jinja", **context)
+    )
+    files[f"{package}/models/_links.py"] = fit_long_statements(
+        render("package/links_models.py.jinja", **context)
     )
     files[f"{package}/_errors.py"] = render("package/_errors.py.jinja", **context)
     files[f"{package}/_pacing.py"] = render("package/_pacing.py.jinja", **context)

@@ -152,6 +152,19 @@ def build_app(
             dict(request.query_params),
         )
 
+    def connection(
+        change: Callable[[dict[str, Any]], Any], entity: str
+    ) -> Callable[[Request], Awaitable[Any]]:
+        """``Create``/``Update``/``DeleteProjectConnection``: a PUT with a JSON body."""
+
+        async def action(request: Request) -> Any:
+            return await run(change, _body(await request.body(), entity))
+
+        return action
+
+    async def list_connections(request: Request) -> Any:
+        return await run(sandbox.list_connections, dict(request.query_params))
+
     both = ["GET", "PUT"]
     routes = [
         Route(f"{ROOT}/Category", handler(category), methods=["GET"]),
@@ -206,6 +219,23 @@ def build_app(
         Route(f"{ROOT}/AddressList/{{id}}", handler(address_list), methods=["GET"]),
         Route(
             f"{ROOT}/ProjectHistory/{{id}}", handler(project_history), methods=["GET"]
+        ),
+        Route(
+            f"{ROOT}/ListProjectConnection",
+            handler(list_connections),
+            methods=["GET"],
+        ),
+        *(
+            Route(
+                f"{ROOT}/{name}ProjectConnection",
+                handler(connection(change, f"{name}ProjectConnection")),
+                methods=["PUT"],
+            )
+            for name, change in (
+                ("Create", sandbox.create_connection),
+                ("Update", sandbox.update_connection),
+                ("Delete", sandbox.delete_connection),
+            )
         ),
     ]
 

@@ -80,6 +80,10 @@ class Store:
                 (json.dumps(data, ensure_ascii=False), now, record_id),
             )
 
+    def delete(self, record_id: int) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM records WHERE id = ?", (record_id,))
+
     def get(self, record_id: int, kinds: tuple[str, ...]) -> Record | None:
         with self._lock:
             row = self._db.execute(
