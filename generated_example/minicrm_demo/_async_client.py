@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Self
 from ._async.addresses import AddressesResource
 from ._async.contacts import BusinessesResource, ContactsResource, PersonsResource
 from ._async.history import HistoryResource
+from ._async.links import LinksResource
 from ._async.modules import ModulesResource
 from ._async.projects import (
     AllProjectsResource,
@@ -132,6 +133,11 @@ class AsyncClient:
     def history(self) -> HistoryResource:
         """The status history of projects of any module."""
         return HistoryResource(self._core)
+
+    @cached_property
+    def links(self) -> LinksResource:
+        """Links between projects (cards) of any module."""
+        return LinksResource(self._core)
 
     @cached_property
     def persons(self) -> PersonsResource:

@@ -18,6 +18,7 @@ from ._errors import MiniCRMError
 from ._sync.addresses import AddressesResource
 from ._sync.contacts import BusinessesResource, ContactsResource, PersonsResource
 from ._sync.history import HistoryResource
+from ._sync.links import LinksResource
 from ._sync.modules import ModulesResource
 from ._sync.projects import (
     AllProjectsResource,
@@ -132,6 +133,11 @@ class Client:
     def history(self) -> HistoryResource:
         """The status history of projects of any module."""
         return HistoryResource(self._core)
+
+    @cached_property
+    def links(self) -> LinksResource:
+        """Links between projects (cards) of any module."""
+        return LinksResource(self._core)
 
     @cached_property
     def persons(self) -> PersonsResource:

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from ._history import (
         StatusChange,
     )
+    from ._links import (
+        ProjectConnection,
+    )
     from ._shared import (
         Address,
         ContactSearchItem,
@@ -120,6 +123,7 @@ __all__ = [
     "ModuleInfo",
     "Person",
     "PersonHirlevel",
+    "ProjectConnection",
     "ProjectSearch",
     "Projects",
     "ProjectsAttendance",
@@ -168,6 +172,9 @@ _NAMES_OF = {
     ],
     "._history": [
         "StatusChange",
+    ],
+    "._links": [
+        "ProjectConnection",
     ],
     "._shared": [
         "Address",
