@@ -68,6 +68,7 @@ ERROR_EXPORTS = (
     "MethodNotAllowedError",
     "MiniCRMError",
     "NotFoundError",
+    "PurgeRefusedError",
     "RateLimitError",
     "ReadOnlyFieldError",
     "ResponseTooLargeError",

@@ -1,5 +1,5 @@
 """Calls every R3 call beyond the public page that the generated demo client covers, sync and
-async: status history, owner safety, card links.
+async: status history, owner safety, card links, purge.
 
 Type-checked with ``mypy --strict`` and run against the sandbox by test_r3_calls.py.
 """
@@ -10,6 +10,8 @@ from minicrm_demo import (
     AsyncClient,
     Client,
     Module,
+    Person,
+    PurgeRefusedError,
     ProjectConnection,
     Sales,
     SalesStatus,
@@ -85,3 +87,16 @@ async def async_links(crm: AsyncClient, source: int, target: int) -> dict[str, o
         "listed": listed,
         "after": [link async for link in crm.links.list(source)],
     }
+
+
+def purge(crm: Client, person_id: int) -> str:
+    """``""`` when the person is deleted, else MiniCRM's reason."""
+    try:
+        crm.persons.purge(person_id)
+    except PurgeRefusedError as refused:
+        return refused.message
+    return ""
+
+
+async def async_purge(crm: AsyncClient, person: Person) -> None:
+    await crm.persons.purge(person)

@@ -16,6 +16,7 @@ from generator.sandbox.domain import ApiError
 from generator.sandbox.server import SandboxServer
 from generator.snapshot import load_demo_snapshot
 
+from fake_minicrm import FakeMiniCRM, Scripted, serve
 from tools import REPO, mypy_strict
 
 EXAMPLE = REPO / "generated_example"
@@ -25,6 +26,8 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
     AsyncClient,
     Client,
     Module,
+    NotFoundError,
+    PurgeRefusedError,
     ProjectConnection,
     Sales,
     SalesStatus,
@@ -37,6 +40,8 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
 )
 
 from r3_calls_usage import (  # noqa: E402
+    async_purge,
+    purge,
     async_history,
     async_links,
     sync_history,
@@ -329,3 +334,59 @@ def test_the_sandbox_refuses_bad_links(server: SandboxServer) -> None:
     sandbox.create_connection({"FromProjectId": source, "ToProjectId": target})
     sandbox.create_connection({"FromProjectId": source, "ToProjectId": target})
     assert sandbox.list_connections({"FromProjectId": str(source)})["TotalCount"] == 1
+
+
+# -- purge a person -------------------------------------------------------------------------------
+
+
+def test_purging_a_person_deletes_them_sync_and_async(server: SandboxServer) -> None:
+    first, second = new_contact(server), new_contact(server)
+    with connect(server) as crm:
+        assert purge(crm, first) == ""
+        with pytest.raises(NotFoundError):
+            crm.persons.get(first)
+
+    async def tour() -> None:
+        async with aconnect(server) as crm:
+            await async_purge(crm, await crm.persons.get(second))
+
+    asyncio.run(tour())
+    assert server.sandbox.store.get(second, ("Person",)) is None
+
+
+def test_purging_a_main_contact_is_refused_with_the_message(
+    server: SandboxServer,
+) -> None:
+    person = new_contact(server)
+    server.sandbox.put_project(
+        None, {"CategoryId": 3, "ContactId": person, "Name": "x"}
+    )
+    with connect(server) as crm:
+        with pytest.raises(PurgeRefusedError, match="main contact") as refused:
+            crm.persons.purge(person)
+        assert refused.value.person_id == person
+        assert "move them to another contact" in refused.value.message
+        assert crm.persons.get(person).id == person
+
+    async def tour() -> None:
+        async with aconnect(server) as crm:
+            with pytest.raises(PurgeRefusedError, match="main contact"):
+                await crm.persons.purge(person)
+
+    asyncio.run(tour())
+
+
+def test_purge_reads_a_refusal_answered_200_and_falls_back_to_put() -> None:
+    """The refusal's status is undocumented, and so is the method (GET or PUT)."""
+    with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as fake:
+        fake.queue(
+            "PurgePerson/7",
+            Scripted(405, "PurgePerson (GET): Method not allowed!"),
+            Scripted(200, '{"Message": "A kontakt nem törölhető."}'),
+            Scripted(200, '{"Message": "Successfully deleted"}'),
+        )
+        with Client(SYSTEM, KEY, base_url=fake.base_url) as crm:
+            with pytest.raises(PurgeRefusedError, match="nem törölhető"):
+                crm.persons.purge(7)
+            crm.persons.purge(7)
+        assert fake.paths() == ["PurgePerson/7"] * 3

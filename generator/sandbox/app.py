@@ -47,9 +47,10 @@ class _DroppedConnection(Exception):
     """Raised after the answer's head is sent: the server closes the connection mid-answer."""
 
 
-def _json(value: Any) -> Response:
+def _json(value: Any, status: int = 200) -> Response:
     return Response(
         json.dumps(value, separators=(",", ":")),
+        status_code=status,
         media_type="application/json; charset=utf-8",
     )
 
@@ -162,6 +163,13 @@ def build_app(
 
         return action
 
+    async def purge_person(request: Request) -> Response:
+        try:
+            status, answer = await run(sandbox.purge_person, _int_param(request, "id"))
+        except ApiError as error:
+            return PlainTextResponse(str(error), status_code=error.status)
+        return _json(answer, status)
+
     async def list_connections(request: Request) -> Any:
         return await run(sandbox.list_connections, dict(request.query_params))
 
@@ -220,6 +228,7 @@ def build_app(
         Route(
             f"{ROOT}/ProjectHistory/{{id}}", handler(project_history), methods=["GET"]
         ),
+        Route(f"{ROOT}/PurgePerson/{{id}}", purge_person, methods=["GET", "PUT"]),
         Route(
             f"{ROOT}/ListProjectConnection",
             handler(list_connections),
