@@ -32,6 +32,7 @@ __all__ = [
     "MethodNotAllowedError",
     "MiniCRMError",
     "NotFoundError",
+    "PurgeRefusedError",
     "RateLimitError",
     "ReadOnlyFieldError",
     "ResponseTooLargeError",
@@ -79,6 +80,19 @@ class ReadOnlyFieldError(MiniCRMError):
             f"{call}: cannot send {', '.join(refused)} ({reasons}); nothing was sent"
         )
         self.fields: tuple[str, ...] = tuple(refused)
+
+
+class PurgeRefusedError(MiniCRMError):
+    """MiniCRM refused to delete a person for good; ``message`` says why, as MiniCRM put it.
+
+    It refuses, for one, while the person is the main contact of a card: move those cards to
+    another contact first.
+    """
+
+    def __init__(self, person_id: int, message: str) -> None:
+        self.person_id = person_id
+        self.message: str = excerpt(message)
+        super().__init__(f"person {person_id} was not deleted: {self.message}")
 
 
 class UnknownUserError(MiniCRMError):
