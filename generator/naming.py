@@ -132,6 +132,7 @@ RESERVED_CLASSES: frozenset[str] = frozenset(
         "AllProjectsResource",
         "AnyProject",
         "HistoryResource",
+        "AddressListItem",
         "LinksResource",
         "ProjectConnection",
         "StatusChange",

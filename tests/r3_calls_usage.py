@@ -1,5 +1,6 @@
 """Calls every R3 call beyond the public page that the generated demo client covers, sync and
-async: status history, owner safety, card links, purge.
+async: status history, owner safety, card links, purge,
+structured address lists.
 
 Type-checked with ``mypy --strict`` and run against the sandbox by test_r3_calls.py.
 """
@@ -7,6 +8,8 @@ Type-checked with ``mypy --strict`` and run against the sandbox by test_r3_calls
 from __future__ import annotations
 
 from minicrm_demo import (
+    Address,
+    AddressListItem,
     AsyncClient,
     Client,
     Module,
@@ -100,3 +103,16 @@ def purge(crm: Client, person_id: int) -> str:
 
 async def async_purge(crm: AsyncClient, person: Person) -> None:
     await crm.persons.purge(person)
+
+
+def structured_addresses(crm: Client, contact_id: int) -> list[AddressListItem]:
+    crm.addresses.create(
+        Address(contact_id=contact_id, name="Billing", address="Fő utca 1.")
+    )
+    return crm.addresses.list_structured(contact_id)
+
+
+async def async_structured_addresses(
+    crm: AsyncClient, contact_id: int
+) -> list[AddressListItem]:
+    return await crm.addresses.list_structured(contact_id)

@@ -23,6 +23,7 @@ EXAMPLE = REPO / "generated_example"
 sys.path.insert(0, str(EXAMPLE))
 
 from minicrm_demo import (  # noqa: E402 - the generated package lives outside the source tree
+    AddressListItem,
     AsyncClient,
     Client,
     Module,
@@ -40,6 +41,8 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
 )
 
 from r3_calls_usage import (  # noqa: E402
+    async_structured_addresses,
+    structured_addresses,
     async_purge,
     purge,
     async_history,
@@ -390,3 +393,41 @@ def test_purge_reads_a_refusal_answered_200_and_falls_back_to_put() -> None:
                 crm.persons.purge(7)
             crm.persons.purge(7)
         assert fake.paths() == ["PurgePerson/7"] * 3
+
+
+# -- structured address list ----------------------------------------------------------------------
+
+
+def test_structured_address_list_sync_and_async(server: SandboxServer) -> None:
+    contact = new_contact(server)
+    with connect(server) as crm:
+        items = structured_addresses(crm, contact)
+        assert crm.addresses.list(contact) == {items[0].id: "Billing (Fő utca 1.)"}
+    assert [type(item) for item in items] == [AddressListItem]
+    assert items[0].address == "Billing (Fő utca 1.)"
+    assert items[0].url == f"{server.base_url}/Address/{items[0].id}"
+
+    async def tour() -> list[AddressListItem]:
+        async with aconnect(server) as crm:
+            return await async_structured_addresses(crm, contact)
+
+    assert asyncio.run(tour()) == items
+    with connect(server) as crm:
+        assert crm.addresses.list_structured(new_contact(server)) == []
+
+
+def test_structured_address_list_accepts_the_array_wrapped_shape() -> None:
+    """The public page wraps Results in a one-element array; the manual does not."""
+    item = (
+        '{"Id": 88, "Address": "Billing (Fő utca 1.)", "Url": "https://x/Address/88"}'
+    )
+    with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as fake:
+        fake.queue(
+            "AddressList/5?Structured=1",
+            Scripted(200, '{"Count": 1, "Results": [{"88": %s}]}' % item),
+            Scripted(200, '{"Count": 1, "Results": {"88": %s}}' % item),
+        )
+        with Client(SYSTEM, KEY, base_url=fake.base_url) as crm:
+            wrapped = crm.addresses.list_structured(5)
+            plain = crm.addresses.list_structured(5)
+    assert wrapped == plain and [i.id for i in plain] == [88]

@@ -28,10 +28,13 @@ SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE, CONTACT_TYPE})
 #: The union of every module's record type (what ``crm.all_projects.get`` returns).
 ANY_PROJECT = "AnyProject"
 PARALLEL_THRESHOLD = 8
-#: The records of ``models/_history.py``: a project's status history.
-HISTORY_RECORDS = ("StatusChange",)
-#: The records of ``models/_links.py``: links between projects.
-LINK_RECORDS = ("ProjectConnection",)
+#: The records of the calls beyond the public API page, by family: each family's records
+#: come from ``package/<family>_models.py.jinja`` into ``models/_<family>.py``.
+FAMILY_RECORDS = {
+    "history": ("StatusChange",),
+    "links": ("ProjectConnection",),
+    "address_list": ("AddressListItem",),
+}
 #: The client's families of calls: one template each under ``package/client/``, rendered
 #: into one module each in ``_sync/`` and in ``_async/``.
 CLIENT_FAMILIES = (
@@ -253,8 +256,8 @@ def _package_files(
     homes = {name: "_shared" for name in shared_exports}
     if tenant.modules:
         homes[ANY_PROJECT] = "_any_project"
-    homes.update({name: "_history" for name in HISTORY_RECORDS})
-    homes.update({name: "_links" for name in LINK_RECORDS})
+    for family, family_names in FAMILY_RECORDS.items():
+        homes.update({name: f"_{family}" for name in family_names})
     entity_modules = [(job.entity.module, _entity_names(job)) for job in jobs]
     for module_name, names in entity_modules:
         homes.update({name: module_name for name in names})
@@ -326,12 +329,10 @@ def _package_files(
                 **context,
             )
         )
-    files[f"{package}/models/_history.py"] = fit_long_statements(
-        render("package/history_models.py.jinja", **context)
-    )
-    files[f"{package}/models/_links.py"] = fit_long_statements(
-        render("package/links_models.py.jinja", **context)
-    )
+    for family in FAMILY_RECORDS:
+        files[f"{package}/models/_{family}.py"] = fit_long_statements(
+            render(f"package/{family}_models.py.jinja", **context)
+        )
     files[f"{package}/_errors.py"] = render("package/_errors.py.jinja", **context)
     files[f"{package}/_pacing.py"] = render("package/_pacing.py.jinja", **context)
     files[f"{package}/_calls.py"] = fit_long_statements(

@@ -144,7 +144,11 @@ def build_app(
         )
 
     async def address_list(request: Request) -> Any:
-        return await run(sandbox.address_list, _int_param(request, "id"))
+        return await run(
+            sandbox.address_list,
+            _int_param(request, "id"),
+            dict(request.query_params),
+        )
 
     async def project_history(request: Request) -> Any:
         return await run(
