@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     )
     from .models import (
         Address,
+        AddressListItem,
         AnyProject,
         Business,
         BusinessIndustry,
@@ -126,6 +127,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "Address",
+    "AddressListItem",
     "AmbiguousValueWarning",
     "AnyProject",
     "AsyncClient",

@@ -13,6 +13,9 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ._address_list import (
+        AddressListItem,
+    )
     from ._any_project import (
         AnyProject,
     )
@@ -101,6 +104,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Address",
+    "AddressListItem",
     "AnyProject",
     "Business",
     "BusinessIndustry",
@@ -167,6 +171,9 @@ __all__ = [
 
 #: The names each module defines; a module is imported when one of them is first used.
 _NAMES_OF = {
+    "._address_list": [
+        "AddressListItem",
+    ],
     "._any_project": [
         "AnyProject",
     ],
