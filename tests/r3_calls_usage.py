@@ -1,6 +1,6 @@
 """Calls every R3 call beyond the public page that the generated demo client covers, sync and
 async: status history, owner safety, card links, purge,
-structured address lists.
+structured address lists, moving a card.
 
 Type-checked with ``mypy --strict`` and run against the sandbox by test_r3_calls.py.
 """
@@ -116,3 +116,16 @@ async def async_structured_addresses(
     crm: AsyncClient, contact_id: int
 ) -> list[AddressListItem]:
     return await crm.addresses.list_structured(contact_id)
+
+
+def move_card(
+    crm: Client, project_id: int, colleague: int, outsider: int, company: int
+) -> None:
+    crm.sales.move(project_id, colleague)
+    crm.sales.move(project_id, outsider, business_id=company)
+
+
+async def async_move_card(
+    crm: AsyncClient, project_id: int, outsider: int, company: int
+) -> None:
+    await crm.sales.move(project_id, outsider, business_id=company)

@@ -25,6 +25,7 @@ sys.path.insert(0, str(EXAMPLE))
 from minicrm_demo import (  # noqa: E402 - the generated package lives outside the source tree
     AddressListItem,
     AsyncClient,
+    BadRequestError,
     Client,
     Module,
     NotFoundError,
@@ -41,6 +42,8 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
 )
 
 from r3_calls_usage import (  # noqa: E402
+    async_move_card,
+    move_card,
     async_structured_addresses,
     structured_addresses,
     async_purge,
@@ -431,3 +434,51 @@ def test_structured_address_list_accepts_the_array_wrapped_shape() -> None:
             wrapped = crm.addresses.list_structured(5)
             plain = crm.addresses.list_structured(5)
     assert wrapped == plain and [i.id for i in plain] == [88]
+
+
+# -- moving a card --------------------------------------------------------------------------------
+
+
+def company_person(server: SandboxServer, company_name: str) -> tuple[int, int]:
+    sandbox = server.sandbox
+    company = int(
+        sandbox.put_contact(None, {"Type": "Business", "Name": company_name})["Id"]
+    )
+    body = {"Type": "Person", "FirstName": company_name, "BusinessId": company}
+    return company, int(sandbox.put_contact(None, body)["Id"])
+
+
+def test_moving_a_card_to_another_contact_sync(server: SandboxServer) -> None:
+    alfa, first = company_person(server, "Alfa")
+    colleague = int(
+        server.sandbox.put_contact(
+            None, {"Type": "Person", "FirstName": "Col", "BusinessId": alfa}
+        )["Id"]
+    )
+    beta, outsider = company_person(server, "Beta")
+    project = new_project_for(server, first)
+    with connect(server) as crm:
+        with pytest.raises(BadRequestError, match="BusinessId"):
+            crm.sales.move(project, outsider)  # another company needs its id too
+        move_card(crm, project, colleague, outsider, beta)
+        moved = crm.sales.get(project)
+    assert (moved.contact_id, moved.business_id) == (outsider, beta)
+
+
+def test_moving_a_card_async(server: SandboxServer) -> None:
+    _, first = company_person(server, "Alfa")
+    beta, outsider = company_person(server, "Beta")
+    project = new_project_for(server, first)
+
+    async def tour() -> None:
+        async with aconnect(server) as crm:
+            await async_move_card(crm, project, outsider, beta)
+
+    asyncio.run(tour())
+    stored = server.sandbox.get_project(project)
+    assert (stored["ContactId"], stored["BusinessId"]) == (outsider, beta)
+
+
+def new_project_for(server: SandboxServer, contact: int) -> int:
+    body = {"CategoryId": 3, "ContactId": contact, "Name": "Moving"}
+    return int(server.sandbox.put_project(None, body)["Id"])
