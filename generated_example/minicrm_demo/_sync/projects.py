@@ -181,6 +181,24 @@ class ProjectResource(Generic[RecordT, ItemT]):
         if body:
             self._core.request("PUT", f"Project/{id_of(project)}", json=body)
 
+    def move(
+        self,
+        project: int | ItemT | RecordT,
+        contact_id: int,
+        *,
+        business_id: int | None = None,
+    ) -> None:
+        """Move the project to another person (its main contact), as the manual describes it.
+
+        A person of the same company needs ``contact_id`` alone; a person of another company
+        needs that company's id as ``business_id`` too. MiniCRM cannot move a card to a person
+        who belongs to no company.
+        """
+        body = {"ContactId": contact_id}
+        if business_id is not None:
+            body["BusinessId"] = business_id
+        self._core.request("PUT", f"Project/{id_of(project)}", json=body)
+
     def trash(self, project: int | ItemT | RecordT) -> None:
         """Move the project to the trash."""
         self._core.request("PUT", f"Project/{id_of(project)}", json={"Deleted": 1})
