@@ -1,6 +1,6 @@
 """Calls every R3 call beyond the public page that the generated demo client covers, sync and
 async: status history, owner safety, card links, purge,
-structured address lists, moving a card.
+structured address lists, moving a card, templates.
 
 Type-checked with ``mypy --strict`` and run against the sandbox by test_r3_calls.py.
 """
@@ -19,6 +19,9 @@ from minicrm_demo import (
     Sales,
     SalesStatus,
     StatusChange,
+    Template,
+    TemplateItem,
+    TemplateType,
     UnknownUserError,
     User,
 )
@@ -129,3 +132,14 @@ async def async_move_card(
     crm: AsyncClient, project_id: int, outsider: int, company: int
 ) -> None:
     await crm.sales.move(project_id, outsider, business_id=company)
+
+
+def templates(crm: Client) -> tuple[list[TemplateItem], Template, bool]:
+    listed = crm.sales.templates()
+    detail = crm.templates.get(listed[1].id)
+    return listed, detail, detail.type is TemplateType.TODO
+
+
+async def async_templates(crm: AsyncClient) -> tuple[list[TemplateItem], Template]:
+    listed = await crm.templates.list(Module.SUPPORT)
+    return listed, await crm.templates.get(listed[0].id)

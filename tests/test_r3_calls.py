@@ -35,6 +35,9 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
     SalesStatus,
     StatusChange,
     SupportStatus,
+    Template,
+    TemplateItem,
+    TemplateType,
     ToDo,
     UnknownOptionWarning,
     UnknownUserError,
@@ -42,6 +45,8 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
 )
 
 from r3_calls_usage import (  # noqa: E402
+    async_templates,
+    templates,
     async_move_card,
     move_card,
     async_structured_addresses,
@@ -482,3 +487,43 @@ def test_moving_a_card_async(server: SandboxServer) -> None:
 def new_project_for(server: SandboxServer, contact: int) -> int:
     body = {"CategoryId": 3, "ContactId": contact, "Name": "Moving"}
     return int(server.sandbox.put_project(None, body)["Id"])
+
+
+# -- templates ------------------------------------------------------------------------------------
+
+
+def test_templates_typed_and_normalised_sync(server: SandboxServer) -> None:
+    raw = server.sandbox.template_list(3)["Results"]
+    assert isinstance(raw, list) and raw[1]["Type"] == "Todo"
+    assert server.sandbox.get_template(raw[1]["Id"])["Type"] == "To do"
+    with connect(server) as crm:
+        listed, detail, is_todo = templates(crm)
+        assert crm.templates.list(3) == listed
+        with pytest.raises(NotFoundError):
+            crm.templates.get(1)
+    assert [type(item) for item in listed] == [TemplateItem] * 4
+    assert [item.type for item in listed] == [
+        TemplateType.EMAIL,
+        TemplateType.TODO,
+        TemplateType.SMS,
+        TemplateType.FILE,
+    ]
+    assert isinstance(detail, Template) and is_todo and detail.type is TemplateType.TODO
+    assert detail.category_id == 3 and detail.name == "Call back"
+    assert detail.content is not None and detail.content.startswith("<!DOCTYPE html>")
+
+
+def test_templates_async(server: SandboxServer) -> None:
+    async def tour() -> tuple[list[TemplateItem], Template]:
+        async with aconnect(server) as crm:
+            return await async_templates(crm)
+
+    listed, detail = asyncio.run(tour())
+    assert detail.id == listed[0].id and detail.category_id == 5
+    assert detail.type is TemplateType.EMAIL and detail.subject == "Welcome to {Name}"
+
+
+def test_an_unknown_template_type_is_kept_as_text() -> None:
+    item = TemplateItem.from_api({"Id": 1, "Type": "Letter", "Name": "x"})
+    assert item.type == "Letter" and not isinstance(item.type, TemplateType)
+    assert TemplateItem.from_api({"Id": 2, "Type": " to DO "}).type is TemplateType.TODO

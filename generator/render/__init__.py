@@ -34,6 +34,7 @@ FAMILY_RECORDS = {
     "history": ("StatusChange",),
     "links": ("ProjectConnection",),
     "address_list": ("AddressListItem",),
+    "templates": ("Template", "TemplateItem", "TemplateKind", "TemplateType"),
 }
 #: The client's families of calls: one template each under ``package/client/``, rendered
 #: into one module each in ``_sync/`` and in ``_async/``.
@@ -42,6 +43,7 @@ CLIENT_FAMILIES = (
     "projects",
     "history",
     "links",
+    "templates",
     "contacts",
     "todos",
     "addresses",

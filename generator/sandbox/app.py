@@ -174,6 +174,12 @@ def build_app(
             return PlainTextResponse(str(error), status_code=error.status)
         return _json(answer, status)
 
+    async def template_list(request: Request) -> Any:
+        return await run(sandbox.template_list, _int_param(request, "id"))
+
+    async def template(request: Request) -> Any:
+        return await run(sandbox.get_template, _int_param(request, "id"))
+
     async def list_connections(request: Request) -> Any:
         return await run(sandbox.list_connections, dict(request.query_params))
 
@@ -232,6 +238,8 @@ def build_app(
         Route(
             f"{ROOT}/ProjectHistory/{{id}}", handler(project_history), methods=["GET"]
         ),
+        Route(f"{ROOT}/TemplateList/{{id}}", handler(template_list), methods=["GET"]),
+        Route(f"{ROOT}/Template/{{id}}", handler(template), methods=["GET"]),
         Route(f"{ROOT}/PurgePerson/{{id}}", purge_person, methods=["GET", "PUT"]),
         Route(
             f"{ROOT}/ListProjectConnection",
