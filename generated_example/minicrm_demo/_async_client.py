@@ -26,6 +26,7 @@ from ._async.projects import (
     SalesResource,
     SupportResource,
 )
+from ._async.templates import TemplatesResource
 from ._async.todos import ToDosResource
 from ._async.transport import AsyncTransport
 from ._calls import DEFAULT_BASE_URL
@@ -138,6 +139,11 @@ class AsyncClient:
     def links(self) -> LinksResource:
         """Links between projects (cards) of any module."""
         return LinksResource(self._core)
+
+    @cached_property
+    def templates(self) -> TemplatesResource:
+        """The templates of the system's modules (read-only)."""
+        return TemplatesResource(self._core)
 
     @cached_property
     def persons(self) -> PersonsResource:

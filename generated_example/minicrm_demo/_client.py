@@ -28,6 +28,7 @@ from ._sync.projects import (
     SalesResource,
     SupportResource,
 )
+from ._sync.templates import TemplatesResource
 from ._sync.todos import ToDosResource
 from ._sync.transport import Transport
 
@@ -138,6 +139,11 @@ class Client:
     def links(self) -> LinksResource:
         """Links between projects (cards) of any module."""
         return LinksResource(self._core)
+
+    @cached_property
+    def templates(self) -> TemplatesResource:
+        """The templates of the system's modules (read-only)."""
+        return TemplatesResource(self._core)
 
     @cached_property
     def persons(self) -> PersonsResource:

@@ -26,12 +26,14 @@ from .._values import MiniCRMModel
 from ..models._history import StatusChange
 from ..models._shared import SearchPage
 from .history import status_history
+from .templates import template_list
 from .transport import CONCURRENCY, all_pages, create_record
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Mapping
 
     from ..models import AnyProject
+    from ..models._templates import TemplateItem
     from ..models.ertekesites import (
         Ertekesites,
         ErtekesitesFilters,
@@ -201,6 +203,10 @@ class ProjectResource(Generic[RecordT, ItemT]):
         if business_id is not None:
             body["BusinessId"] = business_id
         await self._core.request("PUT", f"Project/{id_of(project)}", json=body)
+
+    async def templates(self) -> list[TemplateItem]:
+        """The module's templates (e-mail, ToDo, SMS, file); ``crm.templates.get`` reads one."""
+        return await template_list(self._core, self.category_id)
 
     async def trash(self, project: int | ItemT | RecordT) -> None:
         """Move the project to the trash."""

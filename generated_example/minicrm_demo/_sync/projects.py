@@ -25,12 +25,14 @@ from .._values import MiniCRMModel
 from ..models._history import StatusChange
 from ..models._shared import SearchPage
 from .history import status_history
+from .templates import template_list
 from .transport import all_pages, create_record
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
     from ..models import AnyProject
+    from ..models._templates import TemplateItem
     from ..models.ertekesites import (
         Ertekesites,
         ErtekesitesFilters,
@@ -198,6 +200,10 @@ class ProjectResource(Generic[RecordT, ItemT]):
         if business_id is not None:
             body["BusinessId"] = business_id
         self._core.request("PUT", f"Project/{id_of(project)}", json=body)
+
+    def templates(self) -> list[TemplateItem]:
+        """The module's templates (e-mail, ToDo, SMS, file); ``crm.templates.get`` reads one."""
+        return template_list(self._core, self.category_id)
 
     def trash(self, project: int | ItemT | RecordT) -> None:
         """Move the project to the trash."""

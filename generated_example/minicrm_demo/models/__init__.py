@@ -45,6 +45,12 @@ if TYPE_CHECKING:
         ToDoTypeId,
         User,
     )
+    from ._templates import (
+        Template,
+        TemplateItem,
+        TemplateKind,
+        TemplateType,
+    )
     from .business import (
         Business,
         BusinessIndustry,
@@ -157,6 +163,10 @@ __all__ = [
     "SupportSearchItem",
     "SupportSet1220",
     "SupportStatus",
+    "Template",
+    "TemplateItem",
+    "TemplateKind",
+    "TemplateType",
     "ToDo",
     "ToDoAttachment",
     "ToDoFilter",
@@ -202,6 +212,12 @@ _NAMES_OF = {
         "ToDoStatus",
         "ToDoTypeId",
         "User",
+    ],
+    "._templates": [
+        "Template",
+        "TemplateItem",
+        "TemplateKind",
+        "TemplateType",
     ],
     ".business": [
         "Business",
