@@ -132,6 +132,8 @@ RESERVED_CLASSES: frozenset[str] = frozenset(
         "AllProjectsResource",
         "AnyProject",
         "HistoryResource",
+        "EmailsResource",
+        "EmailList",
         "TemplatesResource",
         "Template",
         "TemplateItem",

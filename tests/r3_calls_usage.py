@@ -1,16 +1,20 @@
 """Calls every R3 call beyond the public page that the generated demo client covers, sync and
 async: status history, owner safety, card links, purge,
-structured address lists, moving a card, templates.
+structured address lists, moving a card, templates,
+e-mails.
 
 Type-checked with ``mypy --strict`` and run against the sandbox by test_r3_calls.py.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from minicrm_demo import (
     Address,
     AddressListItem,
     AsyncClient,
+    EmailList,
     Client,
     Module,
     Person,
@@ -143,3 +147,12 @@ def templates(crm: Client) -> tuple[list[TemplateItem], Template, bool]:
 async def async_templates(crm: AsyncClient) -> tuple[list[TemplateItem], Template]:
     listed = await crm.templates.list(Module.SUPPORT)
     return listed, await crm.templates.get(listed[0].id)
+
+
+def emails(crm: Client, project_id: int) -> tuple[EmailList, EmailList]:
+    every = crm.emails.list(project_id)
+    return every, crm.emails.list(project_id, created_at=date(2000, 1, 1))
+
+
+async def async_emails(crm: AsyncClient, project_id: int) -> EmailList:
+    return await crm.emails.list(project_id)

@@ -26,6 +26,7 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
     AddressListItem,
     AsyncClient,
     BadRequestError,
+    EmailList,
     Client,
     Module,
     NotFoundError,
@@ -45,6 +46,8 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
 )
 
 from r3_calls_usage import (  # noqa: E402
+    async_emails,
+    emails,
     async_templates,
     templates,
     async_move_card,
@@ -527,3 +530,42 @@ def test_an_unknown_template_type_is_kept_as_text() -> None:
     item = TemplateItem.from_api({"Id": 1, "Type": "Letter", "Name": "x"})
     assert item.type == "Letter" and not isinstance(item.type, TemplateType)
     assert TemplateItem.from_api({"Id": 2, "Type": " to DO "}).type is TemplateType.TODO
+
+
+# -- e-mails of a card ----------------------------------------------------------------------------
+
+
+def test_emails_of_a_card_as_a_loose_envelope(server: SandboxServer) -> None:
+    project = new_project(server)
+    server.sandbox.add_email(project, "Offer", "ada@example.invalid", "me@x", "Hello")
+    with connect(server) as crm:
+        every, old_day = emails(crm, project)
+        assert crm.emails.list(new_project(server)) == EmailList(count=0, emails=[])
+        with pytest.raises(BadRequestError, match="CreatedAt"):
+            crm.emails.list(project, created_at="soon")  # type: ignore[arg-type]
+    assert isinstance(every, EmailList) and every.count == 1
+    assert every.emails[0]["Subject"] == "Offer" and every.emails[0]["From"] == (
+        "ada@example.invalid"
+    )
+    assert old_day.count == 0 and old_day.emails == []
+
+    async def tour() -> EmailList:
+        async with aconnect(server) as crm:
+            return await async_emails(crm, project)
+
+    assert asyncio.run(tour()) == every
+
+
+def test_an_email_answer_of_another_shape_is_kept_not_refused() -> None:
+    """The answer is undocumented: a list of results and extra keys are kept as sent."""
+    with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as fake:
+        fake.queue(
+            "EmailList/9",
+            Scripted(
+                200, '{"Count": "1", "Results": [{"Id": "5", "Body": [1]}], "X": 2}'
+            ),
+        )
+        with Client(SYSTEM, KEY, base_url=fake.base_url) as crm:
+            answer = crm.emails.list(9)
+    assert answer.count == 1 and answer.emails == [{"Id": "5", "Body": [1]}]
+    assert answer.model_extra == {"X": 2}

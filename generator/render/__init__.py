@@ -35,6 +35,7 @@ FAMILY_RECORDS = {
     "links": ("ProjectConnection",),
     "address_list": ("AddressListItem",),
     "templates": ("Template", "TemplateItem", "TemplateKind", "TemplateType"),
+    "emails": ("EmailList",),
 }
 #: The client's families of calls: one template each under ``package/client/``, rendered
 #: into one module each in ``_sync/`` and in ``_async/``.
@@ -44,6 +45,7 @@ CLIENT_FAMILIES = (
     "history",
     "links",
     "templates",
+    "emails",
     "contacts",
     "todos",
     "addresses",

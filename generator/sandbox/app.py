@@ -180,6 +180,11 @@ def build_app(
     async def template(request: Request) -> Any:
         return await run(sandbox.get_template, _int_param(request, "id"))
 
+    async def email_list(request: Request) -> Any:
+        return await run(
+            sandbox.email_list, _int_param(request, "id"), dict(request.query_params)
+        )
+
     async def list_connections(request: Request) -> Any:
         return await run(sandbox.list_connections, dict(request.query_params))
 
@@ -240,6 +245,7 @@ def build_app(
         ),
         Route(f"{ROOT}/TemplateList/{{id}}", handler(template_list), methods=["GET"]),
         Route(f"{ROOT}/Template/{{id}}", handler(template), methods=["GET"]),
+        Route(f"{ROOT}/EmailList/{{id}}", handler(email_list), methods=["GET"]),
         Route(f"{ROOT}/PurgePerson/{{id}}", purge_person, methods=["GET", "PUT"]),
         Route(
             f"{ROOT}/ListProjectConnection",

@@ -11,13 +11,14 @@ schema's (localized) label. A JSON number written to an Enum field is an id; a t
 when it is one, else a label (so a search filter by id works whatever the labels look like).
 
 Each entity's rules live in a module named after it (``projects``, ``history``, ``links``,
-``templates``, ``contacts``, ``todos``, ``addresses``) on the shared base in ``rules``; values, errors and paging are in ``values``.
+``templates``, ``emails``, ``contacts``, ``todos``, ``addresses``) on the shared base in ``rules``; values, errors and paging are in ``values``.
 """
 
 from __future__ import annotations
 
 from .addresses import AddressRules
 from .contacts import ContactRules
+from .emails import EmailRules
 from .links import LinkRules
 from .projects import ProjectRules
 from .templates import TemplateRules
@@ -28,7 +29,13 @@ __all__ = ["DATETIME", "ApiError", "Sandbox", "whole_number"]
 
 
 class Sandbox(
-    ProjectRules, LinkRules, TemplateRules, ContactRules, ToDoRules, AddressRules
+    ProjectRules,
+    LinkRules,
+    TemplateRules,
+    EmailRules,
+    ContactRules,
+    ToDoRules,
+    AddressRules,
 ):
     """One system: its schema (from a snapshot) and its data (in a store), with the R3 rules
     of every entity."""
