@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Self
 
 from ._async.addresses import AddressesResource
 from ._async.contacts import BusinessesResource, ContactsResource, PersonsResource
+from ._async.emails import EmailsResource
 from ._async.history import HistoryResource
 from ._async.links import LinksResource
 from ._async.modules import ModulesResource
@@ -144,6 +145,11 @@ class AsyncClient:
     def templates(self) -> TemplatesResource:
         """The templates of the system's modules (read-only)."""
         return TemplatesResource(self._core)
+
+    @cached_property
+    def emails(self) -> EmailsResource:
+        """The e-mails of cards."""
+        return EmailsResource(self._core)
 
     @cached_property
     def persons(self) -> PersonsResource:

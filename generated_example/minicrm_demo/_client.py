@@ -17,6 +17,7 @@ from ._calls import DEFAULT_BASE_URL
 from ._errors import MiniCRMError
 from ._sync.addresses import AddressesResource
 from ._sync.contacts import BusinessesResource, ContactsResource, PersonsResource
+from ._sync.emails import EmailsResource
 from ._sync.history import HistoryResource
 from ._sync.links import LinksResource
 from ._sync.modules import ModulesResource
@@ -144,6 +145,11 @@ class Client:
     def templates(self) -> TemplatesResource:
         """The templates of the system's modules (read-only)."""
         return TemplatesResource(self._core)
+
+    @cached_property
+    def emails(self) -> EmailsResource:
+        """The e-mails of cards."""
+        return EmailsResource(self._core)
 
     @cached_property
     def persons(self) -> PersonsResource:

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from ._any_project import (
         AnyProject,
     )
+    from ._emails import (
+        EmailList,
+    )
     from ._history import (
         StatusChange,
     )
@@ -117,6 +120,7 @@ __all__ = [
     "BusinessRegion",
     "ContactSearchItem",
     "ContactType",
+    "EmailList",
     "Ertekesites",
     "ErtekesitesErdeklodes",
     "ErtekesitesFilters",
@@ -186,6 +190,9 @@ _NAMES_OF = {
     ],
     "._any_project": [
         "AnyProject",
+    ],
+    "._emails": [
+        "EmailList",
     ],
     "._history": [
         "StatusChange",
