@@ -14,10 +14,10 @@ import pytest
 
 from generator.sandbox.domain import ApiError
 from generator.sandbox.server import SandboxServer
-from generator.snapshot import load_demo_snapshot
+from generator.snapshot import Snapshot, load_demo_snapshot
 
 from fake_minicrm import FakeMiniCRM, Scripted, serve
-from tools import REPO, mypy_strict
+from tools import REPO, mypy_strict, run
 
 EXAMPLE = REPO / "generated_example"
 sys.path.insert(0, str(EXAMPLE))
@@ -569,3 +569,45 @@ def test_an_email_answer_of_another_shape_is_kept_not_refused() -> None:
             answer = crm.emails.list(9)
     assert answer.count == 1 and answer.emails == [{"Id": "5", "Body": [1]}]
     assert answer.model_extra == {"X": 2}
+
+
+# -- a system without modules or users ------------------------------------------------------------
+
+
+def test_the_family_modules_of_a_system_without_modules_or_users_are_clean(
+    tmp_path: Path,
+) -> None:
+    """No unused import where there is no module to link, page or type a history for."""
+    empty = {
+        "Category": [],
+        "Category?Detailed=1": [],
+        "Schema/Business": [],
+        "Schema/Person": {"Id": "Int"},
+    }
+    schema = tmp_path / "empty.json"
+    Snapshot(empty, "http://127.0.0.1:1/Api/R3", "empty").write(schema)
+    out = tmp_path / "out"
+    run(
+        sys.executable,
+        "-m",
+        "generator",
+        "generate",
+        "--schema",
+        schema,
+        "--output",
+        out,
+        "--quiet",
+        cwd=REPO,
+    )
+    run(sys.executable, "-m", "pyflakes", out / "minicrm_empty")
+    run(
+        sys.executable,
+        "-m",
+        "ruff",
+        "check",
+        "--select",
+        "ALL",
+        "--quiet",
+        out / "minicrm_empty",
+        cwd=out,
+    )
