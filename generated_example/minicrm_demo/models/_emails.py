@@ -10,6 +10,10 @@ from pydantic import Field, JsonValue
 from .._values import Int, MiniCRMModel, api_field
 
 
+def _no_emails() -> list[dict[str, JsonValue]]:
+    return []
+
+
 class EmailList(MiniCRMModel):
     """The e-mails of a card, as loose as MiniCRM's undocumented answer requires.
 
@@ -20,5 +24,5 @@ class EmailList(MiniCRMModel):
     """
 
     count: Int | None = api_field("Count")
-    emails: list[dict[str, JsonValue]] = Field(default_factory=list)
+    emails: list[dict[str, JsonValue]] = Field(default_factory=_no_emails)
     """Each e-mail as MiniCRM sent it (its fields are not documented)."""
