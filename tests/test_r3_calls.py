@@ -336,6 +336,27 @@ def test_listing_links_pages_past_100(server: SandboxServer) -> None:
     http.close()
 
 
+def test_a_linked_card_of_a_module_the_package_does_not_know_is_untyped() -> None:
+    """Its status and module stay ids (None typed); a list of items is read like an object."""
+    card = (
+        '{"ProjectId": 740, "ProjectName": "x", "Description": "", "CategoryId": 99,'
+        ' "StatusId": 3001, "MainContactId": 5100}'
+    )
+    with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as fake:
+        fake.queue(
+            "ListProjectConnection?FromProjectId=1&Page=0",
+            Scripted(
+                200,
+                '{"TotalCount": 1, "Page": 0, "ItemPerPage": 100, "Connections": [%s]}'
+                % card,
+            ),
+        )
+        with Client(SYSTEM, KEY, base_url=fake.base_url) as crm:
+            (link,) = list(crm.links.list(1))
+    assert (link.project_id, link.category_id, link.status_id) == (740, 99, 3001)
+    assert link.status is None and link.module is None
+
+
 def test_the_sandbox_refuses_bad_links(server: SandboxServer) -> None:
     sandbox = server.sandbox
     source, target = new_project(server), new_project(server)
