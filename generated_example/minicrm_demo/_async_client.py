@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Self
 
 from ._async.addresses import AddressesResource
 from ._async.contacts import BusinessesResource, ContactsResource, PersonsResource
+from ._async.emails import EmailsResource
+from ._async.history import HistoryResource
+from ._async.links import LinksResource
 from ._async.modules import ModulesResource
 from ._async.projects import (
     AllProjectsResource,
@@ -24,13 +27,14 @@ from ._async.projects import (
     SalesResource,
     SupportResource,
 )
+from ._async.templates import TemplatesResource
 from ._async.todos import ToDosResource
 from ._async.transport import AsyncTransport
 from ._calls import DEFAULT_BASE_URL
 from ._errors import MiniCRMError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     import httpx
 
@@ -46,7 +50,9 @@ class AsyncClient:
     times. ``timeout`` bounds each network operation; ``deadline`` bounds a request from
     sending to the last byte of its answer, and ``max_answer_bytes`` the answer's size once
     decompressed. Pass ``http_client`` to use your own configured httpx client (it is not
-    closed for you).
+    closed for you). A write naming a user the package does not know is refused before it is
+    sent (:class:`UnknownUserError`); ``extra_user_ids`` lets through users added to the
+    system since the package was generated.
     """
 
     def __init__(
@@ -64,6 +70,7 @@ class AsyncClient:
         rate_period: float = 60.0,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        extra_user_ids: Iterable[int] = (),
     ) -> None:
         system_id = system_id or os.environ.get("MINICRM_SYSTEM_ID")
         api_key = api_key or os.environ.get("MINICRM_API_KEY")
@@ -88,6 +95,7 @@ class AsyncClient:
             rate_period=rate_period,
             default_headers=default_headers,
             http_client=http_client,
+            extra_user_ids=frozenset(extra_user_ids),
         )
 
     def __repr__(self) -> str:
@@ -122,6 +130,26 @@ class AsyncClient:
     def all_projects(self) -> AllProjectsResource:
         """Projects of any module."""
         return AllProjectsResource(self._core)
+
+    @cached_property
+    def history(self) -> HistoryResource:
+        """The status history of projects of any module."""
+        return HistoryResource(self._core)
+
+    @cached_property
+    def links(self) -> LinksResource:
+        """Links between projects (cards) of any module."""
+        return LinksResource(self._core)
+
+    @cached_property
+    def templates(self) -> TemplatesResource:
+        """The templates of the system's modules (read-only)."""
+        return TemplatesResource(self._core)
+
+    @cached_property
+    def emails(self) -> EmailsResource:
+        """The e-mails of cards."""
+        return EmailsResource(self._core)
 
     @cached_property
     def persons(self) -> PersonsResource:

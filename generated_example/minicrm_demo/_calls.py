@@ -14,8 +14,9 @@ from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, final
 
-from ._errors import ReadOnlyFieldError
+from ._errors import ReadOnlyFieldError, UnknownUserError
 from ._values import MiniCRMModel
+from .models._shared import User
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,18 +53,34 @@ def id_of(record: int | MiniCRMModel) -> int:
 
 
 def write_body(
-    record: MiniCRMModel, call: str, *, creating: bool = False
+    record: MiniCRMModel,
+    call: str,
+    extra_user_ids: frozenset[int],
+    *,
+    creating: bool = False,
 ) -> dict[str, Any]:
     """What a create or an update sends: the fields set on ``record`` (see ``to_api``).
 
     Raises :class:`ReadOnlyFieldError`, sending nothing, when some of them cannot be written
-    by this call (set by the server, or fixed once the record exists).
+    by this call (set by the server, or fixed once the record exists), and
+    :class:`UnknownUserError` when one names a user the package does not know (unless its id
+    is in ``extra_user_ids``): MiniCRM would silently give the record to another user.
     """
     refused = record._unwritable(  # pyright: ignore[reportPrivateUsage]
         creating=creating
     )
     if refused:
         raise ReadOnlyFieldError(f"{type(record).__name__} {call}", refused)
+    unknown = {
+        info.serialization_alias or name: value.label
+        for name, info in type(record).model_fields.items()
+        if name in record.model_fields_set
+        and isinstance(value := getattr(record, name), User)
+        and not value.known
+        and value.id not in extra_user_ids
+    }
+    if unknown:
+        raise UnknownUserError(f"{type(record).__name__} {call}", unknown)
     return record.to_api()
 
 

@@ -32,11 +32,13 @@ __all__ = [
     "MethodNotAllowedError",
     "MiniCRMError",
     "NotFoundError",
+    "PurgeRefusedError",
     "RateLimitError",
     "ReadOnlyFieldError",
     "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
+    "UnknownUserError",
     "WebhookError",
     "WrongContactTypeError",
     "WrongModuleError",
@@ -80,6 +82,38 @@ class ReadOnlyFieldError(MiniCRMError):
             f"{call}: cannot send {', '.join(refused)} ({reasons}); nothing was sent"
         )
         self.fields: tuple[str, ...] = tuple(refused)
+
+
+class PurgeRefusedError(MiniCRMError):
+    """MiniCRM refused to delete a person for good; ``message`` says why, as MiniCRM put it.
+
+    It refuses, for one, while the person is the main contact of a card: move those cards to
+    another contact first.
+    """
+
+    def __init__(self, person_id: int, message: str) -> None:
+        self.person_id = person_id
+        self.message: str = excerpt(message)
+        super().__init__(f"person {person_id} was not deleted: {self.message}")
+
+
+class UnknownUserError(MiniCRMError):
+    """A write names a user this package does not know; nothing was sent.
+
+    MiniCRM answers 200 to an unknown ``UserId`` and gives the record to a user of its own
+    choosing, so the client refuses it before sending. ``fields`` names the fields (API
+    names). A user added to the system after the package was generated: regenerate the
+    package, or pass the user's id to the client in ``extra_user_ids``.
+    """
+
+    def __init__(self, call: str, unknown: dict[str, str]) -> None:
+        named = ", ".join(f"{name} {value!r}" for name, value in unknown.items())
+        super().__init__(
+            f"{call}: {named} is not a user this package knows, and MiniCRM would give the "
+            "record to a user of its own choosing; nothing was sent (a new user: regenerate "
+            "the package, or pass its id in extra_user_ids)"
+        )
+        self.fields: tuple[str, ...] = tuple(unknown)
 
 
 class WrongModuleError(MiniCRMError):

@@ -28,11 +28,24 @@ SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE, CONTACT_TYPE})
 #: The union of every module's record type (what ``crm.all_projects.get`` returns).
 ANY_PROJECT = "AnyProject"
 PARALLEL_THRESHOLD = 8
+#: The records of the calls beyond the public API page, by family: each family's records
+#: come from ``package/<family>_models.py.jinja`` into ``models/_<family>.py``.
+FAMILY_RECORDS = {
+    "history": ("StatusChange",),
+    "links": ("ProjectConnection",),
+    "address_list": ("AddressListItem",),
+    "templates": ("Template", "TemplateItem", "TemplateKind", "TemplateType"),
+    "emails": ("EmailList",),
+}
 #: The client's families of calls: one template each under ``package/client/``, rendered
 #: into one module each in ``_sync/`` and in ``_async/``.
 CLIENT_FAMILIES = (
     "transport",
     "projects",
+    "history",
+    "links",
+    "templates",
+    "emails",
     "contacts",
     "todos",
     "addresses",
@@ -254,6 +267,8 @@ def _package_files(
     homes = {name: "_shared" for name in shared_exports}
     if tenant.modules:
         homes[ANY_PROJECT] = "_any_project"
+    for family, family_names in FAMILY_RECORDS.items():
+        homes.update({name: f"_{family}" for name in family_names})
     entity_modules = [(job.entity.module, _entity_names(job)) for job in jobs]
     for module_name, names in entity_modules:
         homes.update({name: module_name for name in names})
@@ -301,7 +316,9 @@ def _package_files(
             module.entity.name,
             module.search_item,
             module.filters,
+            module.status_type,
         )
+        if name
     }
     typing_imports = {
         family: [
@@ -330,6 +347,10 @@ def _package_files(
                 any_project_imports=[(m, records[m]) for m in import_order(records)],
                 **context,
             )
+        )
+    for family in FAMILY_RECORDS:
+        files[f"{package}/models/_{family}.py"] = fit_long_statements(
+            render(f"package/{family}_models.py.jinja", **context)
         )
     files[f"{package}/_errors.py"] = render("package/_errors.py.jinja", **context)
     files[f"{package}/_pacing.py"] = render("package/_pacing.py.jinja", **context)

@@ -76,16 +76,28 @@ class AddressRules(Rules):
             **{name: record.data.get(name, "") for name in ADDRESS_FIELDS},
         }
 
-    def address_list(self, contact_id: int) -> dict[str, Any]:
+    def address_list(
+        self, contact_id: int, params: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """A contact's addresses: ``{id: "Name (Address)"}``, or with ``Structured=1``
+        ``{id: {Id, Address, Url}}`` (manual p.61)."""
         if self.store.get(contact_id, CONTACT_KINDS) is None:
             raise ApiError(
                 404, "AddressList", "GET", f"Contact not found: {contact_id}"
             )
-        results = {
-            str(
-                record.id
-            ): f"{record.data.get('Name', '')} ({record.data.get('Address', '')})"
-            for record in self.store.all(("Address",))
-            if record.data.get("ContactId") == contact_id
-        }
+        structured = (params or {}).get("Structured") == "1"
+        results: dict[str, Any] = {}
+        for record in self.store.all(("Address",)):
+            if record.data.get("ContactId") != contact_id:
+                continue
+            label = f"{record.data.get('Name', '')} ({record.data.get('Address', '')})"
+            results[str(record.id)] = (
+                {
+                    "Id": record.id,
+                    "Address": label,
+                    "Url": f"{self.base_url}/Address/{record.id}",
+                }
+                if structured
+                else label
+            )
         return {"Count": len(results), "Results": results or []}

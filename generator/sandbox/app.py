@@ -47,9 +47,10 @@ class _DroppedConnection(Exception):
     """Raised after the answer's head is sent: the server closes the connection mid-answer."""
 
 
-def _json(value: Any) -> Response:
+def _json(value: Any, status: int = 200) -> Response:
     return Response(
         json.dumps(value, separators=(",", ":")),
+        status_code=status,
         media_type="application/json; charset=utf-8",
     )
 
@@ -143,7 +144,49 @@ def build_app(
         )
 
     async def address_list(request: Request) -> Any:
-        return await run(sandbox.address_list, _int_param(request, "id"))
+        return await run(
+            sandbox.address_list,
+            _int_param(request, "id"),
+            dict(request.query_params),
+        )
+
+    async def project_history(request: Request) -> Any:
+        return await run(
+            sandbox.status_history,
+            _int_param(request, "id"),
+            dict(request.query_params),
+        )
+
+    def connection(
+        change: Callable[[dict[str, Any]], Any], entity: str
+    ) -> Callable[[Request], Awaitable[Any]]:
+        """``Create``/``Update``/``DeleteProjectConnection``: a PUT with a JSON body."""
+
+        async def action(request: Request) -> Any:
+            return await run(change, _body(await request.body(), entity))
+
+        return action
+
+    async def purge_person(request: Request) -> Response:
+        try:
+            status, answer = await run(sandbox.purge_person, _int_param(request, "id"))
+        except ApiError as error:
+            return PlainTextResponse(str(error), status_code=error.status)
+        return _json(answer, status)
+
+    async def template_list(request: Request) -> Any:
+        return await run(sandbox.template_list, _int_param(request, "id"))
+
+    async def template(request: Request) -> Any:
+        return await run(sandbox.get_template, _int_param(request, "id"))
+
+    async def email_list(request: Request) -> Any:
+        return await run(
+            sandbox.email_list, _int_param(request, "id"), dict(request.query_params)
+        )
+
+    async def list_connections(request: Request) -> Any:
+        return await run(sandbox.list_connections, dict(request.query_params))
 
     both = ["GET", "PUT"]
     routes = [
@@ -197,6 +240,30 @@ def build_app(
             methods=both,
         ),
         Route(f"{ROOT}/AddressList/{{id}}", handler(address_list), methods=["GET"]),
+        Route(
+            f"{ROOT}/ProjectHistory/{{id}}", handler(project_history), methods=["GET"]
+        ),
+        Route(f"{ROOT}/TemplateList/{{id}}", handler(template_list), methods=["GET"]),
+        Route(f"{ROOT}/Template/{{id}}", handler(template), methods=["GET"]),
+        Route(f"{ROOT}/EmailList/{{id}}", handler(email_list), methods=["GET"]),
+        Route(f"{ROOT}/PurgePerson/{{id}}", purge_person, methods=["GET", "PUT"]),
+        Route(
+            f"{ROOT}/ListProjectConnection",
+            handler(list_connections),
+            methods=["GET"],
+        ),
+        *(
+            Route(
+                f"{ROOT}/{name}ProjectConnection",
+                handler(connection(change, f"{name}ProjectConnection")),
+                methods=["PUT"],
+            )
+            for name, change in (
+                ("Create", sandbox.create_connection),
+                ("Update", sandbox.update_connection),
+                ("Delete", sandbox.delete_connection),
+            )
+        ),
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:

@@ -85,6 +85,33 @@ class ContactRules(Rules):
             self.store.update(record.id, record.data, self.clock())
             return {"Id": record.id}
 
+    def purge_person(self, record_id: int) -> tuple[int, dict[str, Any]]:
+        """``PurgePerson/{id}`` (GET or PUT): delete a person for good (manual p.59, p.87).
+
+        The answer is JSON ``{"Message": …}`` whether it deletes or refuses (a 400 here): it
+        refuses a company, and a person who is the main contact of a card, trashed or not.
+        """
+        with self.store.transaction():
+            record = self.store.get(record_id, CONTACT_KINDS)
+            if record is None:
+                raise ApiError(
+                    404, "PurgePerson", "GET", f"Contact not found: {record_id}"
+                )
+            if record.kind != "Person":
+                return 400, {"Message": "Only persons can be deleted."}
+            cards = [
+                project.id
+                for project in self.store.all(("Project",))
+                if project.data.get("ContactId") == record_id
+            ]
+            if cards:
+                return 400, {
+                    "Message": f"The person is the main contact of {len(cards)} card(s) "
+                    f"(e.g. {cards[0]}); move them to another contact first."
+                }
+            self.store.delete(record_id)
+            return 200, {"Message": "Successfully deleted"}
+
     def search_contacts(self, params: Mapping[str, str]) -> dict[str, Any]:
         page = page_number(params, "Contact")
         known = {

@@ -10,21 +10,32 @@ only as ``Person`` / ``Business`` and searches answer it so, while a detail GET 
 schema's (localized) label. A JSON number written to an Enum field is an id; a text is an id
 when it is one, else a label (so a search filter by id works whatever the labels look like).
 
-Each entity's rules live in a module named after it (``projects``, ``contacts``, ``todos``,
-``addresses``) on the shared base in ``rules``; values, errors and paging are in ``values``.
+Each entity's rules live in a module named after it (``projects``, ``history``, ``links``,
+``templates``, ``emails``, ``contacts``, ``todos``, ``addresses``) on the shared base in ``rules``; values, errors and paging are in ``values``.
 """
 
 from __future__ import annotations
 
 from .addresses import AddressRules
 from .contacts import ContactRules
+from .emails import EmailRules
+from .links import LinkRules
 from .projects import ProjectRules
+from .templates import TemplateRules
 from .todos import ToDoRules
 from .values import DATETIME, ApiError, whole_number
 
 __all__ = ["DATETIME", "ApiError", "Sandbox", "whole_number"]
 
 
-class Sandbox(ProjectRules, ContactRules, ToDoRules, AddressRules):
+class Sandbox(
+    ProjectRules,
+    LinkRules,
+    TemplateRules,
+    EmailRules,
+    ContactRules,
+    ToDoRules,
+    AddressRules,
+):
     """One system: its schema (from a snapshot) and its data (in a store), with the R3 rules
     of every entity."""

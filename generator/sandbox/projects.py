@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..model import Entity, Kind
-from .rules import Rules
+from .history import HistoryRules
 from .store import Record
 from .values import (
     CONTACT_KINDS,
@@ -23,8 +23,8 @@ STATUS_GROUPS = ("Lead", "Open", "Success", "Failed")
 PROJECT_FIXED = ("CategoryId", "ContactId", "BusinessId")
 
 
-class ProjectRules(Rules):
-    """Projects of every module."""
+class ProjectRules(HistoryRules):
+    """Projects of every module; a change of status is recorded in the history."""
 
     def get_project(self, record_id: int) -> dict[str, Any]:
         record = self.store.get(record_id, ("Project",))
@@ -78,6 +78,13 @@ class ProjectRules(Rules):
             )
             if record.data.get("StatusId") != status:
                 record.data["StatusUpdatedAt"] = self.clock()
+                if not record.data.get("Deleted"):
+                    self.status_changed(
+                        record.id,
+                        record.category_id or 0,
+                        status,
+                        record.data.get("StatusId"),
+                    )
             self._server_fields(entity, record.data, False, self._default_user())
             self.store.update(record.id, record.data, self.clock())
             return {"Id": record.id}
@@ -143,7 +150,9 @@ class ProjectRules(Rules):
         if stored.get("UserId") is None and "UserId" in self._fields(module.entity):
             stored["UserId"] = self._default_user()
         self._server_fields(module.entity, stored, True, self._default_user())
-        return self.store.insert("Project", module.id, stored, self.clock())
+        project_id = self.store.insert("Project", module.id, stored, self.clock())
+        self.status_changed(project_id, module.id, None, stored.get("StatusId"))
+        return project_id
 
     def status_group(self, module_id: int, status: Any) -> str:
         statuses = self.codec.choices.get(self.modules[module_id].status_type or "")

@@ -124,6 +124,10 @@ class Store:
                 after = Record(record_id, row[0], row[1], dict(data), now)
                 self._changed(Change(after, json.loads(row[2])))
 
+    def delete(self, record_id: int) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM records WHERE id = ?", (record_id,))
+
     def get(self, record_id: int, kinds: tuple[str, ...]) -> Record | None:
         with self._lock:
             row = self._db.execute(

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from .._calls import answer_id, as_map, as_object, record_json, whole, write_body
+from .._calls import (
+    answer_id,
+    as_map,
+    as_object,
+    record_json,
+    record_parser,
+    whole,
+    write_body,
+)
+from ..models._address_list import AddressListItem
 from ..models._shared import Address
 
 if TYPE_CHECKING:
@@ -29,6 +38,23 @@ def _address_names(answer: Any) -> dict[int, str]:
     return {whole(key, "an address id"): str(value) for key, value in pairs.items()}
 
 
+_AddressItems = list[AddressListItem]
+
+
+def _address_items(answer: Any) -> _AddressItems:
+    """``AddressList?Structured=1``: ``{id: {Id, Address, Url}}``, or a list of such objects."""
+    results: object = as_object(answer).get("Results")
+    items: list[object] = []
+    if isinstance(results, dict):
+        items = list(cast("dict[str, object]", results).values())
+    elif isinstance(results, list):
+        for entry in cast("list[object]", results):
+            mapping = as_map(entry)
+            items += [entry] if "Id" in mapping else list(mapping.values())
+    read = record_parser(AddressListItem, "search")
+    return [read(item) for item in items]
+
+
 class AddressesResource:
     """The addresses of contacts."""
 
@@ -39,6 +65,12 @@ class AddressesResource:
         """A contact's addresses as ``{id: "Name (Address)"}``."""
         return await self._core.call("GET", f"AddressList/{contact_id}", _address_names)
 
+    async def list_structured(self, contact_id: int) -> _AddressItems:
+        """A contact's addresses as objects with their id, label and URL (``Structured=1``)."""
+        path = f"AddressList/{contact_id}"
+        params = {"Structured": "1"}
+        return await self._core.call("GET", path, _address_items, params=params)
+
     async def get(self, address_id: int) -> Address:
         """The full address; change its attributes and ``update`` sends those."""
         parse = record_json(Address, "detail", fetched=True)
@@ -46,7 +78,7 @@ class AddressesResource:
 
     async def create(self, address: Address) -> int:
         """Create an address (``contact_id`` is required); returns its id."""
-        body = write_body(address, "create", creating=True)
+        body = write_body(address, "create", self._core.extra_user_ids, creating=True)
         if body.get("ContactId") is None:
             raise ValueError("a new address needs contact_id")
         return await self._core.call(
@@ -55,6 +87,6 @@ class AddressesResource:
 
     async def update(self, address_id: int, address: Address) -> None:
         """Send the fields set on ``address`` since it was built or fetched (none: no call)."""
-        body = write_body(address, "update")
+        body = write_body(address, "update", self._core.extra_user_ids)
         if body:
             await self._core.request("PUT", f"Address/{address_id}", json=body)

@@ -24,21 +24,41 @@ from .._calls import (
 )
 from .._errors import WrongModuleError
 from .._values import MiniCRMModel, SearchPage
+from ..models._history import StatusChange
+from .history import status_history
+from .templates import template_list
 from .transport import CONCURRENCY, all_pages, create_record
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Mapping
 
     from ..models import AnyProject
+    from ..models._templates import TemplateItem
     from ..models.ertekesites import (
         Ertekesites,
         ErtekesitesFilters,
         ErtekesitesSearchItem,
+        ErtekesitesStatus,
     )
-    from ..models.invoicing import Invoicing, InvoicingFilters, InvoicingSearchItem
-    from ..models.projects import Projects, ProjectsFilters, ProjectsSearchItem
-    from ..models.sales import Sales, SalesFilters, SalesSearchItem
-    from ..models.support import Support, SupportFilters, SupportSearchItem
+    from ..models.invoicing import (
+        Invoicing,
+        InvoicingFilters,
+        InvoicingSearchItem,
+        InvoicingStatus,
+    )
+    from ..models.projects import (
+        Projects,
+        ProjectsFilters,
+        ProjectsSearchItem,
+        ProjectsStatus,
+    )
+    from ..models.sales import Sales, SalesFilters, SalesSearchItem, SalesStatus
+    from ..models.support import (
+        Support,
+        SupportFilters,
+        SupportSearchItem,
+        SupportStatus,
+    )
     from .transport import AsyncTransport
 
 RecordT = TypeVar("RecordT", bound=MiniCRMModel)
@@ -148,7 +168,7 @@ class ProjectResource(Generic[RecordT, ItemT]):
         retried, so the project is never created twice.
         """
         body = {
-            **write_body(record, "create", creating=True),
+            **write_body(record, "create", self._core.extra_user_ids, creating=True),
             "CategoryId": self.category_id,
         }
         if body.get("ContactId") is None:
@@ -162,9 +182,31 @@ class ProjectResource(Generic[RecordT, ItemT]):
         person of the same company; to a person of another company, change ``business_id``
         with it (MiniCRM's rule).
         """
-        body = write_body(record, "update")
+        body = write_body(record, "update", self._core.extra_user_ids)
         if body:
             await self._core.request("PUT", f"Project/{id_of(project)}", json=body)
+
+    async def move(
+        self,
+        project: int | ItemT | RecordT,
+        contact_id: int,
+        *,
+        business_id: int | None = None,
+    ) -> None:
+        """Move the project to another person (its main contact), as the manual describes it.
+
+        A person of the same company needs ``contact_id`` alone; a person of another company
+        needs that company's id as ``business_id`` too. MiniCRM cannot move a card to a person
+        who belongs to no company.
+        """
+        body = {"ContactId": contact_id}
+        if business_id is not None:
+            body["BusinessId"] = business_id
+        await self._core.request("PUT", f"Project/{id_of(project)}", json=body)
+
+    async def templates(self) -> list[TemplateItem]:
+        """The module's templates (e-mail, ToDo, SMS, file); ``crm.templates.get`` reads one."""
+        return await template_list(self._core, self.category_id)
 
     async def trash(self, project: int | ItemT | RecordT) -> None:
         """Move the project to the trash."""
@@ -250,6 +292,14 @@ class SalesResource(ProjectResource["Sales", "SalesSearchItem"]):
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
 
+    async def status_history(
+        self, project: int | SalesSearchItem | Sales
+    ) -> list[StatusChange[SalesStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return await status_history(
+            self._core, project, StatusChange[models.SalesStatus]
+        )
+
 
 class SupportResource(ProjectResource["Support", "SupportSearchItem"]):
     """Projects of the “Support” module (CategoryId 5)."""
@@ -274,6 +324,14 @@ class SupportResource(ProjectResource["Support", "SupportSearchItem"]):
     ) -> AsyncIterator[Support]:
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
+
+    async def status_history(
+        self, project: int | SupportSearchItem | Support
+    ) -> list[StatusChange[SupportStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return await status_history(
+            self._core, project, StatusChange[models.SupportStatus]
+        )
 
 
 class ProjectsResource(ProjectResource["Projects", "ProjectsSearchItem"]):
@@ -300,6 +358,14 @@ class ProjectsResource(ProjectResource["Projects", "ProjectsSearchItem"]):
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
 
+    async def status_history(
+        self, project: int | ProjectsSearchItem | Projects
+    ) -> list[StatusChange[ProjectsStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return await status_history(
+            self._core, project, StatusChange[models.ProjectsStatus]
+        )
+
 
 class InvoicingResource(ProjectResource["Invoicing", "InvoicingSearchItem"]):
     """Projects of the “Invoicing” module (CategoryId 8)."""
@@ -325,6 +391,14 @@ class InvoicingResource(ProjectResource["Invoicing", "InvoicingSearchItem"]):
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
 
+    async def status_history(
+        self, project: int | InvoicingSearchItem | Invoicing
+    ) -> list[StatusChange[InvoicingStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return await status_history(
+            self._core, project, StatusChange[models.InvoicingStatus]
+        )
+
 
 class ErtekesitesResource(ProjectResource["Ertekesites", "ErtekesitesSearchItem"]):
     """Projects of the “Értékesítés” module (CategoryId 11)."""
@@ -349,6 +423,14 @@ class ErtekesitesResource(ProjectResource["Ertekesites", "ErtekesitesSearchItem"
     ) -> AsyncIterator[Ertekesites]:
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
+
+    async def status_history(
+        self, project: int | ErtekesitesSearchItem | Ertekesites
+    ) -> list[StatusChange[ErtekesitesStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return await status_history(
+            self._core, project, StatusChange[models.ErtekesitesStatus]
+        )
 
 
 class AllProjectsResource:

@@ -46,7 +46,7 @@ class ToDosResource:
 
     async def create(self, todo: ToDo) -> int:
         """Create a ToDo (``project_id`` is required); returns its id."""
-        body = write_body(todo, "create", creating=True)
+        body = write_body(todo, "create", self._core.extra_user_ids, creating=True)
         if body.get("ProjectId") is None:
             raise ValueError("a new ToDo needs project_id")
         return await self._core.call(
@@ -55,7 +55,7 @@ class ToDosResource:
 
     async def update(self, todo_id: int, todo: ToDo) -> None:
         """Send the fields set on an open ToDo since it was built or fetched (none: no call)."""
-        body = write_body(todo, "update")
+        body = write_body(todo, "update", self._core.extra_user_ids)
         if body:
             await self._core.request("PUT", f"ToDo/{todo_id}", json=body)
 

@@ -60,6 +60,7 @@ class AsyncTransport:
         rate_period: float,
         default_headers: Mapping[str, str] | None,
         http_client: httpx.AsyncClient | None,
+        extra_user_ids: frozenset[int] = frozenset(),
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.deadline = deadline
@@ -72,6 +73,7 @@ class AsyncTransport:
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
         self._pacer = Pacer(rate_limit, rate_period) if rate_limit else None
+        self.extra_user_ids = extra_user_ids
 
     async def close(self) -> None:
         if self._owns_http:

@@ -23,21 +23,41 @@ from .._calls import (
 )
 from .._errors import WrongModuleError
 from .._values import MiniCRMModel, SearchPage
+from ..models._history import StatusChange
+from .history import status_history
+from .templates import template_list
 from .transport import all_pages, create_record
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
     from ..models import AnyProject
+    from ..models._templates import TemplateItem
     from ..models.ertekesites import (
         Ertekesites,
         ErtekesitesFilters,
         ErtekesitesSearchItem,
+        ErtekesitesStatus,
     )
-    from ..models.invoicing import Invoicing, InvoicingFilters, InvoicingSearchItem
-    from ..models.projects import Projects, ProjectsFilters, ProjectsSearchItem
-    from ..models.sales import Sales, SalesFilters, SalesSearchItem
-    from ..models.support import Support, SupportFilters, SupportSearchItem
+    from ..models.invoicing import (
+        Invoicing,
+        InvoicingFilters,
+        InvoicingSearchItem,
+        InvoicingStatus,
+    )
+    from ..models.projects import (
+        Projects,
+        ProjectsFilters,
+        ProjectsSearchItem,
+        ProjectsStatus,
+    )
+    from ..models.sales import Sales, SalesFilters, SalesSearchItem, SalesStatus
+    from ..models.support import (
+        Support,
+        SupportFilters,
+        SupportSearchItem,
+        SupportStatus,
+    )
     from .transport import Transport
 
 RecordT = TypeVar("RecordT", bound=MiniCRMModel)
@@ -145,7 +165,7 @@ class ProjectResource(Generic[RecordT, ItemT]):
         retried, so the project is never created twice.
         """
         body = {
-            **write_body(record, "create", creating=True),
+            **write_body(record, "create", self._core.extra_user_ids, creating=True),
             "CategoryId": self.category_id,
         }
         if body.get("ContactId") is None:
@@ -159,9 +179,31 @@ class ProjectResource(Generic[RecordT, ItemT]):
         person of the same company; to a person of another company, change ``business_id``
         with it (MiniCRM's rule).
         """
-        body = write_body(record, "update")
+        body = write_body(record, "update", self._core.extra_user_ids)
         if body:
             self._core.request("PUT", f"Project/{id_of(project)}", json=body)
+
+    def move(
+        self,
+        project: int | ItemT | RecordT,
+        contact_id: int,
+        *,
+        business_id: int | None = None,
+    ) -> None:
+        """Move the project to another person (its main contact), as the manual describes it.
+
+        A person of the same company needs ``contact_id`` alone; a person of another company
+        needs that company's id as ``business_id`` too. MiniCRM cannot move a card to a person
+        who belongs to no company.
+        """
+        body = {"ContactId": contact_id}
+        if business_id is not None:
+            body["BusinessId"] = business_id
+        self._core.request("PUT", f"Project/{id_of(project)}", json=body)
+
+    def templates(self) -> list[TemplateItem]:
+        """The module's templates (e-mail, ToDo, SMS, file); ``crm.templates.get`` reads one."""
+        return template_list(self._core, self.category_id)
 
     def trash(self, project: int | ItemT | RecordT) -> None:
         """Move the project to the trash."""
@@ -229,6 +271,12 @@ class SalesResource(ProjectResource["Sales", "SalesSearchItem"]):
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
 
+    def status_history(
+        self, project: int | SalesSearchItem | Sales
+    ) -> list[StatusChange[SalesStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return status_history(self._core, project, StatusChange[models.SalesStatus])
+
 
 class SupportResource(ProjectResource["Support", "SupportSearchItem"]):
     """Projects of the “Support” module (CategoryId 5)."""
@@ -250,6 +298,12 @@ class SupportResource(ProjectResource["Support", "SupportSearchItem"]):
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
 
+    def status_history(
+        self, project: int | SupportSearchItem | Support
+    ) -> list[StatusChange[SupportStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return status_history(self._core, project, StatusChange[models.SupportStatus])
+
 
 class ProjectsResource(ProjectResource["Projects", "ProjectsSearchItem"]):
     """Projects of the “Projects” module (CategoryId 6)."""
@@ -270,6 +324,12 @@ class ProjectsResource(ProjectResource["Projects", "ProjectsSearchItem"]):
     def search_records(self, **search: Unpack[ProjectsFilters]) -> Iterator[Projects]:
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
+
+    def status_history(
+        self, project: int | ProjectsSearchItem | Projects
+    ) -> list[StatusChange[ProjectsStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return status_history(self._core, project, StatusChange[models.ProjectsStatus])
 
 
 class InvoicingResource(ProjectResource["Invoicing", "InvoicingSearchItem"]):
@@ -293,6 +353,12 @@ class InvoicingResource(ProjectResource["Invoicing", "InvoicingSearchItem"]):
     def search_records(self, **search: Unpack[InvoicingFilters]) -> Iterator[Invoicing]:
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
+
+    def status_history(
+        self, project: int | InvoicingSearchItem | Invoicing
+    ) -> list[StatusChange[InvoicingStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return status_history(self._core, project, StatusChange[models.InvoicingStatus])
 
 
 class ErtekesitesResource(ProjectResource["Ertekesites", "ErtekesitesSearchItem"]):
@@ -318,6 +384,14 @@ class ErtekesitesResource(ProjectResource["Ertekesites", "ErtekesitesSearchItem"
     ) -> Iterator[Ertekesites]:
         """The full record of every matching project (one more call per project)."""
         return self._search_records(search)
+
+    def status_history(
+        self, project: int | ErtekesitesSearchItem | Ertekesites
+    ) -> list[StatusChange[ErtekesitesStatus]]:
+        """Every status the project took, newest first (the first has no ``old_status``)."""
+        return status_history(
+            self._core, project, StatusChange[models.ErtekesitesStatus]
+        )
 
 
 class AllProjectsResource:

@@ -46,14 +46,14 @@ class ToDosResource:
 
     def create(self, todo: ToDo) -> int:
         """Create a ToDo (``project_id`` is required); returns its id."""
-        body = write_body(todo, "create", creating=True)
+        body = write_body(todo, "create", self._core.extra_user_ids, creating=True)
         if body.get("ProjectId") is None:
             raise ValueError("a new ToDo needs project_id")
         return self._core.call("PUT", "ToDo", answer_id, json=body, idempotent=False)
 
     def update(self, todo_id: int, todo: ToDo) -> None:
         """Send the fields set on an open ToDo since it was built or fetched (none: no call)."""
-        body = write_body(todo, "update")
+        body = write_body(todo, "update", self._core.extra_user_ids)
         if body:
             self._core.request("PUT", f"ToDo/{todo_id}", json=body)
 

@@ -57,6 +57,7 @@ class Transport:
         rate_period: float,
         default_headers: Mapping[str, str] | None,
         http_client: httpx.Client | None,
+        extra_user_ids: frozenset[int] = frozenset(),
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.deadline = deadline
@@ -69,6 +70,7 @@ class Transport:
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=timeout)
         self._pacer = Pacer(rate_limit, rate_period) if rate_limit else None
+        self.extra_user_ids = extra_user_ids
 
     def close(self) -> None:
         if self._owns_http:

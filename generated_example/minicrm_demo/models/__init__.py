@@ -13,8 +13,20 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ._address_list import (
+        AddressListItem,
+    )
     from ._any_project import (
         AnyProject,
+    )
+    from ._emails import (
+        EmailList,
+    )
+    from ._history import (
+        StatusChange,
+    )
+    from ._links import (
+        ProjectConnection,
     )
     from ._shared import (
         Address,
@@ -34,6 +46,12 @@ if TYPE_CHECKING:
         ToDoStatus,
         ToDoTypeId,
         User,
+    )
+    from ._templates import (
+        Template,
+        TemplateItem,
+        TemplateKind,
+        TemplateType,
     )
     from .business import (
         Business,
@@ -101,6 +119,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Address",
+    "AddressListItem",
     "AnyProject",
     "Business",
     "BusinessFields",
@@ -108,6 +127,7 @@ __all__ = [
     "BusinessRegion",
     "ContactSearchItem",
     "ContactType",
+    "EmailList",
     "Ertekesites",
     "ErtekesitesErdeklodes",
     "ErtekesitesFields",
@@ -127,6 +147,7 @@ __all__ = [
     "Person",
     "PersonFields",
     "PersonHirlevel",
+    "ProjectConnection",
     "ProjectSearch",
     "Projects",
     "ProjectsAttendance",
@@ -148,6 +169,7 @@ __all__ = [
     "SalesSearchItem",
     "SalesSet1035",
     "SalesStatus",
+    "StatusChange",
     "StatusGroup",
     "Support",
     "SupportCallback",
@@ -157,6 +179,10 @@ __all__ = [
     "SupportSearchItem",
     "SupportSet1220",
     "SupportStatus",
+    "Template",
+    "TemplateItem",
+    "TemplateKind",
+    "TemplateType",
     "ToDo",
     "ToDoAttachment",
     "ToDoFilter",
@@ -171,8 +197,20 @@ __all__ = [
 
 #: The names each module defines; a module is imported when one of them is first used.
 _NAMES_OF = {
+    "._address_list": [
+        "AddressListItem",
+    ],
     "._any_project": [
         "AnyProject",
+    ],
+    "._emails": [
+        "EmailList",
+    ],
+    "._history": [
+        "StatusChange",
+    ],
+    "._links": [
+        "ProjectConnection",
     ],
     "._shared": [
         "Address",
@@ -192,6 +230,12 @@ _NAMES_OF = {
         "ToDoStatus",
         "ToDoTypeId",
         "User",
+    ],
+    "._templates": [
+        "Template",
+        "TemplateItem",
+        "TemplateKind",
+        "TemplateType",
     ],
     ".business": [
         "Business",
