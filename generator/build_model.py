@@ -160,9 +160,13 @@ RESERVED_RESOURCES = naming.RESERVED_ATTRIBUTES | {
     "businesses",
     "close",
     "contacts",
+    "emails",
+    "history",
+    "links",
     "modules",
     "persons",
     "system_id",
+    "templates",
     "todos",
 }
 

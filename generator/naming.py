@@ -132,6 +132,7 @@ RESERVED_CLASSES: frozenset[str] = frozenset(
         *VALUE_EXPORTS,
         *ERROR_EXPORTS,
         *SHARED_RECORDS,
+        *WEBHOOK_EXPORTS,
         "AddressesResource",
         "AllProjectsResource",
         "AnyProject",

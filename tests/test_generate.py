@@ -435,3 +435,64 @@ def test_a_system_with_no_modules_and_empty_schemas(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     black_check(tmp_path / "out")
     mypy_strict(Path("minicrm_empty"), cwd=tmp_path / "out")
+
+
+def test_modules_named_like_the_clients_own_calls_keep_both(tmp_path: Path) -> None:
+    # Modules called History, Links, Templates or Emails must not take (or lose) the client's
+    # own attributes of those names; "Project Event" must not shadow the webhook event type.
+    labels = [
+        "History",
+        "Links",
+        "Templates",
+        "Emails",
+        "Project Event",
+        "Webhook Event",
+    ]
+    modules = {str(10 + n): label for n, label in enumerate(labels)}
+    endpoints = {
+        "Category": modules,
+        "Category?Detailed=1": {
+            key: {"Id": key, "Name": name, "Type": "Generic"}
+            for key, name in modules.items()
+        },
+        "Schema/Business": {"Name": "Text"},
+        "Schema/Person": {"FirstName": "Text"},
+        **{f"Schema/Project/{key}": {"Name": "Text"} for key in modules},
+    }
+    schema = tmp_path / "families.json"
+    Snapshot(endpoints, "http://127.0.0.1:1/Api/R3", "families").write(schema)
+    out = tmp_path / "out"
+    result = generate("--schema", schema, "--output", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    run(sys.executable, "-m", "pyflakes", "minicrm_families", cwd=out)
+    mypy_strict(Path("minicrm_families"), cwd=out)
+    run(
+        sys.executable,
+        "-c",
+        "from minicrm_families import Client, ProjectEvent\n"
+        "from minicrm_families._sync.history import HistoryResource\n"
+        "crm = Client('1', 'k')\n"
+        "assert type(crm.history) is HistoryResource, crm.history\n"
+        "assert crm.history_.category_id == 10\n"
+        "assert crm.links.__class__.__name__ == 'LinksResource'\n"
+        "assert ProjectEvent.__module__.endswith('_webhooks')\n",
+        cwd=out,
+    )
+
+
+def test_every_attribute_of_the_client_is_reserved_for_module_names() -> None:
+    from generator.build_model import RESERVED_RESOURCES
+
+    sys.path.insert(0, str(EXAMPLE))
+    try:
+        from minicrm_demo import AsyncClient, Client
+    finally:
+        sys.path.remove(str(EXAMPLE))
+    module_attributes = {"sales", "support", "projects", "invoicing", "ertekesites"}
+    own = {
+        name
+        for client in (Client, AsyncClient)
+        for name in [*dir(client), *vars(client("1", "k"))]
+        if not name.startswith("_")
+    } - module_attributes
+    assert own <= RESERVED_RESOURCES, own - RESERVED_RESOURCES
