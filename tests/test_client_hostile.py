@@ -317,6 +317,13 @@ def test_an_echoed_key_is_redacted_in_every_error(fake: FakeMiniCRM, mode: str) 
     with pytest.raises(ResponseValidationError) as nested:
         call(mode, fake, lambda crm: crm.sales.get(1))
     assert nested.value.errors and KEY not in repr(nested.value.errors)
+    fake.queue(
+        "Project?CategoryId=3&Page=0",
+        Scripted(200, f'{{"Count": 1, "Results": {{"{KEY}": {{"Id": "x"}}}}}}'),
+    )
+    with pytest.raises(ResponseValidationError) as keyed:
+        call(mode, fake, lambda crm: crm.sales.search())
+    assert keyed.value.errors and KEY not in repr(keyed.value.errors)
 
 
 def test_the_documented_limits_are_the_defaults() -> None:

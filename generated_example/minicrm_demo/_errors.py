@@ -232,8 +232,9 @@ def details_of(
 ) -> list[ErrorDetails]:
     """The details pydantic gives of a refused value, or none, with the API key hidden.
 
-    An answer may echo the key, so a refused text, a message or a context holding it is
-    redacted: texts as texts, other inputs as their redacted ``repr``, a context left out.
+    An answer may echo the key, so a refused text, a message, a location (a key of the answer)
+    or a context holding it is redacted: texts as texts, other inputs as their redacted
+    ``repr``, a context left out.
     Without ``redact`` (a webhook post, which holds no key) they are kept as they are.
     """
     if not isinstance(error, ValidationError):
@@ -243,6 +244,9 @@ def details_of(
         return details
     for detail in details:
         detail["msg"] = redact(detail["msg"])
+        detail["loc"] = tuple(
+            redact(part) if isinstance(part, str) else part for part in detail["loc"]
+        )
         value = detail["input"]
         text = value if isinstance(value, str) else repr(value)
         if redact(text) != text:
