@@ -827,7 +827,10 @@ def _field_doc(field: _RawField) -> str:
     if field.kind is Kind.TEXT:
         return f"{head}: text of at most {field.text_limit} characters."
     if field.kind is Kind.FILE:
-        return f"{head}: file ({field.raw_type}); write the URL of the file to upload."
+        return (
+            f"{head}: file(s) ({field.raw_type}); the URLs of its files (FileURLs);"
+            " write one URL, or several, for MiniCRM to download."
+        )
     if field.kind is Kind.UNKNOWN:
         return f"{head}: type {field.raw_type!r} is not known to the generator; the raw value is kept."
     if field.kind is Kind.CONTACT_TYPE:

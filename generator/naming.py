@@ -52,6 +52,7 @@ VALUE_EXPORTS = (
     "ChoiceEnum",
     "ChoiceFlag",
     "DateTime",
+    "FileURLs",
     "Int",
     "JsonList",
     "MiniCRMModel",

@@ -1,7 +1,7 @@
 """Calls every R3 call beyond the public page that the generated demo client covers, sync and
 async: status history, owner safety, card links, purge,
 structured address lists, moving a card, templates,
-e-mails.
+e-mails, file fields.
 
 Type-checked with ``mypy --strict`` and run against the sandbox by test_r3_calls.py.
 """
@@ -16,6 +16,7 @@ from minicrm_demo import (
     AsyncClient,
     EmailList,
     Client,
+    FileURLs,
     Module,
     Person,
     PurgeRefusedError,
@@ -156,3 +157,29 @@ def emails(crm: Client, project_id: int) -> tuple[EmailList, EmailList]:
 
 async def async_emails(crm: AsyncClient, project_id: int) -> EmailList:
     return await crm.emails.list(project_id)
+
+
+def file_fields(crm: Client, project_id: int, first: str, second: str) -> list[object]:
+    """Two files, then one, then none: what each write reads back."""
+    crm.sales.update(project_id, Sales(file1113=FileURLs(first, second)))
+    both = crm.sales.get(project_id).file1113
+    urls: tuple[str, ...] = both.urls if both is not None else ()
+    record = crm.sales.get(project_id)
+    record.file1113 = FileURLs(first)
+    crm.sales.update(project_id, record)
+    one = crm.sales.get(project_id).file1113
+    single: str | None = one.url if one is not None else None
+    crm.sales.update(project_id, Sales(file1113=None))
+    return [urls, single, crm.sales.get(project_id).file1113]
+
+
+async def async_file_fields(
+    crm: AsyncClient, project_id: int, first: str, second: str
+) -> list[object]:
+    await crm.sales.update(project_id, Sales(file1113=FileURLs(first, second)))
+    both = (await crm.sales.get(project_id)).file1113
+    await crm.sales.update(project_id, Sales(file1113=FileURLs(second)))
+    one = (await crm.sales.get(project_id)).file1113
+    await crm.sales.update(project_id, Sales(file1113=None))
+    gone = (await crm.sales.get(project_id)).file1113
+    return [both.urls if both else (), one.url if one else None, gone]

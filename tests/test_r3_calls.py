@@ -28,6 +28,7 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
     BadRequestError,
     EmailList,
     Client,
+    FileURLs,
     Module,
     NotFoundError,
     PurgeRefusedError,
@@ -46,6 +47,8 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
 )
 
 from r3_calls_usage import (  # noqa: E402
+    async_file_fields,
+    file_fields,
     async_emails,
     emails,
     async_templates,
@@ -632,3 +635,96 @@ def test_the_family_modules_of_a_system_without_modules_or_users_are_clean(
         out / "minicrm_empty",
         cwd=out,
     )
+
+
+# -- file fields ----------------------------------------------------------------------------------
+
+FIRST = "https://files.example.invalid/quote.pdf"
+SECOND = "https://reader:s3cret@files.example.invalid/plan%2Cv2.pdf"
+WITH_COMMA = "https://reader:hunter2@files.example.invalid/a,b.pdf"
+
+
+def test_a_multi_file_field_round_trips_sync(server: SandboxServer) -> None:
+    project = new_project_for(server, new_contact(server))
+    with connect(server) as crm:
+        assert file_fields(crm, project, FIRST, SECOND) == [
+            (FIRST, SECOND),
+            FIRST,
+            None,
+        ]
+        # Sent as ONE comma-joined text (the sandbox, like MiniCRM, refuses a list).
+        record = crm.sales.get(project)
+        record.file1113 = [FIRST, SECOND]  # type: ignore[assignment]
+        crm.sales.update(project, record)
+        assert server.sandbox.get_project(project)["File1113"] == f"{FIRST},{SECOND}"
+        record.file1113 = SECOND  # type: ignore[assignment]  # one URL, as text
+        crm.sales.update(project, record)
+        assert crm.sales.get(project).file1113 == FileURLs(SECOND)
+        record.file1113 = ""  # type: ignore[assignment]
+        crm.sales.update(project, record)
+        assert crm.sales.get(project).file1113 is None
+    assert server.sandbox.get_project(project)["File1113"] == ""
+
+
+def test_a_multi_file_field_round_trips_async(server: SandboxServer) -> None:
+    project = new_project_for(server, new_contact(server))
+    sent: list[httpx.Request] = []
+
+    async def hook(request: httpx.Request) -> None:
+        sent.append(request)
+
+    async def tour() -> list[object]:
+        http = httpx.AsyncClient(event_hooks={"request": [hook]})
+        async with AsyncClient(
+            SYSTEM, KEY, base_url=server.base_url, http_client=http
+        ) as crm:
+            with pytest.raises(ValueError, match="contains a comma"):
+                await crm.sales.update(project, Sales(file1113=[FIRST, WITH_COMMA]))  # type: ignore[arg-type]
+            assert sent == []
+            seen = await async_file_fields(crm, project, FIRST, SECOND)
+        await http.aclose()
+        return seen
+
+    assert asyncio.run(tour()) == [(FIRST, SECOND), SECOND, None]
+
+
+def test_a_file_url_with_a_comma_is_refused_before_any_request(
+    server: SandboxServer,
+) -> None:
+    sent: list[httpx.Request] = []
+    http = httpx.Client(event_hooks={"request": [sent.append]})
+    project = new_project_for(server, new_contact(server))
+    with Client(SYSTEM, KEY, base_url=server.base_url, http_client=http) as crm:
+        record = crm.sales.get(project)
+        for value in (WITH_COMMA, [FIRST, WITH_COMMA]):
+            with pytest.raises(ValueError, match="contains a comma") as caught:
+                record.file1113 = value  # type: ignore[assignment]
+            assert "hunter2" not in str(caught.value)
+            assert "reader:***@files.example.invalid" not in str(caught.value)
+            assert "https://***@files.example.invalid/a,b.pdf" in str(caught.value)
+        with pytest.raises(ValueError, match="contains a comma"):
+            FileURLs(FIRST, "https://files.example.invalid/x,y")
+        assert record.model_fields_set == set()
+        crm.sales.update(project, record)  # nothing set: no call
+    http.close()
+    assert len(sent) == 1  # only the get
+    assert server.sandbox.get_project(project)["File1113"] == ""
+
+
+def test_file_urls_read_every_shape_and_hide_credentials() -> None:
+    for answer in (f"{FIRST},{SECOND}", f" {FIRST}, {SECOND} ", [FIRST, SECOND]):
+        record = Sales.from_api({"Id": 1, "File1113": answer}, source="detail")
+        assert record.file1113 == FileURLs(FIRST, SECOND)
+        assert record.file1113 is not None and record.file1113.urls == (FIRST, SECOND)
+    raw = b'{"Id": 1, "File1113": "%s,%s"}' % (FIRST.encode(), SECOND.encode())
+    assert Sales.from_api_json(raw, source="search").file1113 == (FIRST, SECOND)
+    assert Sales.from_api({"File1113": ""}, source="detail").file1113 is None
+    record = Sales(file1113=FileURLs(FIRST, SECOND))
+    assert "s3cret" not in repr(record) and "s3cret" not in str(record.file1113)
+    assert "https://***@files.example.invalid/plan%2Cv2.pdf" in repr(record)
+    assert record.to_api() == {"File1113": f"{FIRST},{SECOND}"}
+    assert record.model_dump(mode="json")["File1113"] == f"{FIRST},{SECOND}"
+    schema = Sales.model_json_schema()["properties"]["File1113"]["anyOf"][0]
+    assert schema["type"] == "string" and "commas" in schema["description"]
+    with pytest.raises(ValueError, match="None to clear"):
+        FileURLs()

@@ -32,6 +32,7 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
     ChoiceFlag,
     Client,
     ContactType,
+    FileURLs,
     Ertekesites,
     Invoicing,
     MiniCRMModel,
@@ -86,6 +87,12 @@ TARGETS = {
         Target("sales", Sales, "text1105"),
         Target("ertekesites", Ertekesites, "megjegyzes"),
     ],
+    "file": [
+        Target("sales", Sales, "file1113"),
+        Target("projects", Projects, "contract"),
+        Target("ertekesites", Ertekesites, "szerzodes"),
+        Target("invoicing", Invoicing, "invoice"),
+    ],
     "int": [
         Target("sales", Sales, "int1107"),
         Target("projects", Projects, "budget"),
@@ -127,6 +134,16 @@ def values(kind: str, target: Target) -> st.SearchStrategy[Any]:
         assert isinstance(limit, int) and 0 < limit <= 4096
         at_limit = st.text(TEXT, min_size=limit, max_size=limit)
         return st.none() | st.text(TEXT, max_size=30) | at_limit
+    if kind == "file":
+        # Any text but a comma (the separator, refused in a URL); FileURLs strips spaces.
+        url = st.text(
+            st.characters(blacklist_categories=("Cs",), blacklist_characters=","),
+            min_size=1,
+            max_size=40,
+        ).filter(str.strip)
+        return st.none() | st.lists(url, min_size=1, max_size=3).map(
+            lambda urls: FileURLs(*urls)
+        )
     if kind == "int":
         return st.none() | st.integers(-(2**63), 2**63 - 1)
     if kind == "bool":

@@ -67,6 +67,7 @@ __all__ = [
     "ChoiceEnum",
     "ChoiceFlag",
     "DateTime",
+    "FileURLs",
     "Int",
     "JsonList",
     "MiniCRMModel",
@@ -383,6 +384,155 @@ JsonList = Annotated[
     _Value(_parse_list, [], "expected a list", {"type": "array"}),
 ]
 """A JSON list kept as sent (``Tags``); ``""`` is None."""
+
+
+_CREDENTIALS = re.compile(r"(?<=://)[^/?#@]*@")
+
+
+def _redacted(url: str) -> str:
+    """``url`` with its ``user:password@`` shown as ``***@``: for reprs and messages."""
+    return _CREDENTIALS.sub("***@", url)
+
+
+class FileURLs(tuple[str, ...]):
+    """The files of a File field as URLs: for MiniCRM to download (write), or to fetch (read).
+
+    Write one URL or several: ``record.contract = FileURLs(url)``, ``FileURLs(a, b)``, or, read
+    at run time, a plain ``str`` (one URL) or a sequence of them. MiniCRM takes a field's
+    files as ONE text of comma-separated URLs, so a URL that contains a comma is refused
+    (ValueError) when it is set, before anything is sent: MiniCRM would read two URLs. Write
+    the comma as ``%2C``. Spaces around a URL are dropped. ``None`` (or ``""``, or ``[]``)
+    clears the field. Whether a field holds one file or several is set in MiniCRM, not in
+    its schema; a one-file field replaces its file on every write.
+
+    Reading, the comma-separated text MiniCRM answers is split (a list is read too, and
+    ``""`` is None), from :meth:`MiniCRMModel.from_api` and the client alike; a text set by
+    hand is always one URL. Credentials in a URL (``user:password@``) are sent as given, but
+    reprs and error messages show them as ``***@``.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, *urls: str) -> Self:
+        if not urls:
+            raise ValueError("no URL given; set the field to None to clear it")
+        for url in urls:
+            _check_url(url)
+        return super().__new__(cls, (url.strip() for url in urls))
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """Every URL, in order, as a plain tuple."""
+        return tuple(self)
+
+    @property
+    def url(self) -> str:
+        """The first URL: the file of a field that holds one."""
+        return self[0]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(repr(_redacted(url)) for url in self)
+        return f"{type(self).__name__}({shown})"
+
+    @classmethod
+    def _read(cls, value: object, info: core_schema.ValidationInfo) -> object:
+        """The URLs of ``value``, None for none, or a :class:`_Refused` when it has none.
+
+        An answer (read with a source context, as ``from_api`` reads) is comma-separated
+        text; a value set by hand is one URL per text.
+        """
+        if value is None or isinstance(value, cls):
+            return value
+        items = [value] if isinstance(value, str) else _items(value)
+        texts = [item for item in items or () if isinstance(item, str)]
+        if items is None or len(texts) != len(items):
+            return _Refused(
+                f"expected a URL or a list of URLs, got {type(value).__name__}",
+                _shown(value),
+            )
+        if isinstance(info.context, dict):
+            texts = [part for text in texts for part in text.split(",")]
+        urls = [text.strip() for text in texts if text.strip()]
+        try:
+            return cls(*urls) if urls else None
+        except ValueError as error:
+            return _Refused(str(error), _shown(value))
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        # pydantic's errors print the input of the step that failed: the second step's input
+        # is the refusal, whose repr hides credentials.
+        return core_schema.chain_schema(
+            [
+                core_schema.with_info_plain_validator_function(cls._read),
+                core_schema.no_info_plain_validator_function(_accepted),
+            ],
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                _joined, when_used="json"
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            "type": "string",
+            "description": "The URLs of the field's files, joined by commas.",
+        }
+
+
+def _check_url(url: object) -> None:
+    """Refuse what cannot be sent as one URL of a comma-joined text."""
+    if not isinstance(url, str) or not url.strip():
+        kind = "an empty text" if isinstance(url, str) else type(url).__name__
+        raise ValueError(f"a file URL must be a non-empty text, got {kind}")
+    if "," in url:
+        raise ValueError(
+            f"the file URL {_redacted(url)!r} contains a comma, and MiniCRM "
+            "reads commas as separators between files; write it as %2C"
+        )
+
+
+def _items(value: object) -> list[object] | None:
+    """The items of a list or tuple, else None."""
+    if isinstance(value, (list, tuple)):
+        return list(cast("list[object]", value))
+    return None
+
+
+def _shown(value: object) -> str:
+    """How an error shows a value :class:`FileURLs` refused: texts without credentials."""
+    if isinstance(value, str):
+        return repr(_redacted(value))
+    items = _items(value)
+    if items is None:
+        return type(value).__name__
+    return repr([_redacted(item) if isinstance(item, str) else item for item in items])
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A value :class:`FileURLs` cannot read: why, and the value as errors may show it."""
+
+    reason: str
+    shown: str
+
+    def __repr__(self) -> str:
+        return self.shown
+
+
+def _accepted(value: object) -> object:
+    if isinstance(value, _Refused):
+        raise ValueError(value.reason)  # noqa: TRY004 (pydantic wants ValueError)
+    return value
+
+
+def _joined(urls: FileURLs) -> str:
+    """The wire form: one text, the URLs joined by commas."""
+    return ",".join(urls)
 
 
 def api_field(

@@ -136,7 +136,7 @@ def render_entity(job: EntityJob) -> str:
         types |= {"Int", "Text", status_type, user_type}
     value_imports = sorted(
         {"MiniCRMModel", "api_field"}
-        | (types & {"Int", "Bool", "DateTime", "Text", "JsonList"})
+        | (types & {"Int", "Bool", "DateTime", "Text", "JsonList", "FileURLs"})
         | {"ChoiceEnum" for choice in job.choices if choice.style == "enum"}
         | {"ChoiceFlag" for choice in job.choices if choice.style == "flag"}
     )

@@ -36,7 +36,7 @@ VALUE_TYPES: dict[Kind, str] = {
     Kind.BOOLEAN: "Bool",
     Kind.DATETIME: "DateTime",
     Kind.TEXT: "Text",
-    Kind.FILE: "Text",
+    Kind.FILE: "FileURLs",
     Kind.LIST: "JsonList",
     Kind.UNKNOWN: "JsonValue",
 }
@@ -51,6 +51,7 @@ PLAIN_TYPES: dict[str, str] = {
     "DateTime": "datetime",
     "JsonList": "list[JsonValue]",
     "JsonValue": "JsonValue",
+    "FileURLs": "FileURLs",
 }
 
 
@@ -65,9 +66,10 @@ def annotation(field: Field) -> str:
 
 
 def value_type(field: Field) -> str | None:
-    """The value type ``api_field`` attaches to a plain annotation, if any."""
+    """The value type ``api_field`` attaches to a plain annotation, if any (none when the
+    annotation is the type itself: a choice, ``JsonValue``, ``FileURLs``)."""
     name = type_name(field)
-    return None if field.choice or name == "JsonValue" else name
+    return None if field.choice or PLAIN_TYPES[name] == name else name
 
 
 def write_rule(field: Field) -> str | None:

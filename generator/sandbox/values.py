@@ -77,7 +77,9 @@ class Codec:
                 if choice.style is ChoiceStyle.FLAG
                 else self._write_option(choice, value)
             )
-        if field.kind in (Kind.TEXT, Kind.FILE):
+        if field.kind is Kind.FILE:
+            return write_file_urls(value)
+        if field.kind is Kind.TEXT:
             if isinstance(value, bool):
                 raise ValueError(value)
             text = str(value)
@@ -157,6 +159,22 @@ class Codec:
             (option.label for option in choice.options if option.id == stored),
             str(stored),
         )
+
+
+def write_file_urls(value: Any) -> str | None:
+    """A File field's stored form: its URLs, comma-joined; None when there are none.
+
+    The API takes a field's files as one text of comma-separated URLs (manual p.83), and a
+    real system downloads each and answers its own download URLs
+    (``{host}/{SystemId}/Download/S3/?t=…``, manual p.68). The sandbox fetches nothing: it
+    keeps the URLs as written and answers them comma-joined, as a multiple-file field's
+    value is written (inferred: no source shows a multiple-file field read back). A write
+    replaces the field's files (a single-file field does, manual p.82; inferred for several).
+    """
+    if not isinstance(value, str):
+        raise ValueError(value)
+    urls = [part.strip() for part in value.split(",") if part.strip()]
+    return ",".join(urls) or None
 
 
 def write_int(value: Any) -> int:

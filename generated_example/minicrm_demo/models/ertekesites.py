@@ -13,6 +13,7 @@ from .._values import (
     ChoiceEnum,
     ChoiceFlag,
     DateTime,
+    FileURLs,
     Int,
     MiniCRMModel,
     Text,
@@ -181,12 +182,11 @@ class Ertekesites(MiniCRMModel):
     )
     """API field StatusUpdatedAt (a system field real answers carry; not in this schema): when the status last changed."""
 
-    szerzodes: str | None = api_field(
+    szerzodes: FileURLs | None = api_field(
         "Szerződés",
-        """API field Szerződés: file (File(10MB)); write the URL of the file to upload.""",
-        value=Text,
+        """API field Szerződés: file(s) (File(10MB)); the URLs of its files (FileURLs); write one URL, or several, for MiniCRM to download.""",
     )
-    """API field Szerződés: file (File(10MB)); write the URL of the file to upload."""
+    """API field Szerződés: file(s) (File(10MB)); the URLs of its files (FileURLs); write one URL, or several, for MiniCRM to download."""
 
     updated_at: datetime | None = api_field(
         "UpdatedAt",

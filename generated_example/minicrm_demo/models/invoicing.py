@@ -8,7 +8,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from .._values import Bool, ChoiceEnum, DateTime, Int, MiniCRMModel, Text, api_field
+from .._values import (
+    Bool,
+    ChoiceEnum,
+    DateTime,
+    FileURLs,
+    Int,
+    MiniCRMModel,
+    Text,
+    api_field,
+)
 from ._shared import Module, ProjectSearch, User
 
 
@@ -104,12 +113,11 @@ class Invoicing(MiniCRMModel):
     )
     """API field Invited (a system field real answers carry; not in this schema): who is invited to the project."""
 
-    invoice: str | None = api_field(
+    invoice: FileURLs | None = api_field(
         "Invoice",
-        """API field Invoice: file (File(10MB)); write the URL of the file to upload.""",
-        value=Text,
+        """API field Invoice: file(s) (File(10MB)); the URLs of its files (FileURLs); write one URL, or several, for MiniCRM to download.""",
     )
-    """API field Invoice: file (File(10MB)); write the URL of the file to upload."""
+    """API field Invoice: file(s) (File(10MB)); the URLs of its files (FileURLs); write one URL, or several, for MiniCRM to download."""
 
     invoice_number: str | None = api_field(
         "InvoiceNumber",

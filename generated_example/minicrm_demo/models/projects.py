@@ -13,6 +13,7 @@ from .._values import (
     ChoiceEnum,
     ChoiceFlag,
     DateTime,
+    FileURLs,
     Int,
     MiniCRMModel,
     Text,
@@ -119,12 +120,11 @@ class Projects(MiniCRMModel):
     )
     """API field ContactId: id of a contact."""
 
-    contract: str | None = api_field(
+    contract: FileURLs | None = api_field(
         "Contract",
-        """API field Contract: file (File(10MB)); write the URL of the file to upload.""",
-        value=Text,
+        """API field Contract: file(s) (File(10MB)); the URLs of its files (FileURLs); write one URL, or several, for MiniCRM to download.""",
     )
-    """API field Contract: file (File(10MB)); write the URL of the file to upload."""
+    """API field Contract: file(s) (File(10MB)); the URLs of its files (FileURLs); write one URL, or several, for MiniCRM to download."""
 
     created_at: datetime | None = api_field(
         "CreatedAt",

@@ -13,6 +13,7 @@ from .._values import (
     ChoiceEnum,
     ChoiceFlag,
     DateTime,
+    FileURLs,
     Int,
     MiniCRMModel,
     Text,
@@ -126,12 +127,11 @@ class Sales(MiniCRMModel):
     )
     """API field Deleted: whole number."""
 
-    file1113: str | None = api_field(
+    file1113: FileURLs | None = api_field(
         "File1113",
-        """API field File1113: file (File(10MB)); write the URL of the file to upload.""",
-        value=Text,
+        """API field File1113: file(s) (File(10MB)); the URLs of its files (FileURLs); write one URL, or several, for MiniCRM to download.""",
     )
-    """API field File1113: file (File(10MB)); write the URL of the file to upload."""
+    """API field File1113: file(s) (File(10MB)); the URLs of its files (FileURLs); write one URL, or several, for MiniCRM to download."""
 
     id: int | None = api_field(
         "Id",
