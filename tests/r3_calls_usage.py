@@ -141,13 +141,13 @@ async def async_move_card(
 
 def templates(crm: Client) -> tuple[list[TemplateItem], Template, bool]:
     listed = crm.sales.templates()
-    detail = crm.templates.get(listed[1].id)
+    detail = crm.templates.get(listed[1])
     return listed, detail, detail.type is TemplateType.TODO
 
 
 async def async_templates(crm: AsyncClient) -> tuple[list[TemplateItem], Template]:
     listed = await crm.templates.list(Module.SUPPORT)
-    return listed, await crm.templates.get(listed[0].id)
+    return listed, await crm.templates.get(listed[0])
 
 
 def emails(crm: Client, project_id: int) -> tuple[EmailList, EmailList]:

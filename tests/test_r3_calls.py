@@ -24,6 +24,7 @@ sys.path.insert(0, str(EXAMPLE))
 
 from minicrm_demo import (  # noqa: E402 - the generated package lives outside the source tree
     AddressListItem,
+    APIStatusError,
     AsyncClient,
     BadRequestError,
     EmailList,
@@ -33,6 +34,7 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
     NotFoundError,
     PurgeRefusedError,
     ProjectConnection,
+    ResponseValidationError,
     Sales,
     SalesStatus,
     StatusChange,
@@ -181,6 +183,40 @@ def test_an_empty_history_is_an_empty_list(server: SandboxServer) -> None:
         assert crm.history.status_changes(project) == []
 
 
+def test_a_history_reads_without_a_time_or_a_good_count_and_dumps_its_wire_form() -> (
+    None
+):
+    """A change without ``ClosedAt`` sorts last, a bad ``Count`` is ignored, and every
+    change dumps to MiniCRM's wire form and back (the fields are honestly optional)."""
+    newer = (
+        '{"Id": "902", "ProjectId": "731", "UserId": "0", "ClosedAt": "2024-06-03 10:00:00",'
+        ' "Status_Old_Id": "2509", "Status_New_Id": "2512",'
+        ' "Status_Old_Name": "Contacted", "Status_New_Name": "Contracting"}'
+    )
+    undated = '{"Id": "880", "ProjectId": "731", "Status_New_Name": "Contacted"}'
+    older = newer.replace("902", "870").replace("2024-06-03", "2024-05-01")
+    with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as fake:
+        fake.queue(
+            "ProjectHistory/731?Type=StatusHistory",
+            Scripted(
+                200,
+                '{"Count": "abc", "Results": {"880": %s, "870": %s, "902": %s}}'
+                % (undated, older, newer),
+            ),
+        )
+        with Client(SYSTEM, KEY, base_url=fake.base_url) as crm:
+            changes = crm.history.status_changes(731)
+    assert [c.id for c in changes] == [902, 870, 880]
+    assert changes[-1].changed_at is None and changes[-1].new_status is None
+    for change in changes:
+        wire = change.model_dump(mode="json")
+        assert None not in wire and wire["ClosedAt"] == (
+            None if change.changed_at is None else str(change.changed_at)
+        )
+        assert StatusChange[int].from_api(wire, source="search") == change
+    assert "ClosedAt" in StatusChange[int].model_json_schema()["properties"]
+
+
 def test_misuse_of_a_history_status_is_a_type_error(tmp_path: Path) -> None:
     script = tmp_path / "misuse.py"
     script.write_text(
@@ -194,7 +230,8 @@ def test_misuse_of_a_history_status_is_a_type_error(tmp_path: Path) -> None:
     )
     result = mypy_strict(script, cwd=EXAMPLE, check=False)
     assert "Non-overlapping equality check" in result.stdout, result.stdout
-    assert '"SalesStatus" has no attribute "no_such_attribute"' in result.stdout
+    missing = 'Item "SalesStatus" of "SalesStatus | None" has no attribute "no_such_attribute"'
+    assert missing in result.stdout, result.stdout
 
 
 # -- owner safety ---------------------------------------------------------------------------------
@@ -360,6 +397,70 @@ def test_a_linked_card_of_a_module_the_package_does_not_know_is_untyped() -> Non
     assert link.status is None and link.module is None
 
 
+CARD = (
+    '{"ProjectId": %d, "ProjectName": "x", "Description": "", "CategoryId": 3,'
+    ' "StatusId": 2509, "MainContactId": 5100}'
+)
+
+
+def connections(first: int, count: int, envelope: str) -> str:
+    cards = ", ".join(f'"{i}": {CARD % (first + i)}' for i in range(count))
+    return '{%s, "Connections": {%s}}' % (envelope, cards)
+
+
+def test_listing_links_stops_when_the_server_ignores_page() -> None:
+    """A server that answers page 0 whatever is asked must not repeat the cards."""
+    page = connections(1000, 100, '"TotalCount": 250, "Page": 0, "ItemPerPage": 100')
+    with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as fake:
+        for number in range(3):
+            fake.queue(
+                f"ListProjectConnection?FromProjectId=1&Page={number}",
+                Scripted(200, page),
+            )
+        with Client(SYSTEM, KEY, base_url=fake.base_url) as crm:
+            ids = [link.project_id for link in crm.links.list(1)]
+        assert len(ids) == len(set(ids)) == 100
+        assert len(fake.paths()) == 2
+
+
+def test_listing_links_without_a_total_pages_until_a_short_page() -> None:
+    with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as fake:
+        for number, count in enumerate((100, 100, 5)):
+            envelope = f'"Page": {number}, "ItemPerPage": 100'
+            fake.queue(
+                f"ListProjectConnection?FromProjectId=1&Page={number}",
+                Scripted(200, connections(number * 100, count, envelope)),
+            )
+        with Client(SYSTEM, KEY, base_url=fake.base_url) as crm:
+            ids = [link.project_id for link in crm.links.list(1)]
+    assert ids == list(range(205))
+
+
+def test_a_link_dumps_its_wire_form_without_the_typed_module_and_status() -> None:
+    with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as fake:
+        fake.queue("CreateProjectConnection", Scripted(200, CARD % 9))
+        with Client(SYSTEM, KEY, base_url=fake.base_url) as crm:
+            link = crm.links.create(1, 9)
+    assert link.module is Module.SALES and link.status is SalesStatus.CONTACTED
+    assert link.model_dump(mode="json") == {
+        "ProjectId": 9,
+        "ProjectName": "x",
+        "Description": "",
+        "CategoryId": 3,
+        "StatusId": 2509,
+        "MainContactId": 5100,
+    }
+    schema = ProjectConnection.model_json_schema(mode="serialization")
+    assert set(schema["properties"]) == {
+        "ProjectId",
+        "ProjectName",
+        "Description",
+        "CategoryId",
+        "StatusId",
+        "MainContactId",
+    }
+
+
 def test_the_sandbox_refuses_bad_links(server: SandboxServer) -> None:
     sandbox = server.sandbox
     source, target = new_project(server), new_project(server)
@@ -430,6 +531,39 @@ def test_purge_reads_a_refusal_answered_200_and_falls_back_to_put() -> None:
         assert fake.paths() == ["PurgePerson/7"] * 3
 
 
+def test_a_purge_refusal_hides_the_key_and_any_4xx_refusal_is_read() -> None:
+    """The key never reaches the error; a refusal is a JSON Message with a 4xx (not the
+    key's 401/403, not 404); a 200 that does not say no is success, in any language."""
+    echo = '{"Message": "Key %s not accepted: the person is not deleted."}' % KEY
+    refusal = '{"Message": "The person is the main contact of project 731"}'
+    with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as fake:
+        fake.queue(
+            "PurgePerson/7",
+            Scripted(200, echo),
+            Scripted(409, refusal),
+            Scripted(422, refusal),
+            Scripted(403, refusal),
+            Scripted(404, refusal),
+            Scripted(200, '{"Message": "Sikeresen törölve"}'),
+            Scripted(200, '{"Message": "Deleted"}'),
+        )
+        with Client(SYSTEM, KEY, base_url=fake.base_url) as crm:
+            with pytest.raises(PurgeRefusedError, match="not accepted") as echoed:
+                crm.persons.purge(7)
+            assert KEY not in str(echoed.value) and KEY not in echoed.value.message
+            for _ in range(2):
+                with pytest.raises(PurgeRefusedError, match="main contact"):
+                    crm.persons.purge(7)
+            with pytest.raises(APIStatusError) as forbidden:
+                crm.persons.purge(7)
+            assert not isinstance(forbidden.value, PurgeRefusedError)
+            with pytest.raises(NotFoundError):
+                crm.persons.purge(7)
+            crm.persons.purge(7)
+            crm.persons.purge(7)
+        assert fake.paths() == ["PurgePerson/7"] * 7
+
+
 # -- structured address list ----------------------------------------------------------------------
 
 
@@ -466,6 +600,41 @@ def test_structured_address_list_accepts_the_array_wrapped_shape() -> None:
             wrapped = crm.addresses.list_structured(5)
             plain = crm.addresses.list_structured(5)
     assert wrapped == plain and [i.id for i in plain] == [88]
+
+
+def test_a_structured_address_keyed_by_id_takes_the_key_as_its_id() -> None:
+    item = '{"Address": "Home (Main st)", "Url": "https://x/Address/307"}'
+    with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as fake:
+        fake.queue(
+            "AddressList/5?Structured=1",
+            Scripted(200, '{"Count": 1, "Results": {"307": %s}}' % item),
+            Scripted(200, '{"Count": 1, "Results": [{"307": %s}]}' % item),
+        )
+        with Client(SYSTEM, KEY, base_url=fake.base_url) as crm:
+            plain = crm.addresses.list_structured(5)
+            wrapped = crm.addresses.list_structured(5)
+    assert plain == wrapped and [(i.id, i.address) for i in plain] == [
+        (307, "Home (Main st)")
+    ]
+
+
+@pytest.mark.parametrize("body", ['{"Count": 2}', '{"Count": 1, "Results": "oops"}'])
+@pytest.mark.parametrize(
+    "path", ["AddressList/5?Structured=1", "AddressList/5", "EmailList/5"]
+)
+def test_a_list_answer_without_results_is_a_validation_error(
+    path: str, body: str
+) -> None:
+    with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as fake:
+        fake.queue(path, Scripted(200, body))
+        with Client(SYSTEM, KEY, base_url=fake.base_url) as crm:
+            with pytest.raises(ResponseValidationError, match="no Results"):
+                if path.startswith("EmailList"):
+                    crm.emails.list(5)
+                elif path.endswith("Structured=1"):
+                    crm.addresses.list_structured(5)
+                else:
+                    crm.addresses.list(5)
 
 
 # -- moving a card --------------------------------------------------------------------------------
@@ -593,6 +762,10 @@ def test_an_email_answer_of_another_shape_is_kept_not_refused() -> None:
             answer = crm.emails.list(9)
     assert answer.count == 1 and answer.emails == [{"Id": "5", "Body": [1]}]
     assert answer.model_extra == {"X": 2}
+    wire = answer.model_dump(mode="json")
+    assert wire == {"Count": 1, "Results": [{"Id": "5", "Body": [1]}], "X": 2}
+    assert EmailList.from_api(wire) == answer
+    assert "Results" in EmailList.model_json_schema()["properties"]
 
 
 # -- a system without modules or users ------------------------------------------------------------
@@ -728,3 +901,40 @@ def test_file_urls_read_every_shape_and_hide_credentials() -> None:
     assert schema["type"] == "string" and "commas" in schema["description"]
     with pytest.raises(ValueError, match="None to clear"):
         FileURLs()
+
+
+def test_every_generated_module_has_its_header_once() -> None:
+    """The "Generated by" block heads each module, and is not repeated inside one."""
+    modules = sorted((EXAMPLE / "minicrm_demo").rglob("*.py"))
+    assert modules
+    for module in modules:
+        text = module.read_text(encoding="utf-8")
+        assert text.count("# Generated by minicrm-codegen") == 1, module
+
+
+def test_the_readme_names_every_family_and_sandbox_module() -> None:
+    """The file list and the architecture paragraph keep up with the families."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    listing = readme.split("DIR/NAME/_sync/<family>.py", 1)[1].split(
+        "DIR/NAME/_calls.py"
+    )[0]
+    families = sorted(
+        path.stem
+        for path in (EXAMPLE / "minicrm_demo" / "_sync").glob("*.py")
+        if path.stem not in ("__init__", "transport")
+    )
+    assert {"history", "links", "templates", "emails"} <= set(families)
+    assert all(family in listing for family in families), (families, listing)
+    models = sorted((EXAMPLE / "minicrm_demo" / "models").glob("_*.py"))
+    assert all(
+        f"models/{path.name}" in readme for path in models if path.stem != "__init__"
+    )
+    built = readme.split("A family of calls has the same name everywhere", 1)[1]
+    built = built.split("- Record models come from", 1)[0]
+    sandbox = sorted((REPO / "generator" / "sandbox").glob("*.py"))
+    names = [path.name for path in sandbox if path.stem not in ("__init__", "__main__")]
+    assert {"history.py", "webhooks.py"} <= set(names)
+    assert all(name in built or name.removesuffix(".py") in built for name in names), (
+        names,
+        built,
+    )

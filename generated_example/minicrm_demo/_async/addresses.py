@@ -35,6 +35,8 @@ def _address_names(answer: Any) -> dict[int, str]:
     elif isinstance(results, list):
         for item in cast("list[object]", results):
             pairs.update(as_map(item))
+    else:
+        raise TypeError("the address list has no Results")
     return {whole(key, "an address id"): str(value) for key, value in pairs.items()}
 
 
@@ -42,17 +44,30 @@ _AddressItems = list[AddressListItem]
 
 
 def _address_items(answer: Any) -> _AddressItems:
-    """``AddressList?Structured=1``: ``{id: {Id, Address, Url}}``, or a list of such objects."""
+    """``AddressList?Structured=1``: ``{id: {Id, Address, Url}}``, or a list of such objects.
+
+    An address keyed by its id without an ``Id`` of its own takes the key as its id.
+    """
     results: object = as_object(answer).get("Results")
-    items: list[object] = []
+    keyed: list[tuple[str | None, object]] = []
     if isinstance(results, dict):
-        items = list(cast("dict[str, object]", results).values())
+        keyed = list(cast("dict[str, object]", results).items())
     elif isinstance(results, list):
         for entry in cast("list[object]", results):
             mapping = as_map(entry)
-            items += [entry] if "Id" in mapping else list(mapping.values())
+            keyed += [(None, entry)] if "Id" in mapping else list(mapping.items())
+    else:
+        raise TypeError("the address list has no Results")
     read = record_parser(AddressListItem, "search")
-    return [read(item) for item in items]
+    return [read(_with_id(key, item)) for key, item in keyed]
+
+
+def _with_id(key: str | None, item: object) -> dict[str, Any]:
+    """An address of the list, its key as its ``Id`` when it has none of its own."""
+    fields = as_object(item)
+    if key is None or fields.get("Id") is not None:
+        return fields
+    return {**fields, "Id": key}
 
 
 class AddressesResource:

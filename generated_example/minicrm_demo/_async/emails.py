@@ -22,11 +22,11 @@ if TYPE_CHECKING:
 
 def _email_list(answer: Any) -> EmailList:
     """An ``EmailList`` answer: the envelope read, every e-mail kept as its JSON object."""
-    envelope = {
-        key: value for key, value in as_object(answer).items() if key != "Results"
-    }
-    emails = [as_object(item) for item in results_of(answer) or []]
-    return EmailList.from_api({**envelope, "emails": emails}, fetched=True)
+    results = results_of(answer)
+    if results is None:
+        raise ValueError("the e-mail list has no Results")
+    emails = [as_object(item) for item in results]
+    return EmailList.from_api({**as_object(answer), "Results": emails}, fetched=True)
 
 
 class EmailsResource:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._calls import as_object, id_of, results_of, whole
+from .._calls import as_object, id_of, results_of
 from .._values import Int, MiniCRMModel
 from ..models._history import StatusChange
 
@@ -28,16 +28,16 @@ def _changes(
 ) -> Callable[[Any], list[StatusChange[StatusT]]]:
     """A parser for ``ProjectHistory`` answers: the changes read by ``model``, newest first.
 
-    ``Count`` arrives as a string here ("6"), ``Results`` keyed by history id (or ``[]``),
-    every value as a string; the first status has ``""`` as its old one, and user id 0
-    (MiniCRM itself) is no user: both become None.
+    ``Results`` is keyed by history id (or ``[]``), every value a string; the first status has
+    ``""`` as its old one, and user id 0 (MiniCRM itself) is no user: both become None.
+    ``Count`` (a string here, "6") is not read: the changes are all in ``Results``, so a
+    malformed count does not make a readable history unreadable.
     """
 
     def parse(answer: Any) -> list[StatusChange[StatusT]]:
         results = results_of(answer)
         if results is None:
             raise ValueError("the history answer has no Results")
-        whole(as_object(answer).get("Count", 0), "Count")
         changes: list[StatusChange[StatusT]] = []
         for result in results:
             entry = {
@@ -47,11 +47,18 @@ def _changes(
             if str(entry.get("UserId")).strip() == "0":
                 entry["UserId"] = None
             changes.append(model.from_api(entry, source="search"))
-        return sorted(
-            changes, key=lambda change: (change.changed_at, change.id), reverse=True
-        )
+        return sorted(changes, key=_newest_first, reverse=True)
 
     return parse
+
+
+def _newest_first(change: StatusChange[Any]) -> tuple[str, int]:
+    """The sort key of a change: its time then its id; a change without a time is the oldest.
+
+    MiniCRM's times are local, without an offset, so their ISO texts sort as they do.
+    """
+    when = change.changed_at
+    return ("" if when is None else when.isoformat(), change.id or 0)
 
 
 async def status_history(

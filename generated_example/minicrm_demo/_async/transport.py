@@ -75,6 +75,10 @@ class AsyncTransport:
         self._pacer = Pacer(rate_limit, rate_period) if rate_limit else None
         self.extra_user_ids = extra_user_ids
 
+    def redact(self, text: str) -> str:
+        """``text`` without the API key (or the token made from it), for errors and logs."""
+        return self._redact(text)
+
     async def close(self) -> None:
         if self._owns_http:
             await self._http.aclose()

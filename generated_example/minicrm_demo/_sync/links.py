@@ -47,10 +47,13 @@ def _connection(answer: Any) -> ProjectConnection:
     return link
 
 
-def _connections(answer: Any) -> tuple[list[ProjectConnection], int, int]:
-    """``ListProjectConnection``: one page of linked cards, ``TotalCount``, ``ItemPerPage``.
+def _connections(
+    answer: Any,
+) -> tuple[list[ProjectConnection], int | None, int | None, int]:
+    """``ListProjectConnection``: a page of linked cards, ``TotalCount``, ``Page``, ``ItemPerPage``.
 
-    ``Connections`` is keyed by position, or a list, or ``[]`` when there are none.
+    ``Connections`` is keyed by position, or a list, or ``[]`` when there are none;
+    ``TotalCount`` and ``Page`` are None when the answer leaves them out.
     """
     envelope = as_object(answer)
     raw: object = envelope.get("Connections", [])
@@ -59,9 +62,15 @@ def _connections(answer: Any) -> tuple[list[ProjectConnection], int, int]:
         if not isinstance(raw, list)
         else cast("list[object]", raw)
     )
-    total = whole(envelope.get("TotalCount", 0), "TotalCount")
+    total = envelope.get("TotalCount")
+    page = envelope.get("Page")
     per_page = whole(envelope.get("ItemPerPage", 100), "ItemPerPage")
-    return [_connection(item) for item in items], total, per_page
+    return (
+        [_connection(item) for item in items],
+        None if total is None else whole(total, "TotalCount"),
+        None if page is None else whole(page, "Page"),
+        per_page,
+    )
 
 
 class LinksResource:
@@ -80,17 +89,27 @@ class LinksResource:
         )
 
     def list(self, from_project: int | MiniCRMModel) -> Iterator[ProjectConnection]:
-        """Every card a project is linked to, page by page (100 a page, pages from 0)."""
+        """Every card a project is linked to, page by page (100 a page, pages from 0).
+
+        Paging stops at ``TotalCount``, or without it at a short or empty page; an answer
+        for another page than the one asked (a server ignoring ``Page``) ends it too, so no
+        card is listed twice.
+        """
         project_id = str(id_of(from_project))
         page = 0
         while True:
             params = {"FromProjectId": project_id, "Page": str(page)}
-            links, total, per_page = self._core.call(
+            links, total, answered, per_page = self._core.call(
                 "GET", "ListProjectConnection", _connections, params=params
             )
+            if answered is not None and answered != page:
+                return
             yield from links
             page += 1
-            if not links or page * max(per_page, 1) >= total:
+            if total is None:
+                if len(links) < max(per_page, 1):
+                    return
+            elif not links or page * max(per_page, 1) >= total:
                 return
 
     def describe(

@@ -274,7 +274,12 @@ class SalesResource(ProjectResource["Sales", "SalesSearchItem"]):
     def status_history(
         self, project: int | SalesSearchItem | Sales
     ) -> list[StatusChange[SalesStatus]]:
-        """Every status the project took, newest first (the first has no ``old_status``)."""
+        """Every status the project took, newest first (the first has no ``old_status``).
+
+        MiniCRM's answer does not say the project's module, so a project of another module is
+        not refused: its statuses read as unknown options of this one (with a warning);
+        ``crm.history.status_changes`` reads any project's as ids.
+        """
         return status_history(self._core, project, StatusChange[models.SalesStatus])
 
 
@@ -301,7 +306,12 @@ class SupportResource(ProjectResource["Support", "SupportSearchItem"]):
     def status_history(
         self, project: int | SupportSearchItem | Support
     ) -> list[StatusChange[SupportStatus]]:
-        """Every status the project took, newest first (the first has no ``old_status``)."""
+        """Every status the project took, newest first (the first has no ``old_status``).
+
+        MiniCRM's answer does not say the project's module, so a project of another module is
+        not refused: its statuses read as unknown options of this one (with a warning);
+        ``crm.history.status_changes`` reads any project's as ids.
+        """
         return status_history(self._core, project, StatusChange[models.SupportStatus])
 
 
@@ -328,7 +338,12 @@ class ProjectsResource(ProjectResource["Projects", "ProjectsSearchItem"]):
     def status_history(
         self, project: int | ProjectsSearchItem | Projects
     ) -> list[StatusChange[ProjectsStatus]]:
-        """Every status the project took, newest first (the first has no ``old_status``)."""
+        """Every status the project took, newest first (the first has no ``old_status``).
+
+        MiniCRM's answer does not say the project's module, so a project of another module is
+        not refused: its statuses read as unknown options of this one (with a warning);
+        ``crm.history.status_changes`` reads any project's as ids.
+        """
         return status_history(self._core, project, StatusChange[models.ProjectsStatus])
 
 
@@ -357,7 +372,12 @@ class InvoicingResource(ProjectResource["Invoicing", "InvoicingSearchItem"]):
     def status_history(
         self, project: int | InvoicingSearchItem | Invoicing
     ) -> list[StatusChange[InvoicingStatus]]:
-        """Every status the project took, newest first (the first has no ``old_status``)."""
+        """Every status the project took, newest first (the first has no ``old_status``).
+
+        MiniCRM's answer does not say the project's module, so a project of another module is
+        not refused: its statuses read as unknown options of this one (with a warning);
+        ``crm.history.status_changes`` reads any project's as ids.
+        """
         return status_history(self._core, project, StatusChange[models.InvoicingStatus])
 
 
@@ -388,7 +408,12 @@ class ErtekesitesResource(ProjectResource["Ertekesites", "ErtekesitesSearchItem"
     def status_history(
         self, project: int | ErtekesitesSearchItem | Ertekesites
     ) -> list[StatusChange[ErtekesitesStatus]]:
-        """Every status the project took, newest first (the first has no ``old_status``)."""
+        """Every status the project took, newest first (the first has no ``old_status``).
+
+        MiniCRM's answer does not say the project's module, so a project of another module is
+        not refused: its statuses read as unknown options of this one (with a warning);
+        ``crm.history.status_changes`` reads any project's as ids.
+        """
         return status_history(
             self._core, project, StatusChange[models.ErtekesitesStatus]
         )

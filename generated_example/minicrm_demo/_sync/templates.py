@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._calls import record_parser, results_of
+from .._calls import id_of, record_parser, results_of
 from ..models._templates import Template, TemplateItem
 
 if TYPE_CHECKING:
@@ -46,7 +46,10 @@ class TemplatesResource:
         category_id = module if isinstance(module, int) else int(module.value)
         return template_list(self._core, category_id)
 
-    def get(self, template_id: int) -> Template:
-        """A template with its subject and content; its type is normalised (``Todo``)."""
+    def get(self, template: int | TemplateItem) -> Template:
+        """A template (its id, or an item of ``list``) with its subject and content.
+
+        Its type is normalised (``Todo``).
+        """
         parse = record_parser(Template, "detail")
-        return self._core.call("GET", f"Template/{template_id}", parse)
+        return self._core.call("GET", f"Template/{id_of(template)}", parse)

@@ -11,7 +11,7 @@ from .._values import Int, MiniCRMModel, Text, api_field
 class AddressListItem(MiniCRMModel):
     """One address of a contact's list: its id, its label and the URL of its record."""
 
-    id: Int = api_field("Id")
+    id: Int | None = api_field("Id")
     address: Text | None = api_field("Address")
     """How MiniCRM labels it: ``Name (street)``."""
 

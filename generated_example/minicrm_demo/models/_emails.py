@@ -24,5 +24,9 @@ class EmailList(MiniCRMModel):
     """
 
     count: Int | None = api_field("Count")
-    emails: list[dict[str, JsonValue]] = Field(default_factory=_no_emails)
-    """Each e-mail as MiniCRM sent it (its fields are not documented)."""
+    emails: list[dict[str, JsonValue]] = Field(
+        default_factory=_no_emails,
+        validation_alias="Results",
+        serialization_alias="Results",
+    )
+    """Each e-mail as MiniCRM sent it (its fields are not documented); ``Results`` on the wire."""

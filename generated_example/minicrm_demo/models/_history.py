@@ -16,19 +16,22 @@ StatusT = TypeVar("StatusT")
 class StatusChange(MiniCRMModel, Generic[StatusT]):
     """One change of a project's status; a history lists them newest first.
 
+    Every field is None when MiniCRM leaves it out, as in every record of this package.
+
     ``crm.<module>.status_history`` gives the statuses as that module's status type;
     ``crm.history.status_changes`` (a project of any module) gives their ids.
     """
 
-    id: Int = api_field("Id")
-    project_id: Int = api_field("ProjectId")
+    id: Int | None = api_field("Id")
+    project_id: Int | None = api_field("ProjectId")
     old_status: StatusT | None = api_field("Status_Old_Id")
     """The status it left; None for the project's first status."""
 
-    new_status: StatusT = api_field("Status_New_Id")
+    new_status: StatusT | None = api_field("Status_New_Id")
     old_status_name: Text | None = api_field("Status_Old_Name")
-    new_status_name: Text = api_field("Status_New_Name")
+    new_status_name: Text | None = api_field("Status_New_Name")
     user: User | None = api_field("UserId")
     """Who moved it; None when MiniCRM did (user id 0, e.g. an automation)."""
 
-    changed_at: DateTime = api_field("ClosedAt")
+    changed_at: DateTime | None = api_field("ClosedAt")
+    """When it changed; None when MiniCRM does not say (such a change sorts last)."""

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from .._values import ChoiceEnum, Int, MiniCRMModel, Text, api_field
 from ._shared import Module
 
@@ -12,7 +14,7 @@ from ._shared import Module
 class ProjectConnection(MiniCRMModel):
     """The card a project is linked to, as ``crm.links`` lists it or creates the link."""
 
-    project_id: Int = api_field("ProjectId")
+    project_id: Int | None = api_field("ProjectId")
     """The linked card."""
 
     project_name: Text | None = api_field("ProjectName")
@@ -24,9 +26,11 @@ class ProjectConnection(MiniCRMModel):
     """The linked card's status, as an id (``status`` has it typed)."""
 
     main_contact_id: Int | None = api_field("MainContactId")
-    module: Module | None = None
-    """The linked card's module; None for a module this package does not know."""
+    module: Module | None = Field(default=None, exclude=True)
+    """The linked card's module; None for a module this package does not know.
 
-    status: ChoiceEnum | None = None
+    Read from ``category_id``, so not part of the wire form (``model_dump``)."""
+
+    status: ChoiceEnum | None = Field(default=None, exclude=True)
     """The linked card's status as its module's status type (``SalesStatus``, …); None for a
-    module this package does not know."""
+    module this package does not know. Read from ``status_id``, so not part of the wire form."""

@@ -44,7 +44,7 @@ TemplateKind = Annotated[TemplateType | str, PlainValidator(_template_type)]
 class TemplateItem(MiniCRMModel):
     """A template as a module's template list shows it; ``crm.templates.get`` reads it all."""
 
-    id: Int = api_field("Id")
+    id: Int | None = api_field("Id")
     type: TemplateKind | None = api_field("Type")
     name: Text | None = api_field("Name")
     url: Text | None = api_field("Url")
@@ -53,7 +53,7 @@ class TemplateItem(MiniCRMModel):
 class Template(MiniCRMModel):
     """A template of a module, as its detail answers it."""
 
-    id: Int = api_field("Id")
+    id: Int | None = api_field("Id")
     category_id: Int | None = api_field("CategoryId")
     """The module it belongs to."""
 
