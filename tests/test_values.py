@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import warnings
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "generated_example"))
@@ -21,6 +23,7 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
     Person,
     Projects,
     Sales,
+    SalesSearchItem,
     SalesQualification,
     SalesReferrer,
     SalesSet1035,
@@ -268,3 +271,86 @@ def test_unknown_fields_are_kept_and_written_back() -> None:
     record = Sales.from_api({"Id": 1, "Enum9999": "new", "Tags": []})
     assert record.model_extra == {"Enum9999": "new", "Tags": []}
     assert record.to_api() == {"Id": 1, "Enum9999": "new", "Tags": []}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"Id": 5, "Name": "Infinity Kft"}',
+        '{"Id": 5, "Name": "NaN \\" Infinity"}',
+        b'{"Id": 5, "Name": "-Infinity", "Extra": ["NaN"]}',
+    ],
+)
+def test_from_api_json_reads_nan_and_infinity_inside_texts(raw: bytes | str) -> None:
+    """A name such as "Infinity Kft" is just text; only the bare tokens are refused."""
+    record = Sales.from_api_json(raw)
+    text = raw if isinstance(raw, str) else raw.decode()
+    assert record.name == json.loads(text)["Name"]
+    page = b'{"Count": 1, "Results": {"5": %s}}' % text.encode()
+    assert Sales.page_from_json(page).items == [record]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"Id": 5, "Name": "Infinity Kft", "Int1107": "x"}',
+        b'{"Id": NaN}',
+        b'{"Id": 5, "Int1107": -Infinity}',
+        '{"Id": 5, "Name": "x\\"", "Int1107": Infinity}',
+        b'{"Name": "Infinity Kft", "X": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"Name": "NaN", "X": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"Name": "\\ud800"}',
+        b'{"Name": "NaN \\ud800"}',
+        '{"Name": "NaN \ud800"}',
+        b'{"Name": "NaN',
+        b"[NaN]",
+    ],
+)
+def test_every_failure_of_the_json_readers_is_a_value_error(raw: bytes | str) -> None:
+    """Whatever the text holds, a bad answer is a ValueError, never a RecursionError."""
+    with pytest.raises(
+        ValueError
+    ):  # noqa: PT011 - the documented promise is ValueError
+        Sales.from_api_json(raw)
+    text = raw if isinstance(raw, str) else raw.decode(errors="surrogateescape")
+    page = '{"Count": 1, "Results": {"5": %s}}' % text
+    with pytest.raises(ValueError):  # noqa: PT011
+        Sales.page_from_json(page.encode(errors="surrogatepass"))
+
+
+def test_records_with_unknown_options_validate_against_their_own_schema() -> None:
+    """Real data keeps options this package does not know; its schema must accept them."""
+    raw = {
+        "Id": 7,
+        "StatusId": 99999,
+        "UserId": 424242,
+        "Set1035": 2**40 + 3,
+        "Referrer": "A referrer added later",
+        "Qualification": 9996,
+        "IsPrivate": 1,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        record = Sales.from_api(raw, source="search")
+        flags = Sales.from_api({"Set1035": "First choice, A label added later"})
+        item = SalesSearchItem.from_api({"Id": 8, "StatusId": 99998, "UserId": 1})
+    for model, dumped in (
+        (Sales, record.model_dump(mode="json")),
+        (Sales, flags.model_dump(mode="json")),
+        (SalesSearchItem, item.model_dump(mode="json")),
+    ):
+        assert dumped["StatusId"] is None or dumped["StatusId"] >= 99998
+        jsonschema.validate(dumped, model.model_json_schema())
+        jsonschema.validate(dumped, model.model_json_schema(mode="serialization"))
+    assert record.model_dump(mode="json")["Referrer"] == "A referrer added later"
+    assert (
+        flags.model_dump(mode="json")["Set1035"] == "First choice, A label added later"
+    )
+    schema = Sales.model_json_schema()["properties"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"StatusId": 2.5}, Sales.model_json_schema())
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"Set1035": -1}, Sales.model_json_schema())
+    status = schema["StatusId"]["anyOf"][0]
+    assert status["examples"] == [2500, 2509, 2512, 2540, 2541]
+    assert "2509: Contacted" in status["description"]

@@ -24,7 +24,7 @@ import uvicorn
 
 from generator.build_model import build_tenant
 from generator.sandbox.server import SandboxServer
-from generator.sandbox.webhooks import RETRY_DELAYS, webhook_setting
+from generator.sandbox.webhooks import RETRY_DELAYS, Webhook, shown, webhook_setting
 from generator.snapshot import load_demo_snapshot
 
 from tools import REPO, mypy_strict, run
@@ -270,6 +270,11 @@ def test_the_sandbox_stops_cleanly_with_retries_pending() -> None:
         ("http://127.0.0.1/hook module=Nope", "not a module of this system"),
         ("http://127.0.0.1/hook type=Contact module=3", "cannot go with type=Contact"),
         ("http://127.0.0.1/hook module=3 fields=Priority", "no field 'Priority'"),
+        ("http://127.0.0.1:abc/x", "is not an http(s) URL"),
+        ("http://127.0.0.1:99999/x", "is not an http(s) URL"),
+        ("http://u:pw@[::1/x", "is not an http(s) URL"),
+        ("http://u:pw@exa mple.com/x", "expected type=Project|Contact"),
+        ("http://u:pw@\N{FULLWIDTH COLON}80/x", "is not an http(s) URL"),
     ],
 )
 def test_a_bad_webhook_setting_is_one_line_saying_what_is_wrong(
@@ -278,6 +283,48 @@ def test_a_bad_webhook_setting_is_one_line_saying_what_is_wrong(
     with pytest.raises(ValueError) as caught:
         webhook_setting(spec, TENANT)
     assert problem in str(caught.value)
+    assert "pw" not in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://u:pw@[::1/x",
+        "http://u:pw@host:abc/x",
+        "http://u:pw@[::1]:80/x",
+        "http://u:pw@h@st/x",
+        "u:pw@host",
+        "http://[",
+    ],
+)
+def test_shown_never_fails_and_never_shows_the_password(url: str) -> None:
+    assert "pw" not in shown(url)
+
+
+def test_a_delivery_that_raises_is_a_failed_attempt_and_later_ones_still_go(
+    receiver: Receiver,
+) -> None:
+    """One broken URL must not stop the delivery thread for every other webhook."""
+    broken = Webhook("http://127.0.0.1:abc/hook")  # bypasses webhook_setting's checks
+    server = SandboxServer(
+        load_demo_snapshot(),
+        SYSTEM,
+        KEY,
+        webhooks=(broken, webhook_setting(receiver.url, TENANT)),
+        webhook_retry_scale=0.0001,
+    )
+    with server, connect(server) as crm:
+        crm.persons.create(Person(first_name="First"))
+        receiver.wait_for(1)
+        crm.persons.create(Person(first_name="Second"))
+        bodies = receiver.wait_for(2)
+    attempts = server.emitter.attempts if server.emitter else []
+    assert [json.loads(body)["Data"]["FirstName"] for body in bodies] == [
+        "First",
+        "Second",
+    ]
+    failed = [a for a in attempts if a.url == broken.url]
+    assert failed and all(a.status is None and a.error for a in failed)
 
 
 def test_cli_webhook_flag_posts_and_refuses_bad_settings(receiver: Receiver) -> None:
@@ -293,6 +340,20 @@ def test_cli_webhook_flag_posts_and_refuses_bad_settings(receiver: Receiver) -> 
     )
     assert bad.returncode == 2 and "secret" not in bad.stderr
     assert bad.stderr.strip().splitlines()[-1].startswith("error: --webhook")
+    for url in ("http://user:secret@[::1/hook", "http://user:secret@127.0.0.1:abc/x"):
+        bad = run(
+            sys.executable,
+            "-m",
+            "generator",
+            "sandbox",
+            "--webhook",
+            url,
+            check=False,
+            cwd=REPO,
+        )
+        assert bad.returncode == 2 and "secret" not in bad.stderr, bad.stderr
+        assert bad.stderr.strip().startswith("error: --webhook"), bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
     with ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler) as probe:
         port = probe.server_address[1]
     process = subprocess.Popen(

@@ -23,7 +23,6 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
-import json
 import re
 import sys
 import types
@@ -604,6 +603,12 @@ class MiniCRMModel(BaseModel):
         super().__pydantic_init_subclass__(**kwargs)
         cls.__signature__ = _Signature()  # type: ignore[assignment]
 
+    @classmethod
+    def __pydantic_on_complete__(cls) -> None:
+        # Building the model (when first used: defer_build) sets pydantic's own signature.
+        super().__pydantic_on_complete__()
+        cls.__signature__ = _Signature()  # type: ignore[assignment]
+
     def __repr_args__(self) -> Any:
         """The fields that hold a value, by their Python names, then unknown ones."""
         for name in type(self).model_fields:
@@ -645,14 +650,12 @@ class MiniCRMModel(BaseModel):
         """Build a record from the raw JSON of a MiniCRM answer, in one pass through pydantic-core.
 
         For a stored answer, a cached file or a webhook body; read as :meth:`from_api` reads.
-        Raises pydantic's ``ValidationError`` (a ``ValueError``) when ``raw`` is not a JSON
-        object or a value cannot be read; ``NaN`` and ``Infinity`` are not JSON.
+        Raises ``ValueError`` (mostly pydantic's ``ValidationError``) whatever is wrong with
+        ``raw``: not a JSON object, too deeply nested, a value that cannot be read, ``NaN`` or
+        ``Infinity`` (not JSON).
         """
-        context = {"source": source}
-        if _has_constants(raw):
-            record = cls.model_validate(_loads(raw), context=context)
-        else:
-            record = cls.model_validate_json(raw, context=context)
+        _refuse_constants(raw)
+        record = cls.model_validate_json(raw, context={"source": source})
         if fetched:
             record.__pydantic_fields_set__.clear()
         return record
@@ -665,17 +668,14 @@ class MiniCRMModel(BaseModel):
 
         The answer is ``{"Count": …, "Results": {id: item, …}}``; each item is read as
         :meth:`from_api` reads it. ``page`` is the page number the answer is for.
-        Raises pydantic's ``ValidationError`` (a ``ValueError``) when the answer is not a
-        search answer of this item type.
+        Raises ``ValueError`` (mostly pydantic's ``ValidationError``) when the answer is not a
+        search answer of this item type, as :meth:`from_api_json` does.
         """
         adapter = _page_adapters.get(cls)
         if adapter is None:
             adapter = _page_adapters[cls] = _Page[cls]  # type: ignore[valid-type]
-        context = {"source": source}
-        if _has_constants(raw):
-            answer = adapter.model_validate(_loads(raw), context=context)
-        else:
-            answer = adapter.model_validate_json(raw, context=context)
+        _refuse_constants(raw)
+        answer = adapter.model_validate_json(raw, context={"source": source})
         results = answer.Results
         if isinstance(results, dict):
             # Narrowing leaves room for a class both dict and list; pydantic gives a dict.
@@ -753,20 +753,27 @@ class _Signature:
         return inspect.Signature(parameters, return_annotation=None)
 
 
-def _has_constants(raw: bytes | str) -> bool:
-    """Whether ``raw`` may hold ``NaN`` or ``Infinity``, which pydantic-core would read."""
+#: A JSON string, so that ``NaN`` and ``Infinity`` are looked for outside strings only.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_STRING_BYTES = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+
+
+def _refuse_constants(raw: bytes | str) -> None:
+    """Raise ``ValueError`` when ``raw`` holds ``NaN`` or ``Infinity`` as a value.
+
+    They are not JSON, but pydantic-core reads them. Inside a text ("Infinity Kft") they are
+    just text; the strings are only removed when one of the words appears at all.
+    """
     if isinstance(raw, str):
-        return "NaN" in raw or "Infinity" in raw
-    return b"NaN" in raw or b"Infinity" in raw
-
-
-def _refuse_constant(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON")
-
-
-def _loads(raw: bytes | str) -> Any:
-    """The JSON of ``raw`` by the standard library, refusing ``NaN`` and ``Infinity``."""
-    return json.loads(raw, parse_constant=_refuse_constant)
+        found = ("NaN" in raw or "Infinity" in raw) and bool(
+            re.search("NaN|Infinity", _STRING.sub("", raw))
+        )
+    else:
+        found = (b"NaN" in raw or b"Infinity" in raw) and bool(
+            re.search(rb"NaN|Infinity", _STRING_BYTES.sub(b"", raw))
+        )
+    if found:
+        raise ValueError("NaN and Infinity are not JSON")
 
 
 def _count(value: object) -> int:
@@ -1023,16 +1030,15 @@ class ChoiceEnum(enum.Enum):
     def __get_pydantic_json_schema__(
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
-        values = [member._value_ for member in cls]
+        # Open, as the package is: an option added after generation is kept as MiniCRM sent
+        # it (its id, or in a detail answer its label) and dumped so.
         options = "; ".join(f"{member._value_}: {member._label}" for member in cls)
-        kind = (
-            "integer" if all(isinstance(value, int) for value in values) else "string"
-        )
         return {
             "title": cls.__name__,
-            "type": kind,
-            "enum": values,
-            "description": f"The id of one of these options (id: label): {options}.",
+            "anyOf": [{"type": "integer"}, {"type": "string"}],
+            "examples": [member._value_ for member in cls],
+            "description": f"The id of an option (id: label): {options}; an option this "
+            "package does not know is kept as its id or label.",
         }
 
     def __str__(self) -> str:
@@ -1192,12 +1198,14 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
     def __get_pydantic_json_schema__(
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
+        # Any bitmask: bits added after generation are kept. Labels this package does not
+        # know are kept too, and dumped as the ", "-joined labels.
         options = "; ".join(f"{member.value}: {member._label}" for member in cls)
         return {
             "title": cls.__name__,
-            "type": "integer",
-            "minimum": 0,
-            "description": f"A bitmask of these options (bit: label): {options}.",
+            "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}],
+            "description": f"A bitmask of these options (bit: label): {options}; with "
+            "labels this package does not know, the labels joined by ', '.",
         }
 
 

@@ -17,6 +17,7 @@ import heapq
 import itertools
 import json
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -63,9 +64,10 @@ def webhook_setting(spec: str, tenant: Tenant) -> Webhook:
     if not spec.split():
         raise ValueError("give the URL to post to")
     url, *settings = spec.split()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{shown(url)!r} is not an http(s) URL")
+    if not _postable(url):
+        raise ValueError(
+            f"{shown(url)!r} is not an http(s) URL with a host (and a port from 1 to 65535)"
+        )
     values: dict[str, str] = {}
     for setting in settings:
         key, equals, value = setting.partition("=")
@@ -101,12 +103,35 @@ def webhook_setting(spec: str, tenant: Tenant) -> Webhook:
     return Webhook(url, kind, module, fields)
 
 
+def _postable(url: str) -> bool:
+    """Whether both the standard library and httpx read ``url`` as an http(s) URL with a host
+    and a valid port: httpx alone takes port 99999, and a URL it refuses only at delivery
+    time would fail every delivery."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        target = httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and bool(target.host)
+        and port != 0
+    )
+
+
+#: What may carry credentials: the text before the last ``@`` of the authority, whether or
+#: not the rest of the URL parses (``u:pw@host`` and ``http://u:pw@[::1`` too).
+_USERINFO = re.compile(r"^(?P<head>(?:[A-Za-z][A-Za-z0-9+.-]*:)?/*)[^/?#]*@")
+
+
 def shown(url: str) -> str:
-    """The URL without the credentials it may carry (``https://user:pass@host/...``)."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
+    """The URL without the credentials it may carry (``https://user:pass@host/...``).
+
+    Never fails: it is what error messages show, for URLs that may not parse.
+    """
+    return _USERINFO.sub(r"\g<head>***@", url, count=1)
 
 
 def _text(value: Any) -> Any:
@@ -233,7 +258,8 @@ class Emitter:
                 headers={"Content-Type": "application/json"},
             ).status_code
             error = "" if status == 200 else f"answered {status}"
-        except httpx.HTTPError as exc:
+        except Exception as exc:
+            # Any error, not only httpx's: one failed delivery must not end the thread.
             status, error = None, type(exc).__name__
         self.attempts.append(Attempt(shown(url), delivery.attempt, status, error))
         if status == 200:
