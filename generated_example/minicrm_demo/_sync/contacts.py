@@ -90,8 +90,6 @@ def _refuses(message: str) -> bool:
     return not _REFUSAL_WORDS.isdisjoint(words) or "main contact" in message.casefold()
 
 
-
-
 class PersonsResource:
     """Person contacts: get, search, create and update."""
 
