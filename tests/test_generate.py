@@ -17,6 +17,7 @@ from generator.write import MANIFEST
 from fake_minicrm import FakeMiniCRM
 from hostile import NAMES, canary_payloads, hostile_snapshot
 from tools import (
+    run_generator,
     REPO,
     black_check,
     generated_tree,
@@ -63,10 +64,7 @@ def test_same_bytes_whatever_the_hash_seed_and_key_order(
     schema = tmp_path / "reordered.json"
     reordered(load_demo_snapshot()).write(schema)
     out = tmp_path / "out"
-    run(
-        sys.executable,
-        "-m",
-        "generator",
+    run_generator(
         "generate",
         "--schema",
         schema,

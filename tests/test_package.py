@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile import hostile_snapshot
-from tools import REPO, mypy_strict, run
+from tools import REPO, generate_hostile_project, mypy_strict, run, run_generator
 
 EXAMPLE = REPO / "generated_example"
 PACKAGE = EXAMPLE / "minicrm_demo"
@@ -162,26 +161,7 @@ for package in (minicrm_demo, minicrm_demo.models):
 
 @pytest.fixture(scope="module")
 def hostile_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project generated from the hostile snapshot (names and labels built to break)."""
-    root = tmp_path_factory.mktemp("hostile")
-    schema = root / "hostile.snapshot.json"
-    hostile_snapshot(root / "CANARY").write(schema)
-    out = root / "out"
-    run(
-        sys.executable,
-        "-m",
-        "generator",
-        "generate",
-        "--schema",
-        schema,
-        "--output",
-        out,
-        "--package-name",
-        "hostile_crm",
-        "--quiet",
-        cwd=REPO,
-    )
-    return out
+    return generate_hostile_project(tmp_path_factory.mktemp("hostile"))
 
 
 def ruff(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -255,10 +235,7 @@ def test_pyright_strict_finds_no_error(tmp_path: Path) -> None:
 
 
 def generate_demo(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run(
-        sys.executable,
-        "-m",
-        "generator",
+    return run_generator(
         "generate",
         "--demo",
         "--output",

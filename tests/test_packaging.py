@@ -6,7 +6,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tools import REPO, generated_tree, run
+from tools import REPO, generated_tree, run, run_generator
 
 
 def test_wheel_ships_templates_and_generates_from_them(tmp_path: Path) -> None:
@@ -59,10 +59,7 @@ def test_wheel_ships_templates_and_generates_from_them(tmp_path: Path) -> None:
         env=env,
     )
     assert Path(located.stdout.strip()) == site / "generator" / "templates"
-    run(
-        sys.executable,
-        "-m",
-        "generator",
+    run_generator(
         "generate",
         "--demo",
         "--output",

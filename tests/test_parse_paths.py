@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile import hostile_snapshot
-from tools import REPO, run
+from tools import REPO, generate_hostile_project, run
 
 CHECKS = r'''
 import dataclasses, datetime, enum, inspect, json, sys, warnings
@@ -165,25 +164,7 @@ print("schemas:", schemas, "records:", len(records))
 
 @pytest.fixture(scope="module")
 def hostile_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("hostile")
-    schema = work / "s.json"
-    hostile_snapshot(work / "CANARY").write(schema)
-    out = work / "out"
-    run(
-        sys.executable,
-        "-m",
-        "generator",
-        "generate",
-        "--schema",
-        schema,
-        "--output",
-        out,
-        "--package-name",
-        "hostile_crm",
-        "--quiet",
-        cwd=REPO,
-    )
-    return out
+    return generate_hostile_project(tmp_path_factory.mktemp("hostile"))
 
 
 def test_fast_paths_read_as_the_rules_on_the_demo_package() -> None:

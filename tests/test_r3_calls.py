@@ -17,7 +17,7 @@ from generator.sandbox.server import SandboxServer
 from generator.snapshot import Snapshot, load_demo_snapshot
 
 from fake_minicrm import FakeMiniCRM, Scripted, serve
-from tools import REPO, mypy_strict, run
+from tools import REPO, mypy_strict, run, run_generator
 
 EXAMPLE = REPO / "generated_example"
 sys.path.insert(0, str(EXAMPLE))
@@ -784,10 +784,7 @@ def test_the_family_modules_of_a_system_without_modules_or_users_are_clean(
     schema = tmp_path / "empty.json"
     Snapshot(empty, "http://127.0.0.1:1/Api/R3", "empty").write(schema)
     out = tmp_path / "out"
-    run(
-        sys.executable,
-        "-m",
-        "generator",
+    run_generator(
         "generate",
         "--schema",
         schema,

@@ -27,7 +27,7 @@ from generator.sandbox.server import SandboxServer
 from generator.sandbox.webhooks import RETRY_DELAYS, Webhook, shown, webhook_setting
 from generator.snapshot import load_demo_snapshot
 
-from tools import REPO, mypy_strict, run
+from tools import REPO, mypy_strict, run, run_generator
 
 EXAMPLE = REPO / "generated_example"
 sys.path.insert(0, str(EXAMPLE))
@@ -328,10 +328,7 @@ def test_a_delivery_that_raises_is_a_failed_attempt_and_later_ones_still_go(
 
 
 def test_cli_webhook_flag_posts_and_refuses_bad_settings(receiver: Receiver) -> None:
-    bad = run(
-        sys.executable,
-        "-m",
-        "generator",
+    bad = run_generator(
         "sandbox",
         "--webhook",
         "http://user:secret@127.0.0.1/hook type=Invoice",
@@ -341,10 +338,7 @@ def test_cli_webhook_flag_posts_and_refuses_bad_settings(receiver: Receiver) -> 
     assert bad.returncode == 2 and "secret" not in bad.stderr
     assert bad.stderr.strip().splitlines()[-1].startswith("error: --webhook")
     for url in ("http://user:secret@[::1/hook", "http://user:secret@127.0.0.1:abc/x"):
-        bad = run(
-            sys.executable,
-            "-m",
-            "generator",
+        bad = run_generator(
             "sandbox",
             "--webhook",
             url,

@@ -38,6 +38,37 @@ def run(
     return result
 
 
+def run_generator(
+    *args: str | Path,
+    cwd: Path | None = REPO,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m generator ARGS`` in a fresh process, as a user runs it."""
+    return run(sys.executable, "-m", "generator", *args, cwd=cwd, env=env, check=check)
+
+
+def generate_hostile_project(root: Path) -> Path:
+    """The project (package ``hostile_crm``) generated under ``root`` from the hostile snapshot,
+    whose names and labels are built to break generated code."""
+    from hostile import hostile_snapshot
+
+    schema = root / "hostile.snapshot.json"
+    hostile_snapshot(root / "CANARY").write(schema)
+    out = root / "out"
+    run_generator(
+        "generate",
+        "--schema",
+        schema,
+        "--output",
+        out,
+        "--package-name",
+        "hostile_crm",
+        "--quiet",
+    )
+    return out
+
+
 def mypy_strict(
     *targets: Path, cwd: Path, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
