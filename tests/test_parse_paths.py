@@ -297,3 +297,21 @@ def test_jedi_completes_value_fields(expression: str, expected: str) -> None:
     script = jedi.Script(source, path=example / "x.py", project=jedi.Project(example))
     names = [completion.name for completion in script.complete(5, len(expression))]
     assert expected in names
+
+
+def test_jedi_completes_resources_without_helper_attributes() -> None:
+    """A notebook's completion of ``crm.`` and ``crm.sales.`` lists the calls, not the
+    machinery of a caching decorator (issue 10)."""
+    import jedi
+
+    example = REPO / "generated_example"
+    for expression, expected in (("crm.", "sales"), ("crm.sales.", "search")):
+        source = (
+            f"from minicrm_demo import Client\ncrm = Client('1', 'k')\n{expression}"
+        )
+        script = jedi.Script(
+            source, path=example / "x.py", project=jedi.Project(example)
+        )
+        names = {completion.name for completion in script.complete(3, len(expression))}
+        assert expected in names
+        assert not names & {"attrname", "func", "lock"}, expression

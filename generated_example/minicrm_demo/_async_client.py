@@ -10,8 +10,7 @@ addresses, modules); generated from the same templates as the synchronous client
 from __future__ import annotations
 
 import os
-from functools import cached_property
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, TypeVar, cast
 
 from ._async.addresses import AddressesResource
 from ._async.contacts import BusinessesResource, ContactsResource, PersonsResource
@@ -34,11 +33,13 @@ from ._calls import DEFAULT_BASE_URL
 from ._errors import MiniCRMError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     import httpx
 
 __all__ = ["AsyncClient"]
+
+ResourceT = TypeVar("ResourceT")
 
 
 class AsyncClient:
@@ -97,83 +98,101 @@ class AsyncClient:
             http_client=http_client,
             extra_user_ids=frozenset(extra_user_ids),
         )
+        self._resources: dict[object, object] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(system_id={self.system_id!r}, base_url={self.base_url!r})"
 
-    @cached_property
+    def _resource(self, make: Callable[[AsyncTransport], ResourceT]) -> ResourceT:
+        """The client's one resource that ``make`` makes, made on first use.
+
+        A plain property over this, not ``functools.cached_property``, whose own attributes
+        (``attrname``, ``func``, ``lock``) would show in notebook and jedi completions.
+        """
+        made = self._resources.get(make)
+        if made is None:
+            made = self._resources[make] = make(self._core)
+        return cast("ResourceT", made)
+
+    @property
     def sales(self) -> SalesResource:
         """Projects of the “Sales” module."""
-        return SalesResource(self._core)
+        return self._resource(SalesResource)
 
-    @cached_property
+    @property
     def support(self) -> SupportResource:
         """Projects of the “Support” module."""
-        return SupportResource(self._core)
+        return self._resource(SupportResource)
 
-    @cached_property
+    @property
     def projects(self) -> ProjectsResource:
         """Projects of the “Projects” module."""
-        return ProjectsResource(self._core)
+        return self._resource(ProjectsResource)
 
-    @cached_property
+    @property
     def invoicing(self) -> InvoicingResource:
         """Projects of the “Invoicing” module."""
-        return InvoicingResource(self._core)
+        return self._resource(InvoicingResource)
 
-    @cached_property
+    @property
     def ertekesites(self) -> ErtekesitesResource:
         """Projects of the “Értékesítés” module."""
-        return ErtekesitesResource(self._core)
+        return self._resource(ErtekesitesResource)
 
-    @cached_property
+    @property
     def all_projects(self) -> AllProjectsResource:
         """Projects of any module."""
-        return AllProjectsResource(self._core)
+        return self._resource(AllProjectsResource)
 
-    @cached_property
+    @property
     def history(self) -> HistoryResource:
         """The status history of projects of any module."""
-        return HistoryResource(self._core)
+        return self._resource(HistoryResource)
 
-    @cached_property
+    @property
     def links(self) -> LinksResource:
         """Links between projects (cards) of any module."""
-        return LinksResource(self._core)
+        return self._resource(LinksResource)
 
-    @cached_property
+    @property
     def templates(self) -> TemplatesResource:
         """The templates of the system's modules (read-only)."""
-        return TemplatesResource(self._core)
+        return self._resource(TemplatesResource)
 
-    @cached_property
+    @property
     def emails(self) -> EmailsResource:
         """The e-mails of cards."""
-        return EmailsResource(self._core)
+        return self._resource(EmailsResource)
 
-    @cached_property
+    @property
     def persons(self) -> PersonsResource:
-        return PersonsResource(self._core)
+        """Person contacts: get, search, create, update and purge."""
+        return self._resource(PersonsResource)
 
-    @cached_property
+    @property
     def businesses(self) -> BusinessesResource:
-        return BusinessesResource(self._core)
+        """Company contacts: get, search, create and update."""
+        return self._resource(BusinessesResource)
 
-    @cached_property
+    @property
     def contacts(self) -> ContactsResource:
-        return ContactsResource(self._core)
+        """Searches over persons and companies together."""
+        return self._resource(ContactsResource)
 
-    @cached_property
+    @property
     def todos(self) -> ToDosResource:
-        return ToDosResource(self._core)
+        """The ToDos (tasks) of projects."""
+        return self._resource(ToDosResource)
 
-    @cached_property
+    @property
     def addresses(self) -> AddressesResource:
-        return AddressesResource(self._core)
+        """Addresses of contacts: list, get, create and update."""
+        return self._resource(AddressesResource)
 
-    @cached_property
+    @property
     def modules(self) -> ModulesResource:
-        return ModulesResource(self._core)
+        """The system's modules and their settings."""
+        return self._resource(ModulesResource)
 
     async def aclose(self) -> None:
         """Close the connections (not an ``http_client`` you passed in)."""
