@@ -507,7 +507,7 @@ def test_system_fields_are_merged_with_the_schema_which_wins() -> None:
     assert person["CreatedAt"].kind is Kind.DATETIME and person["CreatedAt"].system
     assert person["Tags"].kind is Kind.LIST and person["CreatedBy"].choice == "User"
     assert person["BusinessId"].create_only and person["Type"].create_only
-    filters = {name for name, _ in filter_fields(tenant.modules[0].entity)}
+    filters = {name for name, *_ in filter_fields(tenant.modules[0].entity)}
     assert "project_hash" not in filters and "is_private" in filters
 
 

@@ -105,10 +105,10 @@ SEARCH_PARAMETERS = frozenset(
 )
 
 
-def filter_fields(entity: Entity) -> list[tuple[str, str]]:
-    """(attribute, type) of every schema field a project search can filter on."""
+def filter_fields(entity: Entity) -> list[tuple[str, str, str]]:
+    """(attribute, type, API name) of every schema field a project search can filter on."""
     return [
-        (field.name, field.choice or FILTER_TYPES.get(field.kind, "int"))
+        (field.name, field.choice or FILTER_TYPES.get(field.kind, "int"), field.api_name)
         for field in entity.fields
         if field.api_name not in UNFILTERED
         and field.name not in SEARCH_PARAMETERS
@@ -152,7 +152,7 @@ def render_entity(job: EntityJob) -> str:
         module=module,
         entity_subject=entity.doc[:1].lower() + entity.doc[1:].rstrip("."),
         filters=filters,
-        uses_datetime=any(kind == "datetime" for _, kind in filters)
+        uses_datetime=any(kind == "datetime" for _, kind, _ in filters)
         or "DateTime" in types,
         status_type=status_type,
         user_type=user_type,

@@ -280,16 +280,30 @@ class ErtekesitesFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Értékesítés” module; enum fields take their members."""
 
     contact_id: int
+    """Projects whose ContactId is this (sent as the ContactId parameter)."""
     created_at: datetime
+    """Projects whose CreatedAt is this (sent as the CreatedAt parameter)."""
     created_by: User
+    """Projects whose CreatedBy is this (sent as the CreatedBy parameter)."""
     forras: ErtekesitesForras
+    """Projects whose Forrás is this (sent as the Forrás parameter)."""
     hatarido: datetime
+    """Projects whose Határidő is this (sent as the Határidő parameter)."""
     id: int
+    """Projects whose Id is this (sent as the Id parameter)."""
     megjegyzes: str
+    """Projects whose Megjegyzés is this (sent as the Megjegyzés parameter)."""
     name: str
+    """Projects whose Name is this (sent as the Name parameter)."""
     status_id: ErtekesitesStatus
+    """Projects whose StatusId is this (sent as the StatusId parameter)."""
     szerzodes: str
+    """Projects whose Szerződés is this (sent as the Szerződés parameter)."""
     updated_by: User
+    """Projects whose UpdatedBy is this (sent as the UpdatedBy parameter)."""
     visszahivas: ErtekesitesVisszahivas
+    """Projects whose Visszahívás is this (sent as the Visszahívás parameter)."""
     erdeklodes: ErtekesitesErdeklodes
+    """Projects whose Érdeklődés is this (sent as the Érdeklődés parameter)."""
     osszeg: int
+    """Projects whose Összeg is this (sent as the Összeg parameter)."""

@@ -258,15 +258,28 @@ class InvoicingFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Invoicing” module; enum fields take their members."""
 
     amount: int
+    """Projects whose Amount is this (sent as the Amount parameter)."""
     contact_id: int
+    """Projects whose ContactId is this (sent as the ContactId parameter)."""
     created_at: datetime
+    """Projects whose CreatedAt is this (sent as the CreatedAt parameter)."""
     created_by: User
+    """Projects whose CreatedBy is this (sent as the CreatedBy parameter)."""
     currency: InvoicingCurrency
+    """Projects whose Currency is this (sent as the Currency parameter)."""
     id: int
+    """Projects whose Id is this (sent as the Id parameter)."""
     invoice: str
+    """Projects whose Invoice is this (sent as the Invoice parameter)."""
     invoice_number: str
+    """Projects whose InvoiceNumber is this (sent as the InvoiceNumber parameter)."""
     name: str
+    """Projects whose Name is this (sent as the Name parameter)."""
     paid: bool
+    """Projects whose Paid is this (sent as the Paid parameter)."""
     paid_at: datetime
+    """Projects whose PaidAt is this (sent as the PaidAt parameter)."""
     status_id: InvoicingStatus
+    """Projects whose StatusId is this (sent as the StatusId parameter)."""
     updated_by: User
+    """Projects whose UpdatedBy is this (sent as the UpdatedBy parameter)."""

@@ -323,19 +323,36 @@ class ProjectsFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Projects” module; enum fields take their members."""
 
     attendance: ProjectsAttendance
+    """Projects whose Attendance is this (sent as the Attendance parameter)."""
     billable: bool
+    """Projects whose Billable is this (sent as the Billable parameter)."""
     budget: int
+    """Projects whose Budget is this (sent as the Budget parameter)."""
     contact_id: int
+    """Projects whose ContactId is this (sent as the ContactId parameter)."""
     contract: str
+    """Projects whose Contract is this (sent as the Contract parameter)."""
     created_at: datetime
+    """Projects whose CreatedAt is this (sent as the CreatedAt parameter)."""
     created_by: User
+    """Projects whose CreatedBy is this (sent as the CreatedBy parameter)."""
     end_date: datetime
+    """Projects whose EndDate is this (sent as the EndDate parameter)."""
     grade: ProjectsGrade
+    """Projects whose Grade is this (sent as the Grade parameter)."""
     id: int
+    """Projects whose Id is this (sent as the Id parameter)."""
     name: str
+    """Projects whose Name is this (sent as the Name parameter)."""
     phase: ProjectsPhase
+    """Projects whose Phase is this (sent as the Phase parameter)."""
     rating: ProjectsRating
+    """Projects whose Rating is this (sent as the Rating parameter)."""
     skills: ProjectsSkills
+    """Projects whose Skills is this (sent as the Skills parameter)."""
     start_date: datetime
+    """Projects whose StartDate is this (sent as the StartDate parameter)."""
     status_id: ProjectsStatus
+    """Projects whose StatusId is this (sent as the StatusId parameter)."""
     updated_by: User
+    """Projects whose UpdatedBy is this (sent as the UpdatedBy parameter)."""

@@ -314,18 +314,34 @@ class SalesFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Sales” module; enum fields take their members."""
 
     contact_id: int
+    """Projects whose ContactId is this (sent as the ContactId parameter)."""
     created_at: datetime
+    """Projects whose CreatedAt is this (sent as the CreatedAt parameter)."""
     created_by: User
+    """Projects whose CreatedBy is this (sent as the CreatedBy parameter)."""
     date_time1106: datetime
+    """Projects whose DateTime1106 is this (sent as the DateTime1106 parameter)."""
     file1113: str
+    """Projects whose File1113 is this (sent as the File1113 parameter)."""
     id: int
+    """Projects whose Id is this (sent as the Id parameter)."""
     int1107: int
+    """Projects whose Int1107 is this (sent as the Int1107 parameter)."""
     interested_in: SalesInterestedIn
+    """Projects whose InterestedIn is this (sent as the InterestedIn parameter)."""
     lead_source: SalesLeadSource
+    """Projects whose LeadSource is this (sent as the LeadSource parameter)."""
     name: str
+    """Projects whose Name is this (sent as the Name parameter)."""
     qualification: SalesQualification
+    """Projects whose Qualification is this (sent as the Qualification parameter)."""
     referrer: SalesReferrer
+    """Projects whose Referrer is this (sent as the Referrer parameter)."""
     set1035: SalesSet1035
+    """Projects whose Set1035 is this (sent as the Set1035 parameter)."""
     status_id: SalesStatus
+    """Projects whose StatusId is this (sent as the StatusId parameter)."""
     text1105: str
+    """Projects whose Text1105 is this (sent as the Text1105 parameter)."""
     updated_by: User
+    """Projects whose UpdatedBy is this (sent as the UpdatedBy parameter)."""

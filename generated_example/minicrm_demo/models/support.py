@@ -296,14 +296,26 @@ class SupportFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Support” module; enum fields take their members."""
 
     callback: SupportCallback
+    """Projects whose Callback is this (sent as the Callback parameter)."""
     contact_id: int
+    """Projects whose ContactId is this (sent as the ContactId parameter)."""
     created_at: datetime
+    """Projects whose CreatedAt is this (sent as the CreatedAt parameter)."""
     created_by: User
+    """Projects whose CreatedBy is this (sent as the CreatedBy parameter)."""
     deadline: datetime
+    """Projects whose Deadline is this (sent as the Deadline parameter)."""
     description: str
+    """Projects whose Description is this (sent as the Description parameter)."""
     id: int
+    """Projects whose Id is this (sent as the Id parameter)."""
     name: str
+    """Projects whose Name is this (sent as the Name parameter)."""
     priority: SupportPriority
+    """Projects whose Priority is this (sent as the Priority parameter)."""
     set1220: SupportSet1220
+    """Projects whose Set1220 is this (sent as the Set1220 parameter)."""
     status_id: SupportStatus
+    """Projects whose StatusId is this (sent as the StatusId parameter)."""
     updated_by: User
+    """Projects whose UpdatedBy is this (sent as the UpdatedBy parameter)."""
