@@ -108,7 +108,11 @@ SEARCH_PARAMETERS = frozenset(
 def filter_fields(entity: Entity) -> list[tuple[str, str, str]]:
     """(attribute, type, API name) of every schema field a project search can filter on."""
     return [
-        (field.name, field.choice or FILTER_TYPES.get(field.kind, "int"), field.api_name)
+        (
+            field.name,
+            field.choice or FILTER_TYPES.get(field.kind, "int"),
+            field.api_name,
+        )
         for field in entity.fields
         if field.api_name not in UNFILTERED
         and field.name not in SEARCH_PARAMETERS
