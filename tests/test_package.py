@@ -220,6 +220,9 @@ def pyright(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_pyright_verifytypes_finds_every_public_symbol_typed() -> None:
     result = pyright(EXAMPLE, "--verifytypes", "minicrm_demo", "--ignoreexternal")
     assert "Type completeness score: 100%" in result.stdout, result.stdout[-3000:]
+    # Every public function and class has a docstring a developer sees on hover.
+    assert "Functions without docstring: 0" in result.stdout, result.stdout[-3000:]
+    assert "Classes without docstring: 0" in result.stdout, result.stdout[-3000:]
     assert result.returncode == 0, result.stdout[-3000:]
 
 

@@ -62,7 +62,7 @@ class AsyncTransport:
         http_client: httpx.AsyncClient | None,
         extra_user_ids: frozenset[int] = frozenset(),
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url: str = base_url.rstrip("/")
         self.deadline = deadline
         self.max_answer_bytes = max_answer_bytes
         self.max_retries = max_retries
@@ -80,6 +80,7 @@ class AsyncTransport:
         return self._redact(text)
 
     async def close(self) -> None:
+        """Close the HTTP client if this transport made it (one passed in stays the caller's)."""
         if self._owns_http:
             await self._http.aclose()
 

@@ -59,7 +59,7 @@ class Transport:
         http_client: httpx.Client | None,
         extra_user_ids: frozenset[int] = frozenset(),
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url: str = base_url.rstrip("/")
         self.deadline = deadline
         self.max_answer_bytes = max_answer_bytes
         self.max_retries = max_retries
@@ -77,6 +77,7 @@ class Transport:
         return self._redact(text)
 
     def close(self) -> None:
+        """Close the HTTP client if this transport made it (one passed in stays the caller's)."""
         if self._owns_http:
             self._http.close()
 
