@@ -29,5 +29,5 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("MINICRM_FUZZ_EXAMPLES"),
         help="examples of the hostile-snapshot fuzzing campaign (env MINICRM_FUZZ_EXAMPLES); "
         "given, the campaign draws new random examples; not given, the suite runs a fixed "
-        "set of 100",
+        "set of 200",
     )

@@ -8,7 +8,7 @@ surrogates, 5,000-character labels, code-injection strings), odd ids (negative, 
 non-numeric, equal as numbers) and odd types (``Text(0)``, ``Text(-1)``, a 20-digit limit,
 ``Int `` with a space, nested objects where a type string belongs, empty maps).
 
-The suite runs a fixed set of 100 examples; a long campaign, drawing new ones, is
+The suite runs a fixed set of 200 examples; a long campaign, drawing new ones, is
 ``MINICRM_FUZZ_EXAMPLES=10000 pytest tests/test_fuzz_hostile.py`` (or ``--fuzz-examples``).
 """
 
@@ -149,7 +149,7 @@ def hostile_endpoints(draw: st.DrawFn) -> dict[str, Any]:
     return endpoints
 
 
-SUITE_EXAMPLES = 100
+SUITE_EXAMPLES = 200
 
 
 def fuzz_examples(request: pytest.FixtureRequest) -> int | None:
