@@ -642,6 +642,7 @@ class _Builder:
                 status_type=type_names.get(("status", 1, module_id)),
                 search_item=type_names[("companion", 1, module_id, "SearchItem")],
                 filters=type_names[("companion", 1, module_id, "Filters")],
+                keywords=naming.keywords_function(entities[(1, module_id)].name),
                 resource=type_names[("companion", 1, module_id, "Resource")],
             )
             for module_id in sorted(module_labels)

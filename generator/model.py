@@ -120,6 +120,9 @@ class Module:
     status_type: str | None
     search_item: str
     filters: str
+    keywords: str
+    """The function taking the filters as keyword parameters (``sales_filters``): editors that
+    do not read ``Unpack[TypedDict]`` (jedi, so notebooks) complete a search's filters from it."""
     resource: str
 
 

@@ -265,6 +265,15 @@ def module_name(class_name: str) -> str:
     return name + "_" if name in KEYWORDS else name
 
 
+def keywords_function(class_name: str) -> str:
+    """The function of a module's search filters as keywords: ``Sales`` -> ``sales_filters``.
+
+    Unique because class names are unique case-insensitively; never a keyword, never a class
+    name (those are PascalCase), never a name the package defines (none ends in ``_filters``).
+    """
+    return f"{class_name.lower()}_filters"
+
+
 def key_digest(key: object, length: int = 6) -> str:
     """A short, stable hexadecimal tag for a key, for suffixes where the key is no identifier."""
     return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:length]

@@ -299,6 +299,33 @@ def test_jedi_completes_value_fields(expression: str, expected: str) -> None:
     assert expected in names
 
 
+@pytest.mark.parametrize("client", ["Client", "AsyncClient"])
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ("crm.sales.search(na", "name="),
+        ("crm.sales.search(quer", "query="),
+        ("crm.sales.search_page(0, refe", "referrer="),
+        ("crm.support.search_records(status_", "status_id="),
+        ("crm.sales.search(referrer=SalesReferrer.GOOGLE, int", "int1107="),
+    ],
+)
+def test_jedi_completes_search_filters(client: str, call: str, expected: str) -> None:
+    """A notebook completes a search's keyword filters, the module's own fields and the
+    parameters every search takes, in both clients (issue 10: jedi does not read
+    ``Unpack[TypedDict]``)."""
+    import jedi
+
+    source = (
+        f"from minicrm_demo import {client}, SalesReferrer\n"
+        f"crm = {client}('1', 'k')\n{call}"
+    )
+    example = REPO / "generated_example"
+    script = jedi.Script(source, path=example / "x.py", project=jedi.Project(example))
+    names = [completion.name for completion in script.complete(3, len(call))]
+    assert expected in names
+
+
 def test_jedi_completes_resources_without_helper_attributes() -> None:
     """A notebook's completion of ``crm.`` and ``crm.sales.`` lists the calls, not the
     machinery of a caching decorator (issue 10)."""

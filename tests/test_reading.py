@@ -41,12 +41,14 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
     ProjectsGrade,
     ProjectsRating,
     Sales,
+    SalesReferrer,
     SalesSet1035,
     Support,
     UnknownOptionWarning,
 )
 
 from minicrm_demo import _values  # noqa: E402
+from minicrm_demo.models import sales_filters  # noqa: E402
 
 SYSTEM, KEY = "42", "reading-test-key-0123456789"
 
@@ -420,6 +422,44 @@ def test_ambiguous_value_warning_points_at_the_callers_line() -> None:
     ]
 
 
+# -- search filters --------------------------------------------------------------------------
+
+
+def test_none_leaves_a_filter_out_and_a_built_filter_is_reused(
+    server: SandboxServer,
+) -> None:
+    """``None`` is no filter (not a filter on an empty value), and the module's keywords
+    function builds the same search as the keywords themselves, in both clients."""
+    with connect(server) as crm:
+        contact = new_person(server)
+        google = crm.sales.create(
+            Sales(contact_id=contact, name="G", referrer=SalesReferrer.GOOGLE)
+        )
+        other = crm.sales.create(
+            Sales(contact_id=contact, name="O", referrer=SalesReferrer.OTHER)
+        )
+        everything = {item.id for item in crm.sales.search()}
+        assert {google, other} <= everything
+        assert {
+            item.id for item in crm.sales.search(referrer=None, name=None)
+        } == everything
+        built = sales_filters(referrer=SalesReferrer.GOOGLE, name=None)
+        assert [item.id for item in crm.sales.search(**built)] == [google]
+        assert [
+            item.id for item in crm.sales.search(referrer=SalesReferrer.GOOGLE)
+        ] == [google]
+        assert crm.sales.search_page(0, **built).count == 1
+        assert [r.id for r in crm.sales.search_records(**built)] == [google]
+
+    async def search_async() -> list[int | None]:
+        async with AsyncClient(
+            SYSTEM, KEY, base_url=server.base_url, rate_limit=None
+        ) as crm:
+            return [item.id async for item in crm.sales.search(**built)]
+
+    assert asyncio.run(search_async()) == [google]
+
+
 # -- one API parameter, one keyword ---------------------------------------------------------
 
 
@@ -427,9 +467,19 @@ def test_a_keyword_that_reaches_a_search_parameter_of_its_own_is_refused(
     server: SandboxServer,
 ) -> None:
     # The types have no such keywords (test_client checks that mypy says so); untyped callers
-    # get a TypeError instead of two keywords silently racing for one API parameter.
+    # get a TypeError instead of two keywords silently racing for one API parameter, and
+    # nothing is sent.
     with connect(server) as crm:
-        for keyword in ("user_id", "category_id"):
+        sent = len(server.arrivals)
+        for keyword in ("user_id", "category_id", "no_such_field"):
             search: dict[str, Any] = {keyword: 3200}
-            with pytest.raises(TypeError, match=f"{keyword}= cannot filter a search"):
-                crm.sales.search_page(**search)
+            for call in (
+                crm.sales.search_page,
+                crm.sales.search,
+                crm.sales.search_records,
+            ):
+                with pytest.raises(
+                    TypeError, match=f"unexpected keyword argument '{keyword}'"
+                ):
+                    list(call(**search))
+        assert len(server.arrivals) == sent

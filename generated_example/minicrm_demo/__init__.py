@@ -139,6 +139,11 @@ if TYPE_CHECKING:
         ToDoStatus,
         ToDoTypeId,
         User,
+        ertekesites_filters,
+        invoicing_filters,
+        projects_filters,
+        sales_filters,
+        support_filters,
     )
 
 __version__ = "0.1.0"
@@ -255,7 +260,12 @@ __all__ = [
     "WebhookEvent",
     "WrongContactTypeError",
     "WrongModuleError",
+    "ertekesites_filters",
+    "invoicing_filters",
     "parse_webhook",
+    "projects_filters",
+    "sales_filters",
+    "support_filters",
 ]
 
 #: The modules of the clients, the value types and the webhook reader, imported on first use;

@@ -163,7 +163,12 @@ def render_entity(job: EntityJob) -> str:
         uses_json_value=bool(types & {"JsonValue", "JsonList"}),
         value_imports=value_imports,
         shared_imports=sorted(
-            (types & SHARED_TYPES) | ({"ProjectSearch"} if module else set())
+            (types & SHARED_TYPES)
+            | (
+                {"ProjectSearch", "StatusGroup", user_type} - {"Int"}
+                if module
+                else set()
+            )
         ),
         choices=job.choices,
         model_class=render_model_class(
@@ -248,7 +253,7 @@ def _entity_names(job: EntityJob) -> list[str]:
     names = [job.entity.name, job.entity.constants]
     names += [choice.name for choice in job.choices]
     if job.module:
-        names += [job.module.search_item, job.module.filters]
+        names += [job.module.search_item, job.module.filters, job.module.keywords]
     return import_order(names)
 
 

@@ -107,11 +107,6 @@ _PROJECT_PARAMETERS = {
     "user": "UserId",
     "main_contact_id": "MainContactId",
 }
-#: API parameters a search sets itself or through one of its own keywords: no field filter may
-#: reach them too (one API parameter, one keyword).
-_RESERVED_PARAMETERS = frozenset(
-    {"CategoryId", "Deleted", "Page", *_PROJECT_PARAMETERS.values()}
-)
 
 
 class ProjectResource(Generic[RecordT, ItemT]):
@@ -221,26 +216,23 @@ class ProjectResource(Generic[RecordT, ItemT]):
         )
 
     def _params(self, search: Mapping[str, Any]) -> dict[str, str]:
-        """A typed search as MiniCRM's query parameters (field filters by API name)."""
+        """A typed search as MiniCRM's query parameters (field filters by API name).
+
+        ``search`` comes from the module's keywords function, so every key is a filter.
+        """
         params = {"CategoryId": str(self.category_id)}
         for name, value in search.items():
+            if value is None:
+                continue
             if name == "deleted":
                 if value:
                     params["Deleted"] = "1"
                 continue
-            api_name = _PROJECT_PARAMETERS.get(name)
-            if api_name is None:
-                info = self._record.model_fields.get(name)
-                api_name = info.serialization_alias if info is not None else None
-                if api_name in _RESERVED_PARAMETERS:
-                    raise TypeError(
-                        f"{name}= cannot filter a search: {api_name} is a search parameter of its own"
-                    )
-            if api_name is None:
-                raise TypeError(
-                    f"{self._record.__name__} has no field {name!r} to filter on"
-                )
-            params[api_name] = query_value(value)
+            api_name = (
+                _PROJECT_PARAMETERS.get(name)
+                or self._record.model_fields[name].serialization_alias
+            )
+            params[str(api_name)] = query_value(value)
         return params
 
     async def _search_page(
@@ -282,15 +274,15 @@ class SalesResource(ProjectResource["Sales", "SalesSearchItem"]):
         self, page: int = 0, **search: Unpack[SalesFilters]
     ) -> SearchPage[SalesSearchItem]:
         """One page (100 results) of a search, with ``count``, the total."""
-        return await self._search_page(page, search)
+        return await self._search_page(page, models.sales_filters(**search))
 
     def search(self, **search: Unpack[SalesFilters]) -> AsyncIterator[SalesSearchItem]:
         """Every matching project, page by page; enum fields take their members."""
-        return self._search(search)
+        return self._search(models.sales_filters(**search))
 
     def search_records(self, **search: Unpack[SalesFilters]) -> AsyncIterator[Sales]:
         """The full record of every matching project (one more call per project)."""
-        return self._search_records(search)
+        return self._search_records(models.sales_filters(**search))
 
     async def status_history(
         self, project: int | SalesSearchItem | Sales
@@ -316,19 +308,19 @@ class SupportResource(ProjectResource["Support", "SupportSearchItem"]):
         self, page: int = 0, **search: Unpack[SupportFilters]
     ) -> SearchPage[SupportSearchItem]:
         """One page (100 results) of a search, with ``count``, the total."""
-        return await self._search_page(page, search)
+        return await self._search_page(page, models.support_filters(**search))
 
     def search(
         self, **search: Unpack[SupportFilters]
     ) -> AsyncIterator[SupportSearchItem]:
         """Every matching project, page by page; enum fields take their members."""
-        return self._search(search)
+        return self._search(models.support_filters(**search))
 
     def search_records(
         self, **search: Unpack[SupportFilters]
     ) -> AsyncIterator[Support]:
         """The full record of every matching project (one more call per project)."""
-        return self._search_records(search)
+        return self._search_records(models.support_filters(**search))
 
     async def status_history(
         self, project: int | SupportSearchItem | Support
@@ -354,19 +346,19 @@ class ProjectsResource(ProjectResource["Projects", "ProjectsSearchItem"]):
         self, page: int = 0, **search: Unpack[ProjectsFilters]
     ) -> SearchPage[ProjectsSearchItem]:
         """One page (100 results) of a search, with ``count``, the total."""
-        return await self._search_page(page, search)
+        return await self._search_page(page, models.projects_filters(**search))
 
     def search(
         self, **search: Unpack[ProjectsFilters]
     ) -> AsyncIterator[ProjectsSearchItem]:
         """Every matching project, page by page; enum fields take their members."""
-        return self._search(search)
+        return self._search(models.projects_filters(**search))
 
     def search_records(
         self, **search: Unpack[ProjectsFilters]
     ) -> AsyncIterator[Projects]:
         """The full record of every matching project (one more call per project)."""
-        return self._search_records(search)
+        return self._search_records(models.projects_filters(**search))
 
     async def status_history(
         self, project: int | ProjectsSearchItem | Projects
@@ -392,19 +384,19 @@ class InvoicingResource(ProjectResource["Invoicing", "InvoicingSearchItem"]):
         self, page: int = 0, **search: Unpack[InvoicingFilters]
     ) -> SearchPage[InvoicingSearchItem]:
         """One page (100 results) of a search, with ``count``, the total."""
-        return await self._search_page(page, search)
+        return await self._search_page(page, models.invoicing_filters(**search))
 
     def search(
         self, **search: Unpack[InvoicingFilters]
     ) -> AsyncIterator[InvoicingSearchItem]:
         """Every matching project, page by page; enum fields take their members."""
-        return self._search(search)
+        return self._search(models.invoicing_filters(**search))
 
     def search_records(
         self, **search: Unpack[InvoicingFilters]
     ) -> AsyncIterator[Invoicing]:
         """The full record of every matching project (one more call per project)."""
-        return self._search_records(search)
+        return self._search_records(models.invoicing_filters(**search))
 
     async def status_history(
         self, project: int | InvoicingSearchItem | Invoicing
@@ -430,19 +422,19 @@ class ErtekesitesResource(ProjectResource["Ertekesites", "ErtekesitesSearchItem"
         self, page: int = 0, **search: Unpack[ErtekesitesFilters]
     ) -> SearchPage[ErtekesitesSearchItem]:
         """One page (100 results) of a search, with ``count``, the total."""
-        return await self._search_page(page, search)
+        return await self._search_page(page, models.ertekesites_filters(**search))
 
     def search(
         self, **search: Unpack[ErtekesitesFilters]
     ) -> AsyncIterator[ErtekesitesSearchItem]:
         """Every matching project, page by page; enum fields take their members."""
-        return self._search(search)
+        return self._search(models.ertekesites_filters(**search))
 
     def search_records(
         self, **search: Unpack[ErtekesitesFilters]
     ) -> AsyncIterator[Ertekesites]:
         """The full record of every matching project (one more call per project)."""
-        return self._search_records(search)
+        return self._search_records(models.ertekesites_filters(**search))
 
     async def status_history(
         self, project: int | ErtekesitesSearchItem | Ertekesites

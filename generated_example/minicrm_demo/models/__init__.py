@@ -68,6 +68,7 @@ if TYPE_CHECKING:
         ErtekesitesSearchItem,
         ErtekesitesStatus,
         ErtekesitesVisszahivas,
+        ertekesites_filters,
     )
     from .invoicing import (
         Invoicing,
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
         InvoicingFilters,
         InvoicingSearchItem,
         InvoicingStatus,
+        invoicing_filters,
     )
     from .person import (
         Person,
@@ -93,6 +95,7 @@ if TYPE_CHECKING:
         ProjectsSearchItem,
         ProjectsSkills,
         ProjectsStatus,
+        projects_filters,
     )
     from .sales import (
         Sales,
@@ -105,6 +108,7 @@ if TYPE_CHECKING:
         SalesSearchItem,
         SalesSet1035,
         SalesStatus,
+        sales_filters,
     )
     from .support import (
         Support,
@@ -115,6 +119,7 @@ if TYPE_CHECKING:
         SupportSearchItem,
         SupportSet1220,
         SupportStatus,
+        support_filters,
     )
 
 __all__ = [
@@ -193,6 +198,11 @@ __all__ = [
     "ToDoStatus",
     "ToDoTypeId",
     "User",
+    "ertekesites_filters",
+    "invoicing_filters",
+    "projects_filters",
+    "sales_filters",
+    "support_filters",
 ]
 
 #: The names each module defines; a module is imported when one of them is first used.
@@ -252,6 +262,7 @@ _NAMES_OF = {
         "ErtekesitesSearchItem",
         "ErtekesitesStatus",
         "ErtekesitesVisszahivas",
+        "ertekesites_filters",
     ],
     ".invoicing": [
         "Invoicing",
@@ -260,6 +271,7 @@ _NAMES_OF = {
         "InvoicingFilters",
         "InvoicingSearchItem",
         "InvoicingStatus",
+        "invoicing_filters",
     ],
     ".person": [
         "Person",
@@ -277,6 +289,7 @@ _NAMES_OF = {
         "ProjectsSearchItem",
         "ProjectsSkills",
         "ProjectsStatus",
+        "projects_filters",
     ],
     ".sales": [
         "Sales",
@@ -289,6 +302,7 @@ _NAMES_OF = {
         "SalesSearchItem",
         "SalesSet1035",
         "SalesStatus",
+        "sales_filters",
     ],
     ".support": [
         "Support",
@@ -299,6 +313,7 @@ _NAMES_OF = {
         "SupportSearchItem",
         "SupportSet1220",
         "SupportStatus",
+        "support_filters",
     ],
 }
 _DEFINED_IN = {name: module for module, names in _NAMES_OF.items() for name in names}

@@ -115,25 +115,31 @@ ToDoTypeId = Annotated[int, PlainValidator(_type_id, json_schema_input_type=int)
 
 
 class ProjectSearch(TypedDict, total=False):
-    """What every project search takes; each module adds a filter per field."""
+    """What every project search takes; each module adds a filter per field.
 
-    query: str
+    ``None`` leaves a filter out.
+    """
+
+    query: str | None
     """Full text."""
 
-    updated_since: datetime | date
+    updated_since: datetime | date | None
     """Projects changed after this moment."""
 
-    updated_at: datetime | date
+    updated_at: datetime | date | None
     """Projects changed at this moment (a date: on that day)."""
 
-    status_group: StatusGroup
-    user: User | int
+    status_group: StatusGroup | None
+    """Projects in this stage of the pipeline."""
+
+    user: User | int | None
     """The responsible user."""
 
-    deleted: bool
+    deleted: bool | None
     """True lists the module's trashed projects instead."""
 
-    main_contact_id: int
+    main_contact_id: int | None
+    """Projects whose main contact is this contact."""
 
 
 class ContactType(ChoiceEnum):

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
 from .._values import (
@@ -19,7 +19,7 @@ from .._values import (
     Text,
     api_field,
 )
-from ._shared import Module, ProjectSearch, User
+from ._shared import Module, ProjectSearch, StatusGroup, User
 
 
 class ErtekesitesErdeklodes(ChoiceFlag):
@@ -279,31 +279,87 @@ class ErtekesitesSearchItem(MiniCRMModel):
 class ErtekesitesFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Értékesítés” module; enum fields take their members."""
 
-    contact_id: int
+    contact_id: int | None
     """Projects whose ContactId is this (sent as the ContactId parameter)."""
-    created_at: datetime
+    created_at: datetime | None
     """Projects whose CreatedAt is this (sent as the CreatedAt parameter)."""
-    created_by: User
+    created_by: User | None
     """Projects whose CreatedBy is this (sent as the CreatedBy parameter)."""
-    forras: ErtekesitesForras
+    forras: ErtekesitesForras | None
     """Projects whose Forrás is this (sent as the Forrás parameter)."""
-    hatarido: datetime
+    hatarido: datetime | None
     """Projects whose Határidő is this (sent as the Határidő parameter)."""
-    id: int
+    id: int | None
     """Projects whose Id is this (sent as the Id parameter)."""
-    megjegyzes: str
+    megjegyzes: str | None
     """Projects whose Megjegyzés is this (sent as the Megjegyzés parameter)."""
-    name: str
+    name: str | None
     """Projects whose Name is this (sent as the Name parameter)."""
-    status_id: ErtekesitesStatus
+    status_id: ErtekesitesStatus | None
     """Projects whose StatusId is this (sent as the StatusId parameter)."""
-    szerzodes: str
+    szerzodes: str | None
     """Projects whose Szerződés is this (sent as the Szerződés parameter)."""
-    updated_by: User
+    updated_by: User | None
     """Projects whose UpdatedBy is this (sent as the UpdatedBy parameter)."""
-    visszahivas: ErtekesitesVisszahivas
+    visszahivas: ErtekesitesVisszahivas | None
     """Projects whose Visszahívás is this (sent as the Visszahívás parameter)."""
-    erdeklodes: ErtekesitesErdeklodes
+    erdeklodes: ErtekesitesErdeklodes | None
     """Projects whose Érdeklődés is this (sent as the Érdeklődés parameter)."""
-    osszeg: int
+    osszeg: int | None
     """Projects whose Összeg is this (sent as the Összeg parameter)."""
+
+
+def ertekesites_filters(
+    *,
+    query: str | None = None,
+    updated_since: datetime | date | None = None,
+    updated_at: datetime | date | None = None,
+    status_group: StatusGroup | None = None,
+    user: User | int | None = None,
+    deleted: bool | None = None,
+    main_contact_id: int | None = None,
+    contact_id: int | None = None,
+    created_at: datetime | None = None,
+    created_by: User | None = None,
+    forras: ErtekesitesForras | None = None,
+    hatarido: datetime | None = None,
+    id: int | None = None,
+    megjegyzes: str | None = None,
+    name: str | None = None,
+    status_id: ErtekesitesStatus | None = None,
+    szerzodes: str | None = None,
+    updated_by: User | None = None,
+    visszahivas: ErtekesitesVisszahivas | None = None,
+    erdeklodes: ErtekesitesErdeklodes | None = None,
+    osszeg: int | None = None,
+) -> ErtekesitesFilters:
+    """The filters of a search of a project of the “Értékesítés” module, as keyword parameters.
+
+    The searches of ``crm.ertekesites`` pass their keywords through this function, so
+    every editor completes them (jedi, as in notebooks, does not read ``Unpack``).
+    ``crm.ertekesites.search(**ertekesites_filters(...))`` reuses a built filter.
+    ``None`` leaves a filter out; :class:`ErtekesitesFilters` documents each filter.
+    """
+    return {
+        "query": query,
+        "updated_since": updated_since,
+        "updated_at": updated_at,
+        "status_group": status_group,
+        "user": user,
+        "deleted": deleted,
+        "main_contact_id": main_contact_id,
+        "contact_id": contact_id,
+        "created_at": created_at,
+        "created_by": created_by,
+        "forras": forras,
+        "hatarido": hatarido,
+        "id": id,
+        "megjegyzes": megjegyzes,
+        "name": name,
+        "status_id": status_id,
+        "szerzodes": szerzodes,
+        "updated_by": updated_by,
+        "visszahivas": visszahivas,
+        "erdeklodes": erdeklodes,
+        "osszeg": osszeg,
+    }

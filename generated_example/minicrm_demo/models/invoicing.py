@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
 from .._values import (
@@ -18,7 +18,7 @@ from .._values import (
     Text,
     api_field,
 )
-from ._shared import Module, ProjectSearch, User
+from ._shared import Module, ProjectSearch, StatusGroup, User
 
 
 class InvoicingCurrency(ChoiceEnum):
@@ -257,29 +257,83 @@ class InvoicingSearchItem(MiniCRMModel):
 class InvoicingFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Invoicing” module; enum fields take their members."""
 
-    amount: int
+    amount: int | None
     """Projects whose Amount is this (sent as the Amount parameter)."""
-    contact_id: int
+    contact_id: int | None
     """Projects whose ContactId is this (sent as the ContactId parameter)."""
-    created_at: datetime
+    created_at: datetime | None
     """Projects whose CreatedAt is this (sent as the CreatedAt parameter)."""
-    created_by: User
+    created_by: User | None
     """Projects whose CreatedBy is this (sent as the CreatedBy parameter)."""
-    currency: InvoicingCurrency
+    currency: InvoicingCurrency | None
     """Projects whose Currency is this (sent as the Currency parameter)."""
-    id: int
+    id: int | None
     """Projects whose Id is this (sent as the Id parameter)."""
-    invoice: str
+    invoice: str | None
     """Projects whose Invoice is this (sent as the Invoice parameter)."""
-    invoice_number: str
+    invoice_number: str | None
     """Projects whose InvoiceNumber is this (sent as the InvoiceNumber parameter)."""
-    name: str
+    name: str | None
     """Projects whose Name is this (sent as the Name parameter)."""
-    paid: bool
+    paid: bool | None
     """Projects whose Paid is this (sent as the Paid parameter)."""
-    paid_at: datetime
+    paid_at: datetime | None
     """Projects whose PaidAt is this (sent as the PaidAt parameter)."""
-    status_id: InvoicingStatus
+    status_id: InvoicingStatus | None
     """Projects whose StatusId is this (sent as the StatusId parameter)."""
-    updated_by: User
+    updated_by: User | None
     """Projects whose UpdatedBy is this (sent as the UpdatedBy parameter)."""
+
+
+def invoicing_filters(
+    *,
+    query: str | None = None,
+    updated_since: datetime | date | None = None,
+    updated_at: datetime | date | None = None,
+    status_group: StatusGroup | None = None,
+    user: User | int | None = None,
+    deleted: bool | None = None,
+    main_contact_id: int | None = None,
+    amount: int | None = None,
+    contact_id: int | None = None,
+    created_at: datetime | None = None,
+    created_by: User | None = None,
+    currency: InvoicingCurrency | None = None,
+    id: int | None = None,
+    invoice: str | None = None,
+    invoice_number: str | None = None,
+    name: str | None = None,
+    paid: bool | None = None,
+    paid_at: datetime | None = None,
+    status_id: InvoicingStatus | None = None,
+    updated_by: User | None = None,
+) -> InvoicingFilters:
+    """The filters of a search of a project of the “Invoicing” module, as keyword parameters.
+
+    The searches of ``crm.invoicing`` pass their keywords through this function, so
+    every editor completes them (jedi, as in notebooks, does not read ``Unpack``).
+    ``crm.invoicing.search(**invoicing_filters(...))`` reuses a built filter.
+    ``None`` leaves a filter out; :class:`InvoicingFilters` documents each filter.
+    """
+    return {
+        "query": query,
+        "updated_since": updated_since,
+        "updated_at": updated_at,
+        "status_group": status_group,
+        "user": user,
+        "deleted": deleted,
+        "main_contact_id": main_contact_id,
+        "amount": amount,
+        "contact_id": contact_id,
+        "created_at": created_at,
+        "created_by": created_by,
+        "currency": currency,
+        "id": id,
+        "invoice": invoice,
+        "invoice_number": invoice_number,
+        "name": name,
+        "paid": paid,
+        "paid_at": paid_at,
+        "status_id": status_id,
+        "updated_by": updated_by,
+    }

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
 from .._values import (
@@ -19,7 +19,7 @@ from .._values import (
     Text,
     api_field,
 )
-from ._shared import Module, ProjectSearch, User
+from ._shared import Module, ProjectSearch, StatusGroup, User
 
 
 class ProjectsAttendance(ChoiceFlag):
@@ -322,37 +322,99 @@ class ProjectsSearchItem(MiniCRMModel):
 class ProjectsFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Projects” module; enum fields take their members."""
 
-    attendance: ProjectsAttendance
+    attendance: ProjectsAttendance | None
     """Projects whose Attendance is this (sent as the Attendance parameter)."""
-    billable: bool
+    billable: bool | None
     """Projects whose Billable is this (sent as the Billable parameter)."""
-    budget: int
+    budget: int | None
     """Projects whose Budget is this (sent as the Budget parameter)."""
-    contact_id: int
+    contact_id: int | None
     """Projects whose ContactId is this (sent as the ContactId parameter)."""
-    contract: str
+    contract: str | None
     """Projects whose Contract is this (sent as the Contract parameter)."""
-    created_at: datetime
+    created_at: datetime | None
     """Projects whose CreatedAt is this (sent as the CreatedAt parameter)."""
-    created_by: User
+    created_by: User | None
     """Projects whose CreatedBy is this (sent as the CreatedBy parameter)."""
-    end_date: datetime
+    end_date: datetime | None
     """Projects whose EndDate is this (sent as the EndDate parameter)."""
-    grade: ProjectsGrade
+    grade: ProjectsGrade | None
     """Projects whose Grade is this (sent as the Grade parameter)."""
-    id: int
+    id: int | None
     """Projects whose Id is this (sent as the Id parameter)."""
-    name: str
+    name: str | None
     """Projects whose Name is this (sent as the Name parameter)."""
-    phase: ProjectsPhase
+    phase: ProjectsPhase | None
     """Projects whose Phase is this (sent as the Phase parameter)."""
-    rating: ProjectsRating
+    rating: ProjectsRating | None
     """Projects whose Rating is this (sent as the Rating parameter)."""
-    skills: ProjectsSkills
+    skills: ProjectsSkills | None
     """Projects whose Skills is this (sent as the Skills parameter)."""
-    start_date: datetime
+    start_date: datetime | None
     """Projects whose StartDate is this (sent as the StartDate parameter)."""
-    status_id: ProjectsStatus
+    status_id: ProjectsStatus | None
     """Projects whose StatusId is this (sent as the StatusId parameter)."""
-    updated_by: User
+    updated_by: User | None
     """Projects whose UpdatedBy is this (sent as the UpdatedBy parameter)."""
+
+
+def projects_filters(
+    *,
+    query: str | None = None,
+    updated_since: datetime | date | None = None,
+    updated_at: datetime | date | None = None,
+    status_group: StatusGroup | None = None,
+    user: User | int | None = None,
+    deleted: bool | None = None,
+    main_contact_id: int | None = None,
+    attendance: ProjectsAttendance | None = None,
+    billable: bool | None = None,
+    budget: int | None = None,
+    contact_id: int | None = None,
+    contract: str | None = None,
+    created_at: datetime | None = None,
+    created_by: User | None = None,
+    end_date: datetime | None = None,
+    grade: ProjectsGrade | None = None,
+    id: int | None = None,
+    name: str | None = None,
+    phase: ProjectsPhase | None = None,
+    rating: ProjectsRating | None = None,
+    skills: ProjectsSkills | None = None,
+    start_date: datetime | None = None,
+    status_id: ProjectsStatus | None = None,
+    updated_by: User | None = None,
+) -> ProjectsFilters:
+    """The filters of a search of a project of the “Projects” module, as keyword parameters.
+
+    The searches of ``crm.projects`` pass their keywords through this function, so
+    every editor completes them (jedi, as in notebooks, does not read ``Unpack``).
+    ``crm.projects.search(**projects_filters(...))`` reuses a built filter.
+    ``None`` leaves a filter out; :class:`ProjectsFilters` documents each filter.
+    """
+    return {
+        "query": query,
+        "updated_since": updated_since,
+        "updated_at": updated_at,
+        "status_group": status_group,
+        "user": user,
+        "deleted": deleted,
+        "main_contact_id": main_contact_id,
+        "attendance": attendance,
+        "billable": billable,
+        "budget": budget,
+        "contact_id": contact_id,
+        "contract": contract,
+        "created_at": created_at,
+        "created_by": created_by,
+        "end_date": end_date,
+        "grade": grade,
+        "id": id,
+        "name": name,
+        "phase": phase,
+        "rating": rating,
+        "skills": skills,
+        "start_date": start_date,
+        "status_id": status_id,
+        "updated_by": updated_by,
+    }

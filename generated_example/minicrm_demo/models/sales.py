@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
 from .._values import (
@@ -19,7 +19,7 @@ from .._values import (
     Text,
     api_field,
 )
-from ._shared import Module, ProjectSearch, User
+from ._shared import Module, ProjectSearch, StatusGroup, User
 
 
 class SalesInterestedIn(ChoiceEnum):
@@ -313,35 +313,95 @@ class SalesSearchItem(MiniCRMModel):
 class SalesFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Sales” module; enum fields take their members."""
 
-    contact_id: int
+    contact_id: int | None
     """Projects whose ContactId is this (sent as the ContactId parameter)."""
-    created_at: datetime
+    created_at: datetime | None
     """Projects whose CreatedAt is this (sent as the CreatedAt parameter)."""
-    created_by: User
+    created_by: User | None
     """Projects whose CreatedBy is this (sent as the CreatedBy parameter)."""
-    date_time1106: datetime
+    date_time1106: datetime | None
     """Projects whose DateTime1106 is this (sent as the DateTime1106 parameter)."""
-    file1113: str
+    file1113: str | None
     """Projects whose File1113 is this (sent as the File1113 parameter)."""
-    id: int
+    id: int | None
     """Projects whose Id is this (sent as the Id parameter)."""
-    int1107: int
+    int1107: int | None
     """Projects whose Int1107 is this (sent as the Int1107 parameter)."""
-    interested_in: SalesInterestedIn
+    interested_in: SalesInterestedIn | None
     """Projects whose InterestedIn is this (sent as the InterestedIn parameter)."""
-    lead_source: SalesLeadSource
+    lead_source: SalesLeadSource | None
     """Projects whose LeadSource is this (sent as the LeadSource parameter)."""
-    name: str
+    name: str | None
     """Projects whose Name is this (sent as the Name parameter)."""
-    qualification: SalesQualification
+    qualification: SalesQualification | None
     """Projects whose Qualification is this (sent as the Qualification parameter)."""
-    referrer: SalesReferrer
+    referrer: SalesReferrer | None
     """Projects whose Referrer is this (sent as the Referrer parameter)."""
-    set1035: SalesSet1035
+    set1035: SalesSet1035 | None
     """Projects whose Set1035 is this (sent as the Set1035 parameter)."""
-    status_id: SalesStatus
+    status_id: SalesStatus | None
     """Projects whose StatusId is this (sent as the StatusId parameter)."""
-    text1105: str
+    text1105: str | None
     """Projects whose Text1105 is this (sent as the Text1105 parameter)."""
-    updated_by: User
+    updated_by: User | None
     """Projects whose UpdatedBy is this (sent as the UpdatedBy parameter)."""
+
+
+def sales_filters(
+    *,
+    query: str | None = None,
+    updated_since: datetime | date | None = None,
+    updated_at: datetime | date | None = None,
+    status_group: StatusGroup | None = None,
+    user: User | int | None = None,
+    deleted: bool | None = None,
+    main_contact_id: int | None = None,
+    contact_id: int | None = None,
+    created_at: datetime | None = None,
+    created_by: User | None = None,
+    date_time1106: datetime | None = None,
+    file1113: str | None = None,
+    id: int | None = None,
+    int1107: int | None = None,
+    interested_in: SalesInterestedIn | None = None,
+    lead_source: SalesLeadSource | None = None,
+    name: str | None = None,
+    qualification: SalesQualification | None = None,
+    referrer: SalesReferrer | None = None,
+    set1035: SalesSet1035 | None = None,
+    status_id: SalesStatus | None = None,
+    text1105: str | None = None,
+    updated_by: User | None = None,
+) -> SalesFilters:
+    """The filters of a search of a project of the “Sales” module, as keyword parameters.
+
+    The searches of ``crm.sales`` pass their keywords through this function, so
+    every editor completes them (jedi, as in notebooks, does not read ``Unpack``).
+    ``crm.sales.search(**sales_filters(...))`` reuses a built filter.
+    ``None`` leaves a filter out; :class:`SalesFilters` documents each filter.
+    """
+    return {
+        "query": query,
+        "updated_since": updated_since,
+        "updated_at": updated_at,
+        "status_group": status_group,
+        "user": user,
+        "deleted": deleted,
+        "main_contact_id": main_contact_id,
+        "contact_id": contact_id,
+        "created_at": created_at,
+        "created_by": created_by,
+        "date_time1106": date_time1106,
+        "file1113": file1113,
+        "id": id,
+        "int1107": int1107,
+        "interested_in": interested_in,
+        "lead_source": lead_source,
+        "name": name,
+        "qualification": qualification,
+        "referrer": referrer,
+        "set1035": set1035,
+        "status_id": status_id,
+        "text1105": text1105,
+        "updated_by": updated_by,
+    }

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
 from .._values import (
@@ -18,7 +18,7 @@ from .._values import (
     Text,
     api_field,
 )
-from ._shared import Module, ProjectSearch, User
+from ._shared import Module, ProjectSearch, StatusGroup, User
 
 
 class SupportCallback(ChoiceFlag):
@@ -295,27 +295,79 @@ class SupportSearchItem(MiniCRMModel):
 class SupportFilters(ProjectSearch, total=False):
     """Search filters on the fields of a project of the “Support” module; enum fields take their members."""
 
-    callback: SupportCallback
+    callback: SupportCallback | None
     """Projects whose Callback is this (sent as the Callback parameter)."""
-    contact_id: int
+    contact_id: int | None
     """Projects whose ContactId is this (sent as the ContactId parameter)."""
-    created_at: datetime
+    created_at: datetime | None
     """Projects whose CreatedAt is this (sent as the CreatedAt parameter)."""
-    created_by: User
+    created_by: User | None
     """Projects whose CreatedBy is this (sent as the CreatedBy parameter)."""
-    deadline: datetime
+    deadline: datetime | None
     """Projects whose Deadline is this (sent as the Deadline parameter)."""
-    description: str
+    description: str | None
     """Projects whose Description is this (sent as the Description parameter)."""
-    id: int
+    id: int | None
     """Projects whose Id is this (sent as the Id parameter)."""
-    name: str
+    name: str | None
     """Projects whose Name is this (sent as the Name parameter)."""
-    priority: SupportPriority
+    priority: SupportPriority | None
     """Projects whose Priority is this (sent as the Priority parameter)."""
-    set1220: SupportSet1220
+    set1220: SupportSet1220 | None
     """Projects whose Set1220 is this (sent as the Set1220 parameter)."""
-    status_id: SupportStatus
+    status_id: SupportStatus | None
     """Projects whose StatusId is this (sent as the StatusId parameter)."""
-    updated_by: User
+    updated_by: User | None
     """Projects whose UpdatedBy is this (sent as the UpdatedBy parameter)."""
+
+
+def support_filters(
+    *,
+    query: str | None = None,
+    updated_since: datetime | date | None = None,
+    updated_at: datetime | date | None = None,
+    status_group: StatusGroup | None = None,
+    user: User | int | None = None,
+    deleted: bool | None = None,
+    main_contact_id: int | None = None,
+    callback: SupportCallback | None = None,
+    contact_id: int | None = None,
+    created_at: datetime | None = None,
+    created_by: User | None = None,
+    deadline: datetime | None = None,
+    description: str | None = None,
+    id: int | None = None,
+    name: str | None = None,
+    priority: SupportPriority | None = None,
+    set1220: SupportSet1220 | None = None,
+    status_id: SupportStatus | None = None,
+    updated_by: User | None = None,
+) -> SupportFilters:
+    """The filters of a search of a project of the “Support” module, as keyword parameters.
+
+    The searches of ``crm.support`` pass their keywords through this function, so
+    every editor completes them (jedi, as in notebooks, does not read ``Unpack``).
+    ``crm.support.search(**support_filters(...))`` reuses a built filter.
+    ``None`` leaves a filter out; :class:`SupportFilters` documents each filter.
+    """
+    return {
+        "query": query,
+        "updated_since": updated_since,
+        "updated_at": updated_at,
+        "status_group": status_group,
+        "user": user,
+        "deleted": deleted,
+        "main_contact_id": main_contact_id,
+        "callback": callback,
+        "contact_id": contact_id,
+        "created_at": created_at,
+        "created_by": created_by,
+        "deadline": deadline,
+        "description": description,
+        "id": id,
+        "name": name,
+        "priority": priority,
+        "set1220": set1220,
+        "status_id": status_id,
+        "updated_by": updated_by,
+    }
