@@ -423,6 +423,22 @@ def test_listing_links_stops_when_the_server_ignores_page() -> None:
         assert len(fake.paths()) == 2
 
 
+def test_listing_links_stops_when_a_server_without_page_or_total_repeats_a_page() -> None:
+    """With neither ``Page`` nor ``TotalCount`` in the answer, a server that ignores the page
+    asked for would be paged forever; a page equal to the one before ends the list."""
+    page = connections(1000, 100, '"ItemPerPage": 100')
+    with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as fake:
+        for number in range(5):
+            fake.queue(
+                f"ListProjectConnection?FromProjectId=1&Page={number}",
+                Scripted(200, page),
+            )
+        with Client(SYSTEM, KEY, base_url=fake.base_url) as crm:
+            ids = [link.project_id for link in crm.links.list(1)]
+        assert ids == list(range(1000, 1100))
+        assert len(fake.paths()) == 2
+
+
 def test_listing_links_without_a_total_pages_until_a_short_page() -> None:
     with serve(FakeMiniCRM(endpoints={}, system_id=SYSTEM, api_key=KEY)) as fake:
         for number, count in enumerate((100, 100, 5)):

@@ -94,11 +94,13 @@ class LinksResource:
         """Every card a project is linked to, page by page (100 a page, pages from 0).
 
         Paging stops at ``TotalCount``, or without it at a short or empty page; an answer
-        for another page than the one asked (a server ignoring ``Page``) ends it too, so no
-        card is listed twice.
+        for another page than the one asked (a server ignoring ``Page``), or without ``Page``
+        the same cards as the page before, ends it too, so no card is listed twice and no
+        list pages forever.
         """
         project_id = str(id_of(from_project))
         page = 0
+        before: list[ProjectConnection] = []
         while True:
             params = {"FromProjectId": project_id, "Page": str(page)}
             links, total, answered, per_page = await self._core.call(
@@ -106,6 +108,9 @@ class LinksResource:
             )
             if answered is not None and answered != page:
                 return
+            if answered is None and links and links == before:
+                return
+            before = links
             for link in links:
                 yield link
             page += 1
