@@ -57,6 +57,15 @@ NAMES = [
     "{{ 7 * 7 }}",
     "{% raw %}",
     'ends with quote"',
+    # Names of a search's own keywords, and of the keywords function's (issue 10).
+    "Search",
+    "Page",
+    "Self",
+    "Query",
+    "Deleted",
+    "Status Group",
+    "Filters",
+    "Sales Filters",
 ]
 
 
@@ -65,7 +74,17 @@ def hostile_endpoints(canary: Path) -> dict[str, Any]:
     modules = {
         str(10 + index): label
         for index, label in enumerate(
-            ["Sales", "sales", "", "", "Client", "Business", *labels[:12]]
+            [
+                "Sales",
+                "sales",
+                "",
+                "",
+                "Client",
+                "Business",
+                "Sales Filters",
+                "Parse Webhook",
+                *labels[:12],
+            ]
         )
     }
     users = {str(5000 + index): label for index, label in enumerate(labels)}

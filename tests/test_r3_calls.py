@@ -423,7 +423,9 @@ def test_listing_links_stops_when_the_server_ignores_page() -> None:
         assert len(fake.paths()) == 2
 
 
-def test_listing_links_stops_when_a_server_without_page_or_total_repeats_a_page() -> None:
+def test_listing_links_stops_when_a_server_without_page_or_total_repeats_a_page() -> (
+    None
+):
     """With neither ``Page`` nor ``TotalCount`` in the answer, a server that ignores the page
     asked for would be paged forever; a page equal to the one before ends the list."""
     page = connections(1000, 100, '"ItemPerPage": 100')
