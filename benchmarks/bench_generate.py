@@ -81,9 +81,13 @@ def tree_rss_kb(root: int) -> int:
 
 def run_measured(command: list[str], cwd: Path) -> tuple[float, int]:
     """Wall-clock seconds and the peak resident memory (KiB) of the command's process tree."""
+    # openapi-python-client runs its ruff hooks by name: the benchmark environment's ruff,
+    # found on PATH even when that environment is not activated.
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
     start = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
     )
     peak = 0
     done = threading.Event()
@@ -100,7 +104,7 @@ def run_measured(command: list[str], cwd: Path) -> tuple[float, int]:
     elapsed = time.perf_counter() - start
     done.set()
     sampler.join()
-    if process.returncode != 0:
+    if process.returncode != 0 or b"ruff is not in PATH" in stderr:
         sys.exit(
             f"error: {command[0]} failed ({process.returncode}): {stderr.decode()[-500:]}"
         )
