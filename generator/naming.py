@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from anyascii import anyascii
@@ -206,12 +207,17 @@ RESERVED_CLASSES: frozenset[str] = frozenset(
 RESERVED_MEMBERS: frozenset[str] = frozenset({*KEYWORDS, "UNKNOWN"})
 
 
-def words(label: str) -> list[str]:
-    """The ASCII words of a label: ``"Értékesítés 2.0"`` -> ``["Ertekesites", "2", "0"]``."""
+@lru_cache(maxsize=1 << 16)
+def words(label: str) -> tuple[str, ...]:
+    """The ASCII words of a label: ``"Értékesítés 2.0"`` -> ``("Ertekesites", "2", "0")``.
+
+    Kept per label: option labels repeat across fields and modules ("Igen", "Nem", ...), and
+    transliterating them was the largest part of building a big tenant's model.
+    """
     text = label if label.isascii() else anyascii(unicodedata.normalize("NFKC", label))
     text = _CAMEL_LOWER_UPPER.sub(r"\1 \2", text)
     text = _CAMEL_ACRONYM.sub(r"\1 \2", text)
-    return _WORD.findall(text)
+    return tuple(_WORD.findall(text))
 
 
 def _finish(

@@ -194,6 +194,35 @@ def test_long_docstrings_and_comments_are_left_as_black_leaves_them() -> None:
     assert fit_long_statements(source) == source == black.format_str(source, mode=MODE)
 
 
+WIDE = "d" * 100
+#: Wide string items of parentheses a magic trailing comma keeps exploded, which the fitter
+#: leaves as they are without calling black, and their look-alikes, which it must give black.
+STRING_ITEMS = {
+    "a field's doc in api_field": (
+        "class A:\n"
+        "    x: T | None = api_field(\n"
+        '        "X",\n'
+        f'        """{WIDE}""",\n'
+        "        value=Int,\n"
+        "    )\n"
+    ),
+    "the doc as the last item": f'y = f(\n    "Y",\n    """{WIDE}""",\n)\n',
+    "no magic trailing comma": f'y = f(\n    """{WIDE}"""\n)\n',
+    "a prefixed string": f'y = f(\n    "Y",\n    R"""{WIDE}""",\n)\n',
+    "single quotes": f"y = f(\n    'Y',\n    '''{WIDE}''',\n)\n",
+    "a wide item that is no lone string": f'y = f(\n    """{WIDE}""" + z,\n)\n',
+    "a wide head": f'{"h" * 90} = f(\n    """{WIDE}""",\n)\n',
+    "a subscript": f'y = x[\n    """{WIDE}""",\n]\n',
+    "items nested deeper": f'y = f(\n    g(\n        """{WIDE}""",\n    ),\n)\n',
+}
+
+
+@pytest.mark.parametrize("case", list(STRING_ITEMS))
+def test_wide_string_items_end_as_black_lays_them_out(case: str) -> None:
+    source = STRING_ITEMS[case]
+    assert fit_long_statements(source) == black.format_str(source, mode=MODE)
+
+
 # -- random long and quote-laden names ------------------------------------------------------------
 
 _QUOTES = st.sampled_from(['"""', "'''", '"', "'", "\\", "\n", "{{", "}}", " "])

@@ -15,6 +15,12 @@ by :mod:`tokenize` itself, then formatted whole (a statement spanning several li
 its own depth: nested in stand-in ``class _:`` blocks, black sees the width it would see in the
 file. The rare statement that cannot stand alone (a long ``elif`` or decorator) makes black
 format the whole file.
+
+A string cannot be split either, so a line holding one plain ``\"\"\"`` string as an item of a
+bracket that a magic trailing comma keeps exploded (a field's doc in ``api_field(...)``) is as
+wide as it must be: such a statement is black's as long as its other lines are, as any statement
+the templates write within the width must be. Black is not called for it; over a 30-module
+tenant that saves thousands of calls (several seconds).
 """
 
 from __future__ import annotations
@@ -62,6 +68,9 @@ _LEXEMES = re.compile(
 _LONE_STRING = re.compile(
     rf"[ ]*[rRbBuUfF]{{0,2}}(?:{_STRING})\n", re.VERBOSE | re.DOTALL
 )
+#: One plain triple-quoted string (no prefix: black changes neither its quotes nor its text)
+#: and its comma, alone on a line: an item of an exploded bracket.
+_STRING_ITEM = re.compile(r' *"""[^"\\\n]*(?:(?:\\.|"(?!""))[^"\\\n]*)*""",\n')
 _NOT_CODE = frozenset(
     {
         tokenize.NL,
@@ -92,6 +101,28 @@ def _statement_ends(source: str) -> list[int]:
         elif kind == "close":
             depth -= 1
     return ends
+
+
+def _laid_out(lines: list[str], long: list[int], first: int) -> bool:
+    """Whether a statement (``lines``, from line ``first``) ends in one pair of parentheses
+    exploded by a magic trailing comma, one item a line, and its only wide lines are string
+    items (see above)."""
+    if len(lines) < 3:
+        return False
+    head, *items, tail = lines
+    indent = head[: len(head) - len(head.lstrip(" "))]
+    return (
+        head.endswith("(\n")
+        and tail == f"{indent})\n"
+        and not any(number - first in (0, len(lines) - 1) for number in long)
+        and all(
+            item.startswith(indent + _INDENT)
+            and item[len(indent) + len(_INDENT)] != " "
+            and item.endswith(",\n")
+            for item in items
+        )
+        and all(_STRING_ITEM.fullmatch(lines[number - first]) for number in long)
+    )
 
 
 def _classify(statement: str) -> tuple[bool, bool]:
@@ -157,6 +188,9 @@ def fit_long_statements(source: str) -> str:
             text = "".join(lines[first : last + 1])
             seen = last + 1
             if text.lstrip()[:1] == "#" or _LONE_STRING.fullmatch(text):
+                continue
+            wide = long[bisect_right(long, first - 1) : bisect_right(long, last)]
+            if _laid_out(lines[first : last + 1], wide, first):
                 continue
             docstring, opens_block = _classify(text)
             if not docstring:
