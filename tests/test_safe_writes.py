@@ -274,8 +274,9 @@ def test_a_signal_during_the_swap_comes_too_late_and_the_run_completes(
 # -- 4. killed and interrupted runs --------------------------------------------------------------------
 
 
-def big_tenant(modules: int = 12, fields: int = 240) -> Snapshot:
-    """Enough modules and fields that rendering runs in worker processes for a while."""
+def big_tenant(modules: int = 16, fields: int = 300) -> Snapshot:
+    """Enough modules and fields that rendering runs in worker processes for a while (about
+    1.5 s on a quiet 2-core machine), long enough for the tests to stop it midway."""
     category = {str(100 + m): f"Modul {m}" for m in range(modules)}
     endpoints: dict[str, Any] = {
         "Category": category,
