@@ -1080,13 +1080,14 @@ class ChoiceEnum(enum.Enum):
     def __get_pydantic_core_schema__(
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        # Ids, and texts every source reads alike, are looked up by pydantic-core; the rest
-        # (and every error) goes through the rules.
+        # Ids, and texts every source reads alike, are looked up by pydantic-core (texts
+        # first: answers send ids as text too); the rest, and every error, goes through the
+        # rules.
         alike = cls._options().alike
         return core_schema.union_schema(
             [
-                _mapped(core_schema.int_schema(strict=True), alike, cls),
                 _mapped(core_schema.str_schema(strict=True), alike, cls),
+                _mapped(core_schema.int_schema(strict=True), alike, cls),
                 core_schema.with_info_plain_validator_function(cls._validate),
             ],
             mode="left_to_right",
@@ -1298,8 +1299,8 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         alike = cls._alike_values()
         return core_schema.union_schema(
             [
-                _mapped(core_schema.int_schema(strict=True), alike, cls),
                 _mapped(core_schema.str_schema(strict=True), alike, cls),
+                _mapped(core_schema.int_schema(strict=True), alike, cls),
                 core_schema.with_info_plain_validator_function(cls._validate),
             ],
             mode="left_to_right",
