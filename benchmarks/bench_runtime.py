@@ -12,7 +12,9 @@ It generates the package of the large synthetic tenant (``shared/bench/make_big_
 - parse: 10,000 search items (``json.loads`` + ``from_api`` per item), one 100-item search page
   from its raw bytes through the public entry point the client uses (``SearchItem.page_from_json``
   when the package has one), and 2,000 full GET records (labels, ``", "`` sets, numeric strings,
-  zero dates), each against ``json.loads`` of the same bytes.
+  zero dates), each against ``json.loads`` of the same bytes. Beside them, for scale: an empty
+  pydantic model (``extra="allow"``) per search item, the floor of any model per item; and the
+  full records read from their bytes (``from_api_json``), as the client reads a GET answer.
 
     python benchmarks/bench_runtime.py [--rounds 5] [--modules 30] [--fields 300]
 """
@@ -31,6 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -46,6 +50,7 @@ TARGETS = {
     "parse 10,000 search items": 2.5,
     "parse a 100-item page from bytes": 1.5,
     "parse 2,000 full records": 2.0,
+    "... from bytes (from_api_json)": 2.0,
 }
 
 CHILD_IMPORT = """
@@ -281,15 +286,35 @@ def main() -> None:
             for raw in records:
                 json.loads(raw)
 
-        parse: dict[str, list[float]] = {"items": [], "page": [], "records": []}
+        def bytes_records() -> None:
+            for raw in records:
+                record_type.from_api_json(raw, source="detail")
+
+        class Empty(BaseModel):
+            model_config = ConfigDict(extra="allow")
+
+        def empty_items() -> None:
+            for raw in json.loads(items):
+                Empty.model_validate(raw)
+
+        parse: dict[str, list[float]] = {
+            "items": [],
+            "floor": [],
+            "page": [],
+            "records": [],
+            "bytes": [],
+        }
         for _ in range(args.rounds):
             parse["items"].append(timed(per_item) / timed(lambda: json.loads(items)))
+            parse["floor"].append(timed(empty_items) / timed(lambda: json.loads(items)))
             if page_entry is not None:
                 base = min(timed(lambda: json.loads(page)) for _ in range(20))
                 ours = min(timed(lambda: page_entry(page)) for _ in range(20))
                 parse["page"].append(ours / base)
             parse["records"].append(timed(full_records) / timed(json_records))
+            parse["bytes"].append(timed(bytes_records) / timed(json_records))
         report("parse 10,000 search items", parse["items"])
+        report("... an empty model per item (floor)", parse["floor"])
         if parse["page"]:
             report("parse a 100-item page from bytes", parse["page"])
         else:
@@ -297,6 +322,7 @@ def main() -> None:
                 "parse a 100-item page from bytes     the package has no page_from_json"
             )
         report("parse 2,000 full records", parse["records"])
+        report("... from bytes (from_api_json)", parse["bytes"])
 
 
 if __name__ == "__main__":
