@@ -490,7 +490,10 @@ class FileURLs(tuple[str, ...]):
         return core_schema.chain_schema(
             [
                 core_schema.union_schema(
-                    [_zero(""), core_schema.with_info_plain_validator_function(cls._read)],
+                    [
+                        _zero(""),
+                        core_schema.with_info_plain_validator_function(cls._read),
+                    ],
                     mode="left_to_right",
                 ),
                 core_schema.nullable_schema(
