@@ -236,8 +236,8 @@ def _format_datetime(value: datetime) -> str:
     return value.isoformat(sep=" ", timespec="seconds")
 
 
-def _none(_value: object) -> None:
-    return None
+_NOTHING: dict[str, None] = {}
+"""Empty: its ``get`` gives None for any text, without a Python frame (a builtin method)."""
 
 
 class _Value:
@@ -294,7 +294,24 @@ def _zero(*texts: str) -> core_schema.CoreSchema:
     return core_schema.chain_schema(
         [
             core_schema.literal_schema(list(texts)),
-            core_schema.no_info_plain_validator_function(_none),
+            core_schema.no_info_plain_validator_function(_NOTHING.get),
+        ]
+    )
+
+
+def _mapped(
+    kind: core_schema.CoreSchema, known: Mapping[Any, Any], result: type
+) -> core_schema.CoreSchema:
+    """Inputs of ``kind`` found in ``known`` become what it maps them to, in pydantic-core.
+
+    The lookup (a builtin ``dict.get``) and the type check run without a Python frame; any
+    other input fails this schema, so that the next one in a union reads it.
+    """
+    return core_schema.chain_schema(
+        [
+            kind,
+            core_schema.no_info_plain_validator_function(known.get),
+            core_schema.is_instance_schema(result),
         ]
     )
 
@@ -311,6 +328,7 @@ Int = Annotated[
                     core_schema.int_schema(),
                 ]
             ),
+            _zero(""),
         ],
         "expected a whole number (a number or a numeric text)",
         {"type": "integer", "description": "A whole number."},
@@ -333,7 +351,12 @@ Bool = Annotated[
     bool,
     _Value(
         _parse_bool,
-        [core_schema.bool_schema(strict=True)],
+        [
+            core_schema.bool_schema(strict=True),
+            _mapped(core_schema.str_schema(strict=True), {"0": False, "1": True}, bool),
+            _mapped(core_schema.int_schema(strict=True), {0: False, 1: True}, bool),
+            _zero(""),
+        ],
         "expected 0 or 1",
         {"type": "boolean"},
     ),
@@ -380,7 +403,7 @@ def _parse_list(value: object) -> list[JsonValue] | None:
 
 JsonList = Annotated[
     list[JsonValue],
-    _Value(_parse_list, [], "expected a list", {"type": "array"}),
+    _Value(_parse_list, [_zero("")], "expected a list", {"type": "array"}),
 ]
 """A JSON list kept as sent (``Tags``); ``""`` is None."""
 
@@ -462,11 +485,20 @@ class FileURLs(tuple[str, ...]):
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
         # pydantic's errors print the input of the step that failed: the second step's input
-        # is the refusal, whose repr hides credentials.
+        # is the refusal, whose repr hides credentials (the first step never fails). An empty
+        # text, the usual answer, is read by pydantic-core alone.
         return core_schema.chain_schema(
             [
-                core_schema.with_info_plain_validator_function(cls._read),
-                core_schema.no_info_plain_validator_function(_accepted),
+                core_schema.union_schema(
+                    [
+                        _zero(""),
+                        core_schema.with_info_plain_validator_function(cls._read),
+                    ],
+                    mode="left_to_right",
+                ),
+                core_schema.nullable_schema(
+                    core_schema.no_info_plain_validator_function(_accepted)
+                ),
             ],
             serialization=core_schema.plain_serializer_function_ser_schema(
                 _joined, when_used="json"
@@ -573,6 +605,12 @@ def api_field(
     return info
 
 
+_CONTEXTS: dict[Source | None, dict[str, Source | None]] = {
+    source: {"source": source} for source in ("detail", "search", None)
+}
+"""The validation context of each source, made once: ``from_api`` runs once per record."""
+
+
 class MiniCRMModel(BaseModel):
     """Base of every record model: lenient when reading, exact when writing.
 
@@ -634,7 +672,12 @@ class MiniCRMModel(BaseModel):
         the client reads records) none does, so what is written afterwards is only what the
         caller changes.
         """
-        record = cls.model_validate(dict(data), context={"source": source})
+        # The validator itself (model_validate's checks cost a third of a small record's time);
+        # a copy only of what is not a plain dict, as pydantic keeps nothing of its input.
+        record: Self = cls.__pydantic_validator__.validate_python(
+            data if type(data) is dict else dict(data),
+            context=_CONTEXTS.get(source) or {"source": source},
+        )
         if fetched:
             record.__pydantic_fields_set__.clear()
         return record
@@ -832,6 +875,22 @@ class _Options(Generic[E]):
     by_text: dict[Source | None, dict[str, E]]
     """For each source, the texts (labels, ids as text) whose reading needs no rule: the member
     the rules give, without a warning. Consulted before the rules."""
+    alike: dict[int | str, E]
+    """The ids, and the texts of ``by_text`` that every source reads as the same member: what
+    pydantic-core looks up itself, before any Python code runs."""
+
+
+def _alike_texts(
+    by_id: dict[int, E], by_text: dict[Source | None, dict[str, E]]
+) -> dict[int | str, E]:
+    """The ids, and the texts every source reads as the same member (``_Options.alike``)."""
+    alike: dict[int | str, E] = {
+        text: member
+        for text, member in by_text[None].items()
+        if by_text["detail"].get(text) is member is by_text["search"].get(text)
+    }
+    alike.update(by_id.items())
+    return alike
 
 
 _enum_options: dict[type, _Options[Any]] = {}
@@ -839,6 +898,10 @@ _flag_bits: dict[type, dict[str, int]] = {}
 _flag_texts: dict[tuple[type, str, str | None], Any] = {}
 """Set values read from text, by type, text and source: each text is parsed once."""
 _FLAG_TEXTS_KEPT = 65536
+_flag_alike: dict[type, dict[int | str, Any]] = {}
+"""Set values every source reads alike, by type, then bitmask or text: pydantic-core looks
+them up itself. Filled as values are read, up to ``_FLAG_ALIKE_KEPT`` per type."""
+_FLAG_ALIKE_KEPT = 4096
 
 
 class ChoiceEnum(enum.Enum):
@@ -906,7 +969,8 @@ class ChoiceEnum(enum.Enum):
                     read = cls._plain(text, source, by_id, by_label)
                     if read is not None:
                         texts[text] = read
-        built = _Options(by_id, by_label, by_folded, by_text)
+        alike = _alike_texts(by_id, by_text)
+        built = _Options(by_id, by_label, by_folded, by_text, alike)
         _enum_options[cls] = built
         return built
 
@@ -1019,8 +1083,19 @@ class ChoiceEnum(enum.Enum):
     def __get_pydantic_core_schema__(
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        return core_schema.with_info_plain_validator_function(
-            cls._validate,
+        # Ids, and texts every source reads alike, are looked up by pydantic-core (texts
+        # first: answers send ids as text too); the rest, and every error, goes through the
+        # rules.
+        alike = cls._options().alike
+        return core_schema.union_schema(
+            [
+                _mapped(core_schema.str_schema(strict=True), alike, cls),
+                _mapped(core_schema.int_schema(strict=True), alike, cls),
+                core_schema.with_info_plain_validator_function(cls._validate),
+            ],
+            mode="left_to_right",
+            custom_error_type="option",
+            custom_error_message="expected an option id or label",
             serialization=core_schema.plain_serializer_function_ser_schema(
                 _member_value, when_used="json"
             ),
@@ -1141,7 +1216,7 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         if isinstance(value, cls):
             return value
         if isinstance(value, int) and not isinstance(value, bool):
-            return cls(value)
+            return cls._remember(value, cls(value))
         if isinstance(value, list):
             items = cast("list[object]", value)
             labels = [item for item in items if isinstance(item, str)]
@@ -1152,9 +1227,44 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
                 f"expected a bitmask or labels, got {value!r}"
             )
         flags, plain = cls._read_text(value, source)
-        if plain and len(_flag_texts) < _FLAG_TEXTS_KEPT:
-            _flag_texts[cls, value, source] = flags
+        if plain:
+            cls._keep(value, source, flags)
         return flags
+
+    @classmethod
+    def _keep(cls, text: str, source: Source | None, flags: Self) -> None:
+        """Keep flags read from ``text`` without a warning, to look up next time.
+
+        For ``source`` in Python, and for pydantic-core when every source reads them alike.
+        """
+        if len(_flag_texts) < _FLAG_TEXTS_KEPT:
+            _flag_texts[cls, text, source] = flags
+            if cls._read_alike(text):
+                cls._remember(text, flags)
+
+    @classmethod
+    def _alike_values(cls) -> dict[int | str, Self]:
+        """The values of the type that every source reads alike (see ``_flag_alike``)."""
+        return _flag_alike.setdefault(cls, {})
+
+    @classmethod
+    def _remember(cls, value: int | str, flags: Self) -> Self:
+        """Keep ``flags`` as what every source reads from ``value``; give them back."""
+        alike = cls._alike_values()
+        if len(alike) < _FLAG_ALIKE_KEPT:
+            alike[value] = flags
+        return flags
+
+    @classmethod
+    def _read_alike(cls, value: str) -> bool:
+        """Whether every source reads ``value`` alike (see :meth:`_read_text`).
+
+        Only a bitmask that is also the label of other bits is read by its source.
+        """
+        text = value.strip()
+        if not _INTEGER.fullmatch(text):
+            return True
+        return cls._bits().get(text) in (None, int(text))
 
     @classmethod
     def _read_text(cls, value: str, source: Source | None) -> tuple[Self, bool]:
@@ -1187,8 +1297,18 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
     def __get_pydantic_core_schema__(
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        return core_schema.with_info_plain_validator_function(
-            cls._validate,
+        # Values read before, that every source reads alike, are looked up by pydantic-core;
+        # the rest (and every error) goes through the rules.
+        alike = cls._alike_values()
+        return core_schema.union_schema(
+            [
+                _mapped(core_schema.str_schema(strict=True), alike, cls),
+                _mapped(core_schema.int_schema(strict=True), alike, cls),
+                core_schema.with_info_plain_validator_function(cls._validate),
+            ],
+            mode="left_to_right",
+            custom_error_type="flags",
+            custom_error_message="expected a bitmask or labels",
             serialization=core_schema.plain_serializer_function_ser_schema(
                 _flag_value, when_used="json"
             ),
