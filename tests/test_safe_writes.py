@@ -370,7 +370,9 @@ def start_rendering(
 
     def rendering_in_workers() -> bool:
         workers.update(children_of(run.pid))
-        return len(workers) >= min(os.cpu_count() or 1, 4) or run.poll() is not None
+        return (
+            len(workers) >= min((os.cpu_count() or 1) - 1, 4) or run.poll() is not None
+        )
 
     wait_until(rendering_in_workers, "the render workers to start")
     assert run.poll() is None and workers, "the run ended before it could be stopped"
