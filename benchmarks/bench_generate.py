@@ -56,6 +56,27 @@ def snapshot_from_bench_files(folder: Path) -> Snapshot:
     return Snapshot(endpoints, "https://r3.minicrm.hu/Api/R3", "bench")
 
 
+def tenant_maker(bench_dir: Path) -> Path:
+    """``make_big_tenant.py`` in ``bench_dir``; a one-line error when it is not there."""
+    maker = bench_dir / "make_big_tenant.py"
+    if not maker.exists():
+        sys.exit(f"error: {maker} not found; pass --bench-dir")
+    return maker
+
+
+def write_big_tenant(maker: Path, work: Path, modules: int, fields: int) -> Path:
+    """Write the synthetic tenant (and its OpenAPI document) under ``work``; returns the
+    snapshot file that ``generate --schema`` reads."""
+    subprocess.run(
+        [sys.executable, maker, work / "tenant", str(modules), str(fields)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    snapshot = work / "tenant.snapshot.json"
+    snapshot_from_bench_files(work / "tenant").write(snapshot)
+    return snapshot
+
+
 def tree_memory_kb(root: int) -> tuple[int, int]:
     """Resident (RSS) and proportional (PSS) memory of ``root`` and all its descendants now,
     in KiB. Forked workers share the parent's pages: the RSS sum counts a shared page once per
@@ -134,13 +155,7 @@ def spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
 def bench_size(
     modules: int, fields: int, repeat: int, maker: Path, theirs_cli: str, work: Path
 ) -> None:
-    subprocess.run(
-        [sys.executable, maker, work / "tenant", str(modules), str(fields)],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    snapshot = work / "tenant.snapshot.json"
-    snapshot_from_bench_files(work / "tenant").write(snapshot)
+    snapshot = write_big_tenant(maker, work, modules, fields)
     ours_command = [
         sys.executable,
         "-m",
@@ -213,12 +228,10 @@ def main() -> None:
         ]
     except ValueError:
         sys.exit(f"error: --sizes {args.sizes!r}: use MODULESxFIELDS,... e.g. 5x50")
-    maker = args.bench_dir / "make_big_tenant.py"
+    maker = tenant_maker(args.bench_dir)
     theirs_cli = shutil.which(
         "openapi-python-client", path=str(Path(sys.executable).parent)
     )
-    if not maker.exists():
-        sys.exit(f"error: {maker} not found; pass --bench-dir")
     if theirs_cli is None:
         sys.exit(
             "error: openapi-python-client is not installed; "

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_generate import REPO, snapshot_from_bench_files
+from bench_generate import REPO, tenant_maker, write_big_tenant
 
 
 def timed(command: list[str], cwd: Path) -> tuple[float, float]:
@@ -65,23 +65,10 @@ def main() -> None:
         "--bench-dir", type=Path, default=REPO.parent / "shared" / "bench"
     )
     args = parser.parse_args()
-    maker = args.bench_dir / "make_big_tenant.py"
-    if not maker.exists():
-        sys.exit(f"error: {maker} not found; pass --bench-dir")
+    maker = tenant_maker(args.bench_dir)
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        subprocess.run(
-            [
-                sys.executable,
-                maker,
-                work / "tenant",
-                str(args.modules),
-                str(args.fields),
-            ],
-            check=True,
-        )
-        snapshot = work / "tenant.snapshot.json"
-        snapshot_from_bench_files(work / "tenant").write(snapshot)
+        snapshot = write_big_tenant(maker, work, args.modules, args.fields)
         base = [
             sys.executable,
             "-m",

@@ -36,10 +36,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench_generate import snapshot_from_bench_files  # noqa: E402
+from bench_generate import tenant_maker, write_big_tenant  # noqa: E402
 
 from generator.build_model import build_tenant  # noqa: E402
 from generator.config import load_config  # noqa: E402
+from generator.snapshot import load_snapshot  # noqa: E402
 from generator.model import Kind, Module, Tenant  # noqa: E402
 
 TARGETS = {
@@ -181,24 +182,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    maker = args.bench_dir / "make_big_tenant.py"
-    if not maker.exists():
-        sys.exit(f"error: {maker} not found; pass --bench-dir")
+    maker = tenant_maker(args.bench_dir)
 
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        subprocess.run(
-            [
-                sys.executable,
-                maker,
-                work / "tenant",
-                str(args.modules),
-                str(args.fields),
-            ],
-            check=True,
-        )
-        snapshot = snapshot_from_bench_files(work / "tenant")
-        snapshot.write(work / "tenant.snapshot.json")
+        snapshot_file = write_big_tenant(maker, work, args.modules, args.fields)
+        snapshot = load_snapshot(snapshot_file)
         subprocess.run(
             [
                 sys.executable,
@@ -206,7 +195,7 @@ def main() -> None:
                 "generator",
                 "generate",
                 "--schema",
-                work / "tenant.snapshot.json",
+                snapshot_file,
                 "--output",
                 work / "out",
                 "--package-name",
