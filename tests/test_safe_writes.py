@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import main
+from generator.render import render_workers
 from generator.snapshot import Snapshot, load_demo_snapshot
 from generator.write import output_lock
 
@@ -370,9 +371,7 @@ def start_rendering(
 
     def rendering_in_workers() -> bool:
         workers.update(children_of(run.pid))
-        return (
-            len(workers) >= min((os.cpu_count() or 1) - 1, 4) or run.poll() is not None
-        )
+        return len(workers) >= render_workers() or run.poll() is not None
 
     wait_until(rendering_in_workers, "the render workers to start")
     assert run.poll() is None and workers, "the run ended before it could be stopped"
@@ -380,7 +379,7 @@ def start_rendering(
 
 
 IN_WORKERS = pytest.mark.skipif(
-    not Path("/proc/self/stat").exists() or (os.cpu_count() or 1) < 2,
+    not Path("/proc/self/stat").exists() or render_workers() < 1,
     reason="reads /proc; entities render in worker processes only with 2 or more CPUs",
 )
 

@@ -178,6 +178,14 @@ def render_entity(job: EntityJob) -> str:
     return fit_long_statements(source)
 
 
+def render_workers() -> int:
+    """How many forked processes render entity files: one CPU is left to the caller, which
+    renders the other files meanwhile. On two CPUs one worker beside it was faster than two
+    (5.5 s against 6.3 s at 30x300, about 17 s against 18 s at 60x600) and held a fifth less
+    memory (benchmarks/README.md). None with one CPU."""
+    return min((os.cpu_count() or 1) - 1, 4)
+
+
 @contextmanager
 def _rendering_entities(jobs: list[EntityJob]) -> Iterator[Callable[[], list[str]]]:
     """Start rendering every entity file; the block's value collects the results in order.
@@ -185,11 +193,9 @@ def _rendering_entities(jobs: list[EntityJob]) -> Iterator[Callable[[], list[str
     With many entities they render in forked worker processes (:mod:`.workers`, which end
     with the run however it ends) while the caller renders the other files. The first entity
     is rendered here before forking: that warms datamodel-code-generator and the compiled
-    templates once, so the workers inherit them. One CPU is left to the caller: on two CPUs
-    one worker beside it was faster than two (5.5 s against 6.3 s at 30x300, about 17 s
-    against 18 s at 60x600) and held a fifth less memory (benchmarks/README.md).
+    templates once, so the workers inherit them.
     """
-    workers = min((os.cpu_count() or 1) - 1, 4)
+    workers = render_workers()
     if len(jobs) < PARALLEL_THRESHOLD or workers < 1:
         yield lambda: [render_entity(job) for job in jobs]
         return
