@@ -88,20 +88,31 @@ UNFILTERED = frozenset(
         "MainContactId",
     }
 )
+
+
+def project_search(has_users: bool) -> list[tuple[str, str, str]]:
+    """What every project search takes besides a module's field filters, as (keyword, type,
+    doc): ``ProjectSearch`` declares them and each module's keywords function takes them.
+    """
+    return [
+        ("query", "str", "Full text."),
+        ("updated_since", "datetime | date", "Projects changed after this moment."),
+        (
+            "updated_at",
+            "datetime | date",
+            "Projects changed at this moment (a date: on that day).",
+        ),
+        ("status_group", "StatusGroup", "Projects in this stage of the pipeline."),
+        ("user", f"{USER_TYPE} | int" if has_users else "int", "The responsible user."),
+        ("deleted", "bool", "True lists the module's trashed projects instead."),
+        ("main_contact_id", "int", "Projects whose main contact is this contact."),
+    ]
+
+
 #: Keyword parameters of a project search; a field with the same Python name is reached
 #: through the parameter, not through the filters.
 SEARCH_PARAMETERS = frozenset(
-    {
-        "self",
-        "page",
-        "query",
-        "updated_since",
-        "updated_at",
-        "status_group",
-        "user",
-        "deleted",
-        "main_contact_id",
-    }
+    {"self", "page", *(keyword for keyword, _, _ in project_search(has_users=False))}
 )
 
 
@@ -156,6 +167,7 @@ def render_entity(job: EntityJob) -> str:
         module=module,
         entity_subject=entity.doc[:1].lower() + entity.doc[1:].rstrip("."),
         filters=filters,
+        search_parameters=project_search(job.has_users),
         uses_datetime=any(kind == "datetime" for _, kind, _ in filters)
         or "DateTime" in types,
         status_type=status_type,
@@ -320,6 +332,7 @@ def _package_files(
         "error_exports": import_order(ERROR_EXPORTS),
         "Kind": Kind,
         "user_type": user_type,
+        "search_parameters": project_search(user_type == USER_TYPE),
         "example": session_example(tenant),
         "shared_exports": shared_exports,
     }
