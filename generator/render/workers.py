@@ -3,9 +3,11 @@
 Not ``ProcessPoolExecutor`` or ``multiprocessing.Pool``: their workers outlived a parent killed
 outright (each kept a copy of the write end of the task pipe, so no end of file ever came), and
 ``Pool.terminate()`` hangs when its task pipe is full. Here the jobs come with the fork, so only
-results are pickled; each worker takes the next job from a shared counter and sends all its
-results in one message when it is done. Leaving the block by an exception (Ctrl-C, SIGTERM, an
-error) kills the workers at once; a parent killed outright takes them along (:func:`_tie_to`).
+results are pickled; each worker takes the next job from a shared counter and sends each result
+as soon as it has it, so a worker holds one result at a time; a thread of the parent receives
+them meanwhile (a worker would otherwise stall on a full pipe while the parent is busy).
+Leaving the block by an exception (Ctrl-C, SIGTERM, an error) kills the workers at once; a
+parent killed outright takes them along (:func:`_tie_to`).
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkProcess
 from multiprocessing.sharedctypes import Synchronized
-from multiprocessing.synchronize import Lock
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from ..errors import GenerationError
 
 T = TypeVar("T")
+R = TypeVar("R")
 _STOPPING = frozenset({signal.SIGINT, signal.SIGTERM})
 #: prctl(2) option: the signal a process gets when the thread that forked it ends.
 _PR_SET_PDEATHSIG = 1
@@ -35,85 +37,117 @@ _PR_SET_PDEATHSIG = 1
 
 @contextmanager
 def forked_map(
-    function: Callable[[T], str], jobs: Sequence[T], workers: int
-) -> Iterator[Callable[[], list[str]]]:
+    function: Callable[[T], R], jobs: Sequence[T], workers: int
+) -> Iterator[Callable[[], list[R]]]:
     """Start ``workers`` forked processes applying ``function`` to every job; the block's value
     waits for the results, in job order (call it before the block ends)."""
     context = get_context("fork")
     counter: Synchronized[int] = context.Value("q", 0)
-    reader, writer = context.Pipe(duplex=False)
-    sending = context.Lock()
     lifeline, held_end = os.pipe()
-    processes: list[ForkProcess] = []
+    processes: dict[Connection, ForkProcess] = {}
+    receiver: _Receiver[R] | None = None
     # Workers start with Ctrl-C and SIGTERM held until _tie_to has set them up; one that
     # reaches this process meanwhile arrives when the mask is restored, inside the try.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
     try:
         for _ in range(workers):
+            # A pipe per worker, whose write end only that worker holds: when it dies, even
+            # in the middle of a message, its pipe ends and the receiver learns it.
+            reader, writer = context.Pipe(duplex=False)
             worker = context.Process(
                 target=_work,
-                args=(function, jobs, counter, writer, sending),
+                args=(function, jobs, counter, writer),
                 kwargs={"parent": os.getpid(), "lifeline": (lifeline, held_end)},
                 daemon=True,
             )
-            worker.start()
-            processes.append(worker)
+            try:
+                worker.start()
+            finally:
+                writer.close()
+            processes[reader] = worker
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        yield lambda: _collect(reader, processes, len(jobs))
+        receiver = _Receiver(processes, len(jobs))
+        yield receiver.results
     except BaseException:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        for process in processes:
+        for process in processes.values():
             process.kill()
         raise
     finally:
-        for process in processes:
+        for process in processes.values():
             process.join()
-        reader.close()
-        writer.close()
+        if receiver is not None:
+            receiver.thread.join()
+        for reader in processes:
+            reader.close()
         os.close(lifeline)
         os.close(held_end)
 
 
-def _collect(reader: Connection, processes: list[ForkProcess], count: int) -> list[str]:
-    """Every worker's results, in job order; a worker that died unanswered is an error."""
-    results: dict[int, str] = {}
-    running = {process.sentinel: process for process in processes}
-    answered = 0
-    while answered < len(processes):
-        ready = wait([reader, *running])
-        if reader in ready:
-            message = reader.recv()
-            if isinstance(message, str):
-                raise RuntimeError(f"rendering failed in a worker process:\n{message}")
-            results.update(message)
-            answered += 1
-            continue
-        for sentinel in set(running).intersection(ready):
-            process = running.pop(sentinel)
-            # Its sentinel fires as it exits, before it can be reaped: until then exitcode is
-            # None, even for a worker that answered and ended well.
-            process.join()
-            if process.exitcode != 0 and not reader.poll():
-                raise GenerationError(
-                    f"a rendering process ended unexpectedly (exit code "
-                    f"{process.exitcode}); nothing was written, run again"
-                )
-    return [results[index] for index in range(count)]
+class _Receiver(Generic[R]):
+    """A thread of the parent taking every worker's results as they come."""
+
+    def __init__(self, processes: dict[Connection, ForkProcess], count: int) -> None:
+        self.received: dict[int, R] = {}
+        self.failure: Exception | None = None
+        self.count = count
+        self.thread = threading.Thread(
+            target=self._receive, args=(processes,), daemon=True
+        )
+        self.thread.start()
+
+    def results(self) -> list[R]:
+        """Every result in job order, once all workers are done; their error if any."""
+        self.thread.join()
+        if self.failure is not None:
+            raise self.failure
+        return [self.received[index] for index in range(self.count)]
+
+    def _receive(self, processes: dict[Connection, ForkProcess]) -> None:
+        try:
+            self._take_messages(processes)
+        except Exception as exc:  # results() raises it in the caller's thread
+            self.failure = exc
+
+    def _take_messages(self, processes: dict[Connection, ForkProcess]) -> None:
+        """Results until every worker has said it is done; a pipe that ends before its
+        worker said so is a worker that died."""
+        waiting = set(processes)
+        while waiting:
+            for reader in wait(list(waiting)):
+                assert isinstance(reader, Connection)
+                try:
+                    message = reader.recv()
+                except EOFError:
+                    process = processes[reader]
+                    process.join()
+                    raise GenerationError(
+                        f"a rendering process ended unexpectedly (exit code "
+                        f"{process.exitcode}); nothing was written, run again"
+                    ) from None
+                if isinstance(message, str):
+                    raise RuntimeError(
+                        f"rendering failed in a worker process:\n{message}"
+                    )
+                if message is None:
+                    waiting.discard(reader)
+                else:
+                    index, result = message
+                    self.received[index] = result
 
 
 def _work(
-    function: Callable[[T], str],
+    function: Callable[[T], R],
     jobs: Sequence[T],
     counter: Synchronized[int],
     writer: Connection,
-    sending: Lock,
     *,
     parent: int,
     lifeline: tuple[int, int],
 ) -> None:
-    """A worker: take jobs until none is left, then send the results (or the traceback)."""
+    """A worker: take jobs until none is left, sending each result as it comes (or the
+    traceback), then None."""
     _tie_to(parent, *lifeline)
-    results: dict[int, str] = {}
     try:
         while True:
             with counter.get_lock():
@@ -121,13 +155,11 @@ def _work(
                 counter.value += 1
             if index >= len(jobs):
                 break
-            results[index] = function(jobs[index])
+            writer.send((index, function(jobs[index])))
     except Exception:
-        with sending:
-            writer.send(traceback.format_exc())
+        writer.send(traceback.format_exc())
         return
-    with sending:
-        writer.send(results)
+    writer.send(None)
 
 
 def _tie_to(parent: int, lifeline: int, held_end: int) -> None:
