@@ -46,7 +46,7 @@ class EntityKind(StrEnum):
     PROJECT = "Project"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Option:
     """One option of an Enum or Set field: its id (a bit value for Sets), label and member name.
 
@@ -60,7 +60,7 @@ class Option:
     value: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChoiceType:
     """A named enum or flag type. Identical user and module maps share one type."""
 
@@ -70,7 +70,7 @@ class ChoiceType:
     doc: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Field:
     """One field of an entity: from its schema, or a system field real answers carry beyond it.
 
@@ -90,7 +90,7 @@ class Field:
     system: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     """Business, Person, or the projects of one module, with their fields in API-name order."""
 
@@ -104,7 +104,7 @@ class Entity:
     """The class of its field-name constants (``SalesFields.referrer == "Referrer"``)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Module:
     """A MiniCRM module (``CategoryId``): its projects follow the module's own schema.
 
@@ -138,7 +138,7 @@ class Diagnostic:
         return f"{self.location}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tenant:
     """Everything a generated client for one system needs, decided."""
 
