@@ -85,18 +85,18 @@ def unchanged(output: Path, key: Mapping[str, Any]) -> dict[str, Any] | None:
     return document
 
 
-def drift(output: Path, files: Mapping[str, str]) -> Drift:
-    """How ``output`` differs from ``files`` (path -> text, the manifest among them).
+def drift(output: Path, files: Mapping[str, bytes]) -> Drift:
+    """How ``output`` differs from ``files`` (path -> UTF-8 bytes, the manifest among them).
 
     Files an earlier generation recorded and this one does not write are *extra* (generating
     removes them); files the user added are nobody's business here.
     """
     changed, missing = [], []
-    for path, text in sorted(files.items()):
+    for path, data in sorted(files.items()):
         on_disk = file_digest(output / path)
         if on_disk is None:
             missing.append(path)
-        elif on_disk != "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest():
+        elif on_disk != "sha256:" + hashlib.sha256(data).hexdigest():
             changed.append(path)
     previous = read_manifest(output) or {}
     extra = sorted(

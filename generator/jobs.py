@@ -257,9 +257,11 @@ def read_schema_record(output: Path) -> Snapshot | None:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A generation in memory: every file (the manifest among them) and its warnings."""
+    """A generation in memory: every file as the bytes written (the manifest among them)
+    and its warnings. Bytes, not text: a file with one non-ASCII letter holds two or four
+    bytes a character as ``str``, twice its UTF-8 size or more."""
 
-    files: dict[str, str]
+    files: dict[str, bytes]
     warnings: tuple[Diagnostic, ...]
 
 
@@ -272,8 +274,9 @@ def render_plan(system: System, planned: Plan) -> Rendered:
     warnings = tuple(sorted({*planned.selected.diagnostics, *tenant.diagnostics}))
     if warnings and system.strict:
         raise StrictFailure(warnings)
+    record = schema_record(planned.selected.snapshot).encode("utf-8")
     files = render_package(tenant, planned.package, system.package_version)
-    files[SCHEMA_RECORD] = schema_record(planned.selected.snapshot)
+    files[SCHEMA_RECORD] = record
     extra = {
         "settings": planned.key["settings"],
         "modules": list(planned.selected.module_ids),
@@ -281,7 +284,7 @@ def render_plan(system: System, planned: Plan) -> Rendered:
     }
     files[MANIFEST] = manifest_text(
         files, GENERATOR, tenant.fingerprint, planned.package, extra
-    )
+    ).encode("utf-8")
     return Rendered(files, warnings)
 
 

@@ -48,12 +48,12 @@ class WriteReport:
     moved_aside: tuple[tuple[str, str], ...]
 
 
-def digest(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+def digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def manifest_text(
-    files: Mapping[str, str],
+    files: Mapping[str, bytes],
     generator: str,
     fingerprint: str,
     package: str,
@@ -66,7 +66,7 @@ def manifest_text(
             "generator": generator,
             "fingerprint": fingerprint,
             "package": package,
-            "files": {path: digest(text) for path, text in sorted(files.items())},
+            "files": {path: digest(data) for path, data in sorted(files.items())},
         }
     )
 
@@ -313,8 +313,7 @@ def check_output_folder(
         path
         for path, recorded in manifest.items()
         if (output / path).is_file()
-        and digest((output / path).read_text(encoding="utf-8", errors="replace"))
-        != recorded
+        and digest((output / path).read_bytes()) != recorded
     )
     if edited and not force:
         raise GenerationError(
@@ -347,7 +346,7 @@ def _and_more(paths: list[str]) -> str:
 
 
 def write_project(
-    files: Mapping[str, str], output: Path, manifest: str, force: bool
+    files: Mapping[str, bytes], output: Path, manifest: bytes, force: bool
 ) -> WriteReport:
     """Replace ``output`` with exactly ``files`` (plus the manifest), keeping user-added files."""
     output = Path(os.path.abspath(output))
@@ -369,18 +368,18 @@ def write_project(
     )
 
 
-def _stage(files: Mapping[str, str], manifest: str, output: Path) -> Path:
+def _stage(files: Mapping[str, bytes], manifest: bytes, output: Path) -> Path:
     """The new tree, written into a temporary folder beside ``output`` (removed on failure)."""
     staging = Path(
         tempfile.mkdtemp(prefix=f".{output.name}.{_NEW}-", dir=output.parent)
     )
     try:
         os.chmod(staging, 0o777 & ~current_umask())
-        for relative, text in files.items():
+        for relative, data in files.items():
             path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
-        (staging / MANIFEST).write_text(manifest, encoding="utf-8", newline="\n")
+            path.write_bytes(data)
+        (staging / MANIFEST).write_bytes(manifest)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -263,7 +263,8 @@ def test_random_long_names_always_give_black_clean_code(
         {10 + index: label for index, label in enumerate(modules)}, project, system_id
     )
     files = render_package(build_tenant(snapshot), "crm")
-    for path, text in files.items():
+    for path, data in files.items():
         if path.endswith(".py"):
+            text = data.decode("utf-8")
             compile(text, path, "exec")
             assert black.format_str(text, mode=MODE) == text, path

@@ -325,25 +325,25 @@ def test_an_interrupted_run_leaves_the_previous_output_intact(
     assert generate("--demo", "--output", out, "--quiet").exit_code == 0
     before = generated_tree(out)
     written = 0
-    original = Path.write_text
+    original = Path.write_bytes
 
-    def failing_write(self: Path, *args: object, **kwargs: object) -> int:
+    def failing_write(self: Path, data: bytes) -> int:
         nonlocal written
         written += 1
         if written == 5:
             raise KeyboardInterrupt
-        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+        return original(self, data)
 
-    monkeypatch.setattr(Path, "write_text", failing_write)
+    # The staging folder's files are written as bytes: the fifth one is cut short.
+    monkeypatch.setattr(Path, "write_bytes", failing_write)
     result = generate("--schema", tmp_path / "nope.json", "--output", out)
     assert result.exit_code != 0
     schema = tmp_path / "s.json"
-    monkeypatch.setattr(Path, "write_text", original)
     reordered(load_demo_snapshot()).write(schema)
-    monkeypatch.setattr(Path, "write_text", failing_write)
     result = generate("--schema", schema, "--output", out, "--package-name", "other")
     assert result.exit_code == 130
-    monkeypatch.setattr(Path, "write_text", original)
+    assert written == 5
+    monkeypatch.setattr(Path, "write_bytes", original)
     assert generated_tree(out) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == []
 

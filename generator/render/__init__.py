@@ -21,7 +21,7 @@ from .black_fit import fit_long_statements
 from .datamodel import render_model_class, type_name
 from .ordering import all_order, import_order
 from ..settings import DEFAULT_PACKAGE_VERSION
-from .templates import render
+from .templates import render, render_utf8
 from .workers import forked_map
 
 SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE, CONTACT_TYPE})
@@ -198,8 +198,22 @@ def render_workers() -> int:
     return min((os.cpu_count() or 1) - 1, 4)
 
 
+def _utf8(text: str) -> bytes:
+    """A file as written: UTF-8 (see :class:`generator.jobs.Rendered`)."""
+    return text.encode("utf-8")
+
+
+def entity_file(job: EntityJob) -> bytes:
+    return _utf8(render_entity(job))
+
+
+def _python_file(name: str, **context: object) -> bytes:
+    """A Python file from its template, long statements fitted by black, as UTF-8."""
+    return _utf8(fit_long_statements(render(name, **context)))
+
+
 @contextmanager
-def _rendering_entities(jobs: list[EntityJob]) -> Iterator[Callable[[], list[str]]]:
+def _rendering_entities(jobs: list[EntityJob]) -> Iterator[Callable[[], list[bytes]]]:
     """Start rendering every entity file; the block's value collects the results in order.
 
     With many entities they render in forked worker processes (:mod:`.workers`, which end
@@ -209,10 +223,10 @@ def _rendering_entities(jobs: list[EntityJob]) -> Iterator[Callable[[], list[str
     """
     workers = render_workers()
     if len(jobs) < PARALLEL_THRESHOLD or workers < 1:
-        yield lambda: [render_entity(job) for job in jobs]
+        yield lambda: [entity_file(job) for job in jobs]
         return
-    first = render_entity(jobs[0])
-    with forked_map(render_entity, jobs[1:], workers) as rest:
+    first = entity_file(jobs[0])
+    with forked_map(entity_file, jobs[1:], workers) as rest:
         yield lambda: [first, *rest()]
 
 
@@ -236,8 +250,9 @@ def session_example(tenant: Tenant) -> dict[str, str] | None:
 
 def render_package(
     tenant: Tenant, package: str, package_version: str = DEFAULT_PACKAGE_VERSION
-) -> dict[str, str]:
-    """Every file of the generated project, keyed by its path relative to the output folder."""
+) -> dict[str, bytes]:
+    """Every file of the generated project as UTF-8, keyed by its path relative to the
+    output folder."""
     header = header_for(tenant)
     by_name = {choice.name: choice for choice in tenant.choice_types}
     jobs = []
@@ -283,10 +298,11 @@ def _package_files(
     package_version: str,
     header: str,
     jobs: list[EntityJob],
-) -> dict[str, str]:
-    """Every file but the entity files: shared types, client, package and project files."""
+) -> dict[str, bytes]:
+    """Every file but the entity files, as UTF-8: shared types, client, package and project
+    files."""
     by_name = {choice.name: choice for choice in tenant.choice_types}
-    files: dict[str, str] = {}
+    files: dict[str, bytes] = {}
     shared = [by_name[name] for name in sorted(SHARED_TYPES) if name in by_name]
     user_type = USER_TYPE if USER_TYPE in by_name else "Int"
     shared_exports = import_order(
@@ -361,31 +377,29 @@ def _package_files(
             ("project_typing", project_records),
         )
     }
-    files[f"{package}/models/_shared.py"] = fit_long_statements(
-        render("package/shared.py.jinja", choices=shared, **context)
+    files[f"{package}/models/_shared.py"] = _python_file(
+        "package/shared.py.jinja", choices=shared, **context
     )
-    files[f"{package}/models/__init__.py"] = fit_long_statements(
-        render("package/models_init.py.jinja", **context)
+    files[f"{package}/models/__init__.py"] = _python_file(
+        "package/models_init.py.jinja", **context
     )
     if tenant.modules:
         records = {
             module.entity.module: module.entity.name for module in tenant.modules
         }
-        files[f"{package}/models/_any_project.py"] = fit_long_statements(
-            render(
-                "package/any_project.py.jinja",
-                any_project_imports=[(m, records[m]) for m in import_order(records)],
-                **context,
-            )
+        files[f"{package}/models/_any_project.py"] = _python_file(
+            "package/any_project.py.jinja",
+            any_project_imports=[(m, records[m]) for m in import_order(records)],
+            **context,
         )
     for family in FAMILY_RECORDS:
-        files[f"{package}/models/_{family}.py"] = fit_long_statements(
-            render(f"package/{family}_models.py.jinja", **context)
+        files[f"{package}/models/_{family}.py"] = _python_file(
+            f"package/{family}_models.py.jinja", **context
         )
-    files[f"{package}/_errors.py"] = render("package/_errors.py.jinja", **context)
-    files[f"{package}/_pacing.py"] = render("package/_pacing.py.jinja", **context)
-    files[f"{package}/_calls.py"] = fit_long_statements(
-        render("package/client/calls.py.jinja", **context)
+    files[f"{package}/_errors.py"] = render_utf8("package/_errors.py.jinja", **context)
+    files[f"{package}/_pacing.py"] = render_utf8("package/_pacing.py.jinja", **context)
+    files[f"{package}/_calls.py"] = _python_file(
+        "package/client/calls.py.jinja", **context
     )
     for folder, face, is_async in (
         ("_sync", "_client", False),
@@ -399,22 +413,22 @@ def _package_files(
             **typing_imports,
             **context,
         }
-        files[f"{package}/{folder}/__init__.py"] = render(
+        files[f"{package}/{folder}/__init__.py"] = render_utf8(
             "package/client/package_init.py.jinja", **flavour
         )
         for family in CLIENT_FAMILIES:
-            files[f"{package}/{folder}/{family}.py"] = fit_long_statements(
-                render(f"package/client/{family}.py.jinja", **flavour)
+            files[f"{package}/{folder}/{family}.py"] = _python_file(
+                f"package/client/{family}.py.jinja", **flavour
             )
-        files[f"{package}/{face}.py"] = fit_long_statements(
-            render("package/client.py.jinja", **flavour)
+        files[f"{package}/{face}.py"] = _python_file(
+            "package/client.py.jinja", **flavour
         )
-    files[f"{package}/__init__.py"] = render("package/init.py.jinja", **context)
-    files[f"{package}/_webhooks.py"] = fit_long_statements(
-        render("package/_webhooks.py.jinja", **context)
+    files[f"{package}/__init__.py"] = render_utf8("package/init.py.jinja", **context)
+    files[f"{package}/_webhooks.py"] = _python_file(
+        "package/_webhooks.py.jinja", **context
     )
-    files[f"{package}/_values.py"] = render("package/_values.py.jinja", **context)
-    files[f"{package}/py.typed"] = ""
-    files["pyproject.toml"] = render("project/pyproject.toml.jinja", **context)
-    files["README.md"] = render("project/README.md.jinja", **context)
+    files[f"{package}/_values.py"] = render_utf8("package/_values.py.jinja", **context)
+    files[f"{package}/py.typed"] = b""
+    files["pyproject.toml"] = render_utf8("project/pyproject.toml.jinja", **context)
+    files["README.md"] = render_utf8("project/README.md.jinja", **context)
     return files

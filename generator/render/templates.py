@@ -13,6 +13,8 @@ saves time: a folder that cannot be used means compiling, never a failed run.
 
 from __future__ import annotations
 
+import io
+
 from functools import cache
 from pathlib import Path
 
@@ -81,3 +83,12 @@ def environment() -> jinja2.Environment:
 
 def render(name: str, **context: object) -> str:
     return environment().get_template(name).render(**context)
+
+
+def render_utf8(name: str, **context: object) -> bytes:
+    """A template rendered straight to UTF-8, piece by piece: a large README never exists as
+    one ``str`` (two or four bytes a character once it holds a non-ASCII letter)."""
+    out = io.BytesIO()
+    for piece in environment().get_template(name).generate(**context):
+        out.write(piece.encode("utf-8"))
+    return out.getvalue()
