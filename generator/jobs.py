@@ -31,6 +31,7 @@ from .snapshot import Snapshot, canonical_json, fingerprint_of
 if TYPE_CHECKING:
     from .model import Diagnostic, Tenant
     from .pins import Pins
+    from .render.spool import Spool
 
 GENERATOR = f"minicrm-codegen {__version__}"
 #: The selected schema a client was generated from, kept beside it: ``--bump`` diffs against it.
@@ -257,16 +258,16 @@ def read_schema_record(output: Path) -> Snapshot | None:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A generation in memory: every file as the bytes written (the manifest among them)
-    and its warnings. Bytes, not text: a file with one non-ASCII letter holds two or four
-    bytes a character as ``str``, twice its UTF-8 size or more."""
+    """A rendered generation: every file as the bytes to write (the manifest among them),
+    spooled to a temporary file (:mod:`generator.render.spool`), and its warnings."""
 
-    files: dict[str, bytes]
+    files: Spool
     warnings: tuple[Diagnostic, ...]
 
 
 def render_plan(system: System, planned: Plan) -> Rendered:
-    """Build and render a planned generation in memory; ``strict`` turns warnings into an error."""
+    """Build and render a planned generation (close its files when done); ``strict`` turns
+    warnings into an error."""
     from .render import render_package
     from .write import MANIFEST, manifest_text
 
@@ -368,36 +369,50 @@ def generate_job(options: GenerateOptions) -> Callable[[System, Report], None]:
         except StrictFailure as exc:
             report.err += warning_lines(exc.warnings)
             raise
-        found = drift(output, rendered.files)
-        if not found:
-            _say_up_to_date(report, options, output, package, rendered.warnings)
-            return
-        if options.check:
-            report.code = 1
-            report.out += found.lines()
-            report.err.append(
-                f"{output} is out of date ({found.summary()}); "
-                "run `minicrm-codegen generate` to update it"
-            )
-            report.verdict = f"out of date ({found.summary()})"
-            return
-        from .write import MANIFEST, write_project
-
-        files = {p: text for p, text in rendered.files.items() if p != MANIFEST}
-        written = write_project(files, output, rendered.files[MANIFEST], options.force)
-        report.verdict = f"generated {len(files)} files"
-        report.err += [
-            f"note: moved your {output / path} aside to {output / aside}"
-            for path, aside in written.moved_aside
-        ]
-        if not options.quiet:
-            report.err += warning_lines(rendered.warnings)
-            summary = f"generated {package} into {output}: {written.written} files"
-            if written.removed:
-                summary += f", removed {len(written.removed)} stale"
-            report.err.append(summary + warning_counts(rendered.warnings))
+        with rendered.files:
+            _compare_or_write(rendered, options, output, package, report)
 
     return job
+
+
+def _compare_or_write(
+    rendered: Rendered,
+    options: GenerateOptions,
+    output: Path,
+    package: str,
+    report: Report,
+) -> None:
+    """The end of a generate job: report the output up to date, out of date (``--check``),
+    or write it."""
+    found = drift(output, rendered.files)
+    if not found:
+        _say_up_to_date(report, options, output, package, rendered.warnings)
+        return
+    if options.check:
+        report.code = 1
+        report.out += found.lines()
+        report.err.append(
+            f"{output} is out of date ({found.summary()}); "
+            "run `minicrm-codegen generate` to update it"
+        )
+        report.verdict = f"out of date ({found.summary()})"
+        return
+    from .write import MANIFEST, write_project
+
+    files = rendered.files
+    manifest = files.pop(MANIFEST)
+    written = write_project(files, output, manifest, options.force)
+    report.verdict = f"generated {len(files)} files"
+    report.err += [
+        f"note: moved your {output / path} aside to {output / aside}"
+        for path, aside in written.moved_aside
+    ]
+    if not options.quiet:
+        report.err += warning_lines(rendered.warnings)
+        summary = f"generated {package} into {output}: {written.written} files"
+        if written.removed:
+            summary += f", removed {len(written.removed)} stale"
+        report.err.append(summary + warning_counts(rendered.warnings))
 
 
 @contextmanager

@@ -262,9 +262,9 @@ def test_random_long_names_always_give_black_clean_code(
     snapshot = tenant(
         {10 + index: label for index, label in enumerate(modules)}, project, system_id
     )
-    files = render_package(build_tenant(snapshot), "crm")
-    for path, data in files.items():
-        if path.endswith(".py"):
-            text = data.decode("utf-8")
-            compile(text, path, "exec")
-            assert black.format_str(text, mode=MODE) == text, path
+    with render_package(build_tenant(snapshot), "crm") as files:
+        for path, data in files.items():
+            if path.endswith(".py"):
+                text = data.decode("utf-8")
+                compile(text, path, "exec")
+                assert black.format_str(text, mode=MODE) == text, path

@@ -393,7 +393,13 @@ def test_a_run_stopped_mid_render_leaves_no_workers_and_the_old_output(
     big_run: tuple[Path, dict[str, bytes], list[str]], how: str, code: int
 ) -> None:
     out, before, command = big_run
-    run, workers = start_rendering(command, start_new_session=True)
+    temporary = out.parent / "tmp"
+    temporary.mkdir()
+    run, workers = start_rendering(
+        command, start_new_session=True, env={**os.environ, "TMPDIR": str(temporary)}
+    )
+    # Rendered files wait in a temporary file without a name: nothing to leave behind.
+    assert not_compiled_templates(temporary) == []
     if how == "Ctrl-C":  # the terminal signals the whole foreground process group
         os.killpg(run.pid, signal.SIGINT)
     else:
@@ -405,6 +411,12 @@ def test_a_run_stopped_mid_render_leaves_no_workers_and_the_old_output(
         assert stderr == "interrupted; nothing was written\n"
     assert files_under(out) == before
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".out.")] == []
+    assert not_compiled_templates(temporary) == []
+
+
+def not_compiled_templates(temporary: Path) -> list[str]:
+    """What a run keeps in its temporary folder besides Jinja's compiled templates."""
+    return [p.name for p in temporary.iterdir() if not p.name.startswith("_jinja2")]
 
 
 @IN_WORKERS

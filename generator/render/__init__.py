@@ -9,7 +9,7 @@ Entities are independent, so with many of them they are rendered in parallel pro
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -21,6 +21,7 @@ from .black_fit import fit_long_statements
 from .datamodel import render_model_class, type_name
 from .ordering import all_order, import_order
 from ..settings import DEFAULT_PACKAGE_VERSION
+from .spool import Spool
 from .templates import render, render_utf8
 from .workers import forked_map
 
@@ -213,21 +214,30 @@ def _python_file(name: str, **context: object) -> bytes:
 
 
 @contextmanager
-def _rendering_entities(jobs: list[EntityJob]) -> Iterator[Callable[[], list[bytes]]]:
-    """Start rendering every entity file; the block's value collects the results in order.
+def _rendering_entities(
+    jobs: list[EntityJob], files: MutableMapping[str, bytes]
+) -> Iterator[Callable[[], None]]:
+    """Start rendering every entity file into ``files``; the block's value waits for the last.
 
     With many entities they render in forked worker processes (:mod:`.workers`, which end
     with the run however it ends) while the caller renders the other files. The first entity
     is rendered here before forking: that warms datamodel-code-generator and the compiled
     templates once, so the workers inherit them.
     """
+    paths = [f"{job.package}/models/{job.entity.module}.py" for job in jobs]
     workers = render_workers()
     if len(jobs) < PARALLEL_THRESHOLD or workers < 1:
-        yield lambda: [entity_file(job) for job in jobs]
+        for path, job in zip(paths, jobs):
+            files[path] = entity_file(job)
+        yield lambda: None
         return
-    first = entity_file(jobs[0])
-    with forked_map(entity_file, jobs[1:], workers) as rest:
-        yield lambda: [first, *rest()]
+    files[paths[0]] = entity_file(jobs[0])
+
+    def keep(index: int, data: bytes) -> None:
+        files[paths[index + 1]] = data
+
+    with forked_map(entity_file, jobs[1:], workers, keep) as wait:
+        yield wait
 
 
 def session_example(tenant: Tenant) -> dict[str, str] | None:
@@ -250,9 +260,9 @@ def session_example(tenant: Tenant) -> dict[str, str] | None:
 
 def render_package(
     tenant: Tenant, package: str, package_version: str = DEFAULT_PACKAGE_VERSION
-) -> dict[str, bytes]:
+) -> Spool:
     """Every file of the generated project as UTF-8, keyed by its path relative to the
-    output folder."""
+    output folder (in sorted order); close it when done."""
     header = header_for(tenant)
     by_name = {choice.name: choice for choice in tenant.choice_types}
     jobs = []
@@ -276,11 +286,15 @@ def render_package(
             )
         )
 
-    with _rendering_entities(jobs) as entity_files:
-        files = _package_files(tenant, package, package_version, header, jobs)
-        for job, source in zip(jobs, entity_files()):
-            files[f"{package}/models/{job.entity.module}.py"] = source
-    return dict(sorted(files.items()))
+    files = Spool()
+    try:
+        with _rendering_entities(jobs, files) as entity_files_done:
+            _package_files(tenant, package, package_version, header, jobs, files)
+            entity_files_done()
+    except BaseException:
+        files.close()
+        raise
+    return files
 
 
 def _entity_names(job: EntityJob) -> list[str]:
@@ -298,11 +312,11 @@ def _package_files(
     package_version: str,
     header: str,
     jobs: list[EntityJob],
-) -> dict[str, bytes]:
-    """Every file but the entity files, as UTF-8: shared types, client, package and project
-    files."""
+    files: MutableMapping[str, bytes],
+) -> None:
+    """Every file but the entity files, as UTF-8, into ``files``: shared types, client,
+    package and project files."""
     by_name = {choice.name: choice for choice in tenant.choice_types}
-    files: dict[str, bytes] = {}
     shared = [by_name[name] for name in sorted(SHARED_TYPES) if name in by_name]
     user_type = USER_TYPE if USER_TYPE in by_name else "Int"
     shared_exports = import_order(
@@ -431,4 +445,3 @@ def _package_files(
     files[f"{package}/py.typed"] = b""
     files["pyproject.toml"] = render_utf8("project/pyproject.toml.jinja", **context)
     files["README.md"] = render_utf8("project/README.md.jinja", **context)
-    return files

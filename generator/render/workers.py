@@ -37,10 +37,14 @@ _PR_SET_PDEATHSIG = 1
 
 @contextmanager
 def forked_map(
-    function: Callable[[T], R], jobs: Sequence[T], workers: int
-) -> Iterator[Callable[[], list[R]]]:
-    """Start ``workers`` forked processes applying ``function`` to every job; the block's value
-    waits for the results, in job order (call it before the block ends)."""
+    function: Callable[[T], R],
+    jobs: Sequence[T],
+    workers: int,
+    keep: Callable[[int, R], None],
+) -> Iterator[Callable[[], None]]:
+    """Start ``workers`` forked processes applying ``function`` to every job; each result is
+    handed to ``keep`` (with its job's index, in a thread of this process) as it arrives. The
+    block's value waits for the last one (call it before the block ends)."""
     context = get_context("fork")
     counter: Synchronized[int] = context.Value("q", 0)
     lifeline, held_end = os.pipe()
@@ -66,8 +70,8 @@ def forked_map(
                 writer.close()
             processes[reader] = worker
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        receiver = _Receiver(processes, len(jobs))
-        yield receiver.results
+        receiver = _Receiver(processes, keep)
+        yield receiver.wait
     except BaseException:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         for process in processes.values():
@@ -87,26 +91,26 @@ def forked_map(
 class _Receiver(Generic[R]):
     """A thread of the parent taking every worker's results as they come."""
 
-    def __init__(self, processes: dict[Connection, ForkProcess], count: int) -> None:
-        self.received: dict[int, R] = {}
+    def __init__(
+        self, processes: dict[Connection, ForkProcess], keep: Callable[[int, R], None]
+    ) -> None:
+        self.keep = keep
         self.failure: Exception | None = None
-        self.count = count
         self.thread = threading.Thread(
             target=self._receive, args=(processes,), daemon=True
         )
         self.thread.start()
 
-    def results(self) -> list[R]:
-        """Every result in job order, once all workers are done; their error if any."""
+    def wait(self) -> None:
+        """Return once all workers are done; raise their error if any."""
         self.thread.join()
         if self.failure is not None:
             raise self.failure
-        return [self.received[index] for index in range(self.count)]
 
     def _receive(self, processes: dict[Connection, ForkProcess]) -> None:
         try:
             self._take_messages(processes)
-        except Exception as exc:  # results() raises it in the caller's thread
+        except Exception as exc:  # wait() raises it in the caller's thread
             self.failure = exc
 
     def _take_messages(self, processes: dict[Connection, ForkProcess]) -> None:
@@ -132,8 +136,7 @@ class _Receiver(Generic[R]):
                 if message is None:
                     waiting.discard(reader)
                 else:
-                    index, result = message
-                    self.received[index] = result
+                    self.keep(*message)
 
 
 def _work(
