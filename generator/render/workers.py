@@ -13,6 +13,7 @@ parent killed outright takes them along (:func:`_tie_to`).
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
 import sys
@@ -53,6 +54,10 @@ def forked_map(
     # Workers start with Ctrl-C and SIGTERM held until _tie_to has set them up; one that
     # reaches this process meanwhile arrives when the mask is restored, inside the try.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    # The objects the workers inherit are left out of garbage collection meanwhile: a full
+    # collection writes into every object it visits, which would copy the pages the worker
+    # and this process share (about 13 MB less at 60x600, measured).
+    gc.freeze()
     try:
         for _ in range(workers):
             # A pipe per worker, whose write end only that worker holds: when it dies, even
@@ -86,6 +91,7 @@ def forked_map(
             reader.close()
         os.close(lifeline)
         os.close(held_end)
+        gc.unfreeze()
 
 
 class _Receiver(Generic[R]):
