@@ -92,7 +92,8 @@ def drift(output: Path, files: Mapping[str, bytes]) -> Drift:
     removes them); files the user added are nobody's business here.
     """
     changed, missing = [], []
-    for path, data in sorted(files.items()):
+    for path in sorted(files):  # one file in memory at a time (files may be a Spool)
+        data = files[path]
         on_disk = file_digest(output / path)
         if on_disk is None:
             missing.append(path)

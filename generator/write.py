@@ -66,7 +66,7 @@ def manifest_text(
             "generator": generator,
             "fingerprint": fingerprint,
             "package": package,
-            "files": {path: digest(data) for path, data in sorted(files.items())},
+            "files": {path: digest(files[path]) for path in sorted(files)},
         }
     )
 
