@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -316,6 +319,29 @@ def test_refuses_to_overwrite_a_hand_edited_file(tmp_path: Path) -> None:
     assert edited.read_text(encoding="utf-8").endswith("# my change\n")
     assert generate("--demo", "--output", out, "--force", "--quiet").exit_code == 0
     assert not edited.read_text(encoding="utf-8").endswith("# my change\n")
+
+
+@pytest.mark.parametrize("failing", ["pwrite", "TemporaryFile"])
+def test_a_full_temporary_folder_is_one_line_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    out = tmp_path / "out"
+    assert generate("--demo", "--output", out, "--quiet").exit_code == 0
+    before = generated_tree(out)
+
+    def full(*args: object, **kwargs: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    # The rendered files wait in a temporary file (generator/render/spool.py).
+    monkeypatch.setattr(os if failing == "pwrite" else tempfile, failing, full)
+    result = generate("--demo", "--output", out, "--force", "--package-name", "other")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: cannot keep the rendered files in a temporary file (No space left on "
+        "device); nothing was written; free space in the temporary folder or set TMPDIR "
+        "to another folder\n"
+    )
+    assert generated_tree(out) == before
 
 
 def test_an_interrupted_run_leaves_the_previous_output_intact(

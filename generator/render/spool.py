@@ -12,7 +12,10 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
 from types import TracebackType
+
+from ..errors import GenerationError
 
 
 class Spool(MutableMapping[str, bytes]):
@@ -21,7 +24,8 @@ class Spool(MutableMapping[str, bytes]):
     several threads."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="minicrm-codegen-")
+        with _as_generation_error():
+            self._file = tempfile.TemporaryFile(prefix="minicrm-codegen-")
         self._where: dict[str, tuple[int, int]] = {}
         self._end = 0
         self._lock = threading.Lock()
@@ -31,10 +35,11 @@ class Spool(MutableMapping[str, bytes]):
             offset, self._end = self._end, self._end + len(data)
             self._where[path] = (offset, len(data))
         written = 0
-        while written < len(data):
-            written += os.pwrite(
-                self._file.fileno(), memoryview(data)[written:], offset + written
-            )
+        with _as_generation_error():
+            while written < len(data):
+                written += os.pwrite(
+                    self._file.fileno(), memoryview(data)[written:], offset + written
+                )
 
     def __getitem__(self, path: str) -> bytes:
         offset, size = self._where[path]
@@ -65,3 +70,16 @@ class Spool(MutableMapping[str, bytes]):
         trace: TracebackType | None,
     ) -> None:
         self.close()
+
+
+@contextmanager
+def _as_generation_error() -> Iterator[None]:
+    """A temporary folder that is full or unusable is the user's to fix: one line."""
+    try:
+        yield
+    except OSError as exc:
+        raise GenerationError(
+            f"cannot keep the rendered files in a temporary file ({exc.strerror or exc}); "
+            "nothing was written; free space in the temporary folder or set TMPDIR to "
+            "another folder"
+        ) from None
