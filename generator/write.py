@@ -380,6 +380,12 @@ def _stage(files: Mapping[str, bytes], manifest: bytes, output: Path) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         (staging / MANIFEST).write_bytes(manifest)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise GenerationError(
+            f"cannot write {output} ({exc.strerror or exc}); nothing was written; "
+            f"free space in {output.parent} and run again"
+        ) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

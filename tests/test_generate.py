@@ -344,6 +344,33 @@ def test_a_full_temporary_folder_is_one_line_and_nothing_is_written(
     assert generated_tree(out) == before
 
 
+def test_a_full_disk_while_writing_is_one_line_and_leaves_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    assert generate("--demo", "--output", out, "--quiet").exit_code == 0
+    before = generated_tree(out)
+    written = 0
+    original = Path.write_bytes
+
+    def filling(self: Path, data: bytes) -> int:
+        nonlocal written
+        written += 1
+        if written == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return original(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", filling)
+    result = generate("--demo", "--output", out, "--force", "--package-name", "other")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: cannot write {out} (No space left on device); nothing was written; "
+        f"free space in {tmp_path} and run again\n"
+    )
+    assert generated_tree(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
 def test_an_interrupted_run_leaves_the_previous_output_intact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
