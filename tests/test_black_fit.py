@@ -29,6 +29,8 @@ from generator.snapshot import Snapshot
 
 from tools import black_check, mypy_strict, run
 
+_INDENT = "    "
+
 LONG_MODULE = "Ügyfélszolgálati bejelentések és reklamációk"
 PROJECT = {
     "Id": "Int",
@@ -267,3 +269,62 @@ def test_random_long_names_always_give_black_clean_code(
         if path.endswith(".py"):
             compile(text, path, "exec")
             assert black.format_str(text, mode=MODE) == text, path
+
+
+# -- layouts followed without black ------------------------------------------------------------
+
+
+def _names(prefix: str, sizes: list[int]) -> list[str]:
+    return [prefix + "x" * size for size in sizes]
+
+
+def _known_shapes(width: int) -> list[str]:
+    """Long imports and ``def`` lines as the templates write them, and harder ones, with
+    names ``width`` characters long."""
+    name, other = "N" * width, "m" * (width // 2 + 1)
+    return [
+        f"from ..models.{other} import {name}, {name}Filters, {name}SearchItem",
+        f"from .{other} import {name}",
+        f"from . import {name} as {other}, {other}",
+        f"def search(self, **search: Unpack[{name}Filters]) -> Iterator[{name}]:",
+        f"async def status_history(self, project: int | {name}) -> list[Change[{name}]]:",
+        f"def _connections(answer: Any) -> tuple[list[{name}], int | None, int]:",
+        f"def {name}(self) -> {other}:",
+        f"def {name}(self):",
+        f"def f(self, *, created_at: date | None = None, {other}: int = 0) -> {name}:",
+        f"def f({other}: dict[str, {name}]) -> None:",
+        f"def f(*{other}: int) -> {name}:",
+        f"def f(**{other}: int) -> {name}:",
+        f"def f(a, b=(1, 2)) -> {name}:",
+        f"def f({other}, /, b) -> tuple[{name}, int,]:",
+        f"def f(x: '{name}') -> None:",
+        f"def f[T](x: T, {other}: T) -> {name}:",
+        f"def f() -> {name}:",
+    ]
+
+
+@pytest.mark.parametrize("width", [1, 20, 30, 40, 45, 50, 60, 70, 90])
+@pytest.mark.parametrize("depth", [0, 2])
+def test_imports_and_defs_laid_out_without_black_are_as_black_lays_them_out(
+    width: int, depth: int
+) -> None:
+    """The fitter lays these out itself (:func:`black_fit._known_layout`): as black would."""
+    prelude = "".join(f"{_INDENT * level}class C{level}:\n" for level in range(depth))
+    for shape in _known_shapes(width):
+        body = f"{_INDENT * (depth + 1)}pass\n" if shape.endswith(":") else ""
+        source = f"{prelude}{_INDENT * depth}{shape}\n{body}"
+        if len(source.splitlines()[-1 - bool(body)]) <= black_fit.LINE_LENGTH:
+            continue  # the fitter looks at long lines only
+        assert fit_long_statements(source) == black.format_str(source, mode=MODE)
+
+
+def test_the_usual_long_imports_and_defs_do_not_call_black(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def format_str(text: str, mode: Mode) -> str:
+        raise AssertionError(f"black was called for {text!r}")
+
+    monkeypatch.setattr(black, "format_str", format_str)
+    for shape in _known_shapes(60)[:5]:
+        source = f"{shape}\n" + (f"{_INDENT}pass\n" if shape.endswith(":") else "")
+        assert fit_long_statements(source) != source
