@@ -180,7 +180,7 @@ def test_statements_are_found_whatever_the_strings_and_brackets_before_them(
         formatted.append(text)
         return original(text, mode=mode)
 
-    monkeypatch.setattr(black_fit.black, "format_str", format_str)
+    monkeypatch.setattr(black, "format_str", format_str)
     assert fit_long_statements(source) == expected
     assert source not in formatted, "the statements were not found: black ran on all"
 
@@ -328,3 +328,23 @@ def test_the_usual_long_imports_and_defs_do_not_call_black(
     for shape in _known_shapes(60)[:5]:
         source = f"{shape}\n" + (f"{_INDENT}pass\n" if shape.endswith(":") else "")
         assert fit_long_statements(source) != source
+
+
+WIDTHS = [
+    "plain ascii",
+    "Ügyfélszolgálati bejelentések “idézőjel” …",
+    "客户关系管理 🚀 Launch 🎉",
+    "e\u0301 combining, \u200b zero width, \x85 \x9f controls, \u00ad soft hyphen",
+    "ﬁle ＡＢＣ fullwidth ｱｲｳ halfwidth \U0001f600 \U00020000 \uffff",
+    "".join(map(chr, range(0x1000, 0x1200))),
+    "".join(map(chr, range(0x2E80, 0x3100))),
+]
+
+
+@pytest.mark.parametrize("text", WIDTHS)
+def test_widths_are_black_s(text: str) -> None:
+    """The fitter reads black's width table without importing black: same widths."""
+    from black.strings import str_width
+
+    assert black_fit._width_table() is not None
+    assert black_fit.str_width(text) == str_width(text)

@@ -25,20 +25,21 @@ tenant that saves thousands of calls (several seconds).
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import io
 import re
 import tokenize
 from bisect import bisect_right
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import accumulate
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import black
-from black.parsing import InvalidInput
-from black.mode import Mode, TargetVersion
-from black.strings import str_width
+if TYPE_CHECKING:
+    from black.mode import Mode
 
 LINE_LENGTH = 88
-MODE = Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH)
 _INDENT = "    "
 #: A string literal, prefix aside (r, b, f do not change where it ends), escapes and all.
 _STRING = r"""
@@ -80,6 +81,68 @@ _NOT_CODE = frozenset(
         tokenize.ENDMARKER,
     }
 )
+
+
+@cache
+def _mode() -> Mode:
+    """Black's settings for generated code. Black (about 0.2 s to import) loads only when a
+    statement needs it, which a small tenant's run may never do."""
+    from black.mode import Mode, TargetVersion
+
+    return Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH)
+
+
+def format_source(source: str) -> str:
+    """Black's layout of a whole file."""
+    import black
+
+    return black.format_str(source, mode=_mode())
+
+
+@cache
+def _width_table() -> tuple[list[int], list[tuple[int, int]]] | None:
+    """Black's table of wide characters, ``black/_width_table.py``, read as the data it is:
+    importing it would import black itself. (starts, (ends, widths)) of its sorted ranges,
+    or None if black's file is not there (then black's own ``str_width`` answers)."""
+    spec = importlib.util.find_spec("black")
+    for folder in (spec and spec.submodule_search_locations) or ():
+        try:
+            module = ast.parse((Path(folder) / "_width_table.py").read_text("utf-8"))
+            ranges = next(
+                ast.literal_eval(node.value)
+                for node in module.body
+                if isinstance(node, ast.AnnAssign | ast.Assign) and node.value
+            )
+        except (OSError, SyntaxError, ValueError, StopIteration):
+            continue
+        return [start for start, _, _ in ranges], [(e, w) for _, e, w in ranges]
+    return None
+
+
+def str_width(line: str) -> int:
+    """A line's width as black measures it (``black.strings.str_width``): East Asian wide
+    characters count twice."""
+    if line.isascii():
+        return len(line)
+    table = _width_table()
+    if table is None:
+        from black.strings import str_width as black_width
+
+        return black_width(line)
+    return sum(_char_width(char) for char in line)
+
+
+@lru_cache(maxsize=4096)
+def _char_width(char: str) -> int:
+    """Black's ``char_width``: the width of the range holding the character (a negative
+    one counts 0), else 1."""
+    table = _width_table()
+    assert table is not None
+    starts, ranges = table
+    index = bisect_right(starts, ord(char)) - 1
+    if index < 0 or ord(char) > ranges[index][0]:
+        return 1
+    return max(ranges[index][1], 0)
 
 
 class _Unsplittable(Exception):
@@ -146,8 +209,10 @@ def _format_statement(statement: str, opens_block: bool) -> str:
         raise _Unsplittable(statement)
     prelude = "".join(f"{_INDENT * level}class _:\n" for level in range(depth))
     body = f"{_INDENT * (depth + 1)}pass\n" if opens_block else ""
+    from black.parsing import InvalidInput
+
     try:
-        formatted = black.format_str(prelude + statement + body, mode=MODE)
+        formatted = format_source(prelude + statement + body)
     except InvalidInput:
         raise _Unsplittable(statement) from None
     if not (formatted.startswith(prelude) and formatted.endswith(body)):
@@ -297,5 +362,5 @@ def fit_long_statements(source: str) -> str:
                 fitted.append(_format_statement(text, opens_block))
                 done = last + 1
     except (_Unsplittable, tokenize.TokenError, IndentationError):
-        return black.format_str(source, mode=MODE)
+        return format_source(source)
     return "".join(fitted + lines[done:])
