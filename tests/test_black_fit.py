@@ -279,7 +279,7 @@ def _names(prefix: str, sizes: list[int]) -> list[str]:
 
 
 def _known_shapes(width: int) -> list[str]:
-    """Long imports and ``def`` lines as the templates write them, and harder ones, with
+    """Long imports, ``def`` lines and returns as the templates write them, and harder ones, with
     names ``width`` characters long."""
     name, other = "N" * width, "m" * (width // 2 + 1)
     return [
@@ -300,17 +300,31 @@ def _known_shapes(width: int) -> list[str]:
         f"def f(x: '{name}') -> None:",
         f"def f[T](x: T, {other}: T) -> {name}:",
         f"def f() -> {name}:",
+        f"return status_history(self._core, project, StatusChange[models.{name}])",
+        f"return await status_history(self._core, project, Change[models.{name}])",
+        f"return {name}(self._core, lambda a, b: a, [{other}, 1], key={other})",
+        f"return {name}({other}, {other}) + {name}({other})",
+        f"return {name}({other})({name})",
+        f"return {name}({other}, {other},)",
+        f"return self.{name}({other}, {other})",
+        f"return {name}()",
+        f"return {name}({other}, *{other}, **{other})",
     ]
 
 
 @pytest.mark.parametrize("width", [1, 20, 30, 40, 45, 50, 60, 70, 90])
-@pytest.mark.parametrize("depth", [0, 2])
-def test_imports_and_defs_laid_out_without_black_are_as_black_lays_them_out(
+@pytest.mark.parametrize("depth", [0, 1, 3])
+def test_statements_laid_out_without_black_are_as_black_lays_them_out(
     width: int, depth: int
 ) -> None:
     """The fitter lays these out itself (:func:`black_fit._known_layout`): as black would."""
-    prelude = "".join(f"{_INDENT * level}class C{level}:\n" for level in range(depth))
+    prelude = "".join(
+        f"{_INDENT * level}class C{level}:\n" for level in range(depth - 1)
+    )
+    prelude += f"{_INDENT * (depth - 1)}async def f():\n" if depth else ""
     for shape in _known_shapes(width):
+        if shape.startswith("return") and not depth:
+            continue  # a return needs a function
         body = f"{_INDENT * (depth + 1)}pass\n" if shape.endswith(":") else ""
         source = f"{prelude}{_INDENT * depth}{shape}\n{body}"
         if len(source.splitlines()[-1 - bool(body)]) <= black_fit.LINE_LENGTH:
@@ -318,15 +332,17 @@ def test_imports_and_defs_laid_out_without_black_are_as_black_lays_them_out(
         assert fit_long_statements(source) == black.format_str(source, mode=MODE)
 
 
-def test_the_usual_long_imports_and_defs_do_not_call_black(
+def test_the_usual_long_imports_defs_and_returns_do_not_call_black(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def format_str(text: str, mode: Mode) -> str:
         raise AssertionError(f"black was called for {text!r}")
 
     monkeypatch.setattr(black, "format_str", format_str)
-    for shape in _known_shapes(60)[:5]:
-        source = f"{shape}\n" + (f"{_INDENT}pass\n" if shape.endswith(":") else "")
+    shapes = _known_shapes(60)
+    for shape in shapes[:5] + [s for s in shapes if "status_history" in s]:
+        body = f"{_INDENT * 2}pass\n" if shape.endswith(":") else ""
+        source = f"async def f():\n{_INDENT}{shape}\n{body}"
         assert fit_long_statements(source) != source
 
 

@@ -248,15 +248,17 @@ def _exploded(indent: str, head: str, items: list[str], tail: str) -> list[str]:
 
 
 def _known_layout(statement: str) -> str | None:
-    """Black's layout of a one-line ``from … import …`` or ``def`` that is too wide, for the
-    two shapes whose rules are short enough to follow here; None for anything else (black
-    decides). Most of a small tenant's long statements are these, and calling black costs
-    about 5 ms a statement (tests compare this with black).
+    """Black's layout of a one-line ``from … import …``, ``def`` or ``return f(…)`` that is
+    too wide, for the shapes whose rules are short enough to follow here; None for anything
+    else, or any doubt (black decides). Most long statements of a small tenant are these,
+    and black costs about 5 ms a statement (tests compare these layouts with black's).
 
     - An import black wraps in parentheses, one name a line, with a trailing comma.
     - A ``def`` black splits at its first bracket (``left_hand_split``): its parameters on one
       line if they fit (a lone parameter gets a trailing comma, which keeps it there), one a
       line with a trailing comma otherwise; the return annotation stays on the last line.
+    - ``return f(…)`` (a plain name called, nothing after the call) black splits inside the
+      call's parentheses: the arguments on one line if they fit there.
     """
     if not statement.endswith("\n") or statement.count("\n") != 1:
         return None
@@ -273,11 +275,24 @@ def _known_layout(statement: str) -> str | None:
             lines = _exploded(indent, f"{head} import (", items, ")")
     elif code.startswith(("def ", "async def ")) and code.endswith(":"):
         lines = _def_layout(indent, code)
+    elif call := _RETURN_CALL.fullmatch(code):
+        items = _top_level_split(call["arguments"])
+        if items and all(items) and ", ".join(items) == call["arguments"]:
+            lines = [
+                indent + call["head"],
+                indent + _INDENT + call["arguments"],
+                indent + ")",
+            ]
     if lines is None or not _fits(lines):
         return None
     return "".join(line + "\n" for line in lines)
 
 
+#: ``return f(…)``, ``return await f(…)``: black splits inside the call's parentheses, the
+#: arguments on one line if they fit (else black decides).
+_RETURN_CALL = re.compile(
+    r"(?P<head>return (?:await )?[A-Za-z_][A-Za-z0-9_]*\()(?P<arguments>.*)\)"
+)
 _DEF_NAME = re.compile(r"(?:async )?def [A-Za-z_][A-Za-z0-9_]*\(")
 
 
