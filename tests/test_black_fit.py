@@ -309,7 +309,42 @@ def _known_shapes(width: int) -> list[str]:
         f"return self.{name}({other}, {other})",
         f"return {name}()",
         f"return {name}({other}, *{other}, **{other})",
+        f'return f"{{{name}}} ({other})"',
+        f'return "{name}" "{other}"',
+        f"return '{name}{other}'",
+        f'return rb"{name}{other}"',
+        f'return f"{{x!r}}\\n{name}{other}"',
     ]
+
+
+def _exploded_strings(width: int) -> list[str]:
+    """Exploded calls whose items are strings black cannot split, and look-alikes."""
+    name, other = "N" * width, "m" * (width // 2 + 1)
+    return [
+        f'raise Error(\n    f"{{x}} {name} "\n    f"{other} "\n    "end",\n    x,\n    y,\n)',
+        f'raise Error(\n    f"{{x}} {name} "\n    "end",\n)',
+        f"raise Error(\n    \"{name}\"\n    '{other}',\n    x,\n)",
+        f'raise Error(\n    "{name}\\n"\n    "{other}",\n    x,\n)',
+        f'x: T = api_field(\n    "X",\n    """{name}\n{other}.""",\n)',
+        f'x: T = api_field(\n    "X",\n    """{name}\n"""\n    "{other}",\n)',
+        f'x = f(\n    "{name}",\n    {other}({name}),\n)',
+        f'x = f(\n    "{name}",\n    {other},\n    y\n)',
+    ]
+
+
+@pytest.mark.parametrize("width", [1, 30, 45, 60, 70, 90])
+@pytest.mark.parametrize("depth", [1, 3])
+def test_exploded_strings_are_kept_as_black_keeps_them(width: int, depth: int) -> None:
+    prelude = "".join(
+        f"{_INDENT * level}class C{level}:\n" for level in range(depth - 1)
+    )
+    prelude += f"{_INDENT * (depth - 1)}async def f():\n"
+    for shape in _exploded_strings(width):
+        lines = [_INDENT * depth + line for line in shape.split("\n")]
+        source = prelude + "\n".join(lines) + "\n"
+        if max(map(len, lines)) <= black_fit.LINE_LENGTH:
+            continue  # the fitter looks at long lines only
+        assert fit_long_statements(source) == black.format_str(source, mode=MODE)
 
 
 @pytest.mark.parametrize("width", [1, 20, 30, 40, 45, 50, 60, 70, 90])
@@ -339,11 +374,20 @@ def test_the_usual_long_imports_defs_and_returns_do_not_call_black(
         raise AssertionError(f"black was called for {text!r}")
 
     monkeypatch.setattr(black, "format_str", format_str)
-    shapes = _known_shapes(60)
-    for shape in shapes[:5] + [s for s in shapes if "status_history" in s]:
+    black_fit._format_statement.cache_clear()  # black's answers from other tests
+    returns = [shape for shape in _known_shapes(30) if "status_history" in shape]
+    usual = [_known_shapes(60)[1], *(_known_shapes(40)[i] for i in (0, 2, 3, 4))]
+    for shape in usual + returns:
         body = f"{_INDENT * 2}pass\n" if shape.endswith(":") else ""
         source = f"async def f():\n{_INDENT}{shape}\n{body}"
         assert fit_long_statements(source) != source
+    kept = [_exploded_strings(60)[index] for index in (0, 1, 4)]
+    kept.append(f'return f"{{x}} {"N" * 90}"')
+    for shape in kept:
+        source = "async def f():\n" + "".join(
+            f"{_INDENT}{line}\n" for line in shape.split("\n")
+        )
+        assert fit_long_statements(source) == source
 
 
 WIDTHS = [

@@ -145,6 +145,60 @@ def _char_width(char: str) -> int:
     return max(ranges[index][1], 0)
 
 
+#: A string black leaves exactly as it is: double quotes, no backslash, no prefix but ``f``.
+_KEPT_STRING = r'f?(?:"""[^"\\]*(?:"(?!"")[^"\\]*)*"""|"[^"\\\n]*")'
+
+
+def _strings_kept(lines: list[str], long: list[int], first: int) -> bool:
+    """Whether a statement that ends in one pair of parentheses exploded by a magic trailing
+    comma is black's although wide: each item is one line within the width, or strings alone
+    that black cannot split (one string, even triple-quoted over several lines, or several
+    one a line, an implicit concatenation too wide to join on one line)."""
+    if len(lines) < 3:
+        return False
+    head, *_, tail = lines
+    indent = head[: len(head) - len(head.lstrip(" "))]
+    if not (head.endswith("(\n") and tail == f"{indent})\n") or any(
+        number - first in (0, len(lines) - 1) for number in long
+    ):
+        return False
+    inner = indent + _INDENT
+    item = re.compile(
+        rf"{inner}(?:(?P<strings>{_KEPT_STRING}(?:\n{inner}{_KEPT_STRING})*)"
+        rf"|(?P<code>[^ \n][^\n]*)),\n"
+    )
+    body, position = "".join(lines[1:-1]), 0
+    while position < len(body):
+        found = item.match(body, position)
+        if not found:
+            return False
+        position = found.end()
+        if found["code"] is not None:
+            if str_width(found.group().rstrip("\n")) > LINE_LENGTH:
+                return False
+            continue
+        parts = re.findall(_KEPT_STRING, found["strings"])
+        if len(parts) > 1 and (
+            any("\n" in part for part in parts)
+            or str_width(inner + " ".join(parts) + ",") <= LINE_LENGTH
+        ):
+            return False
+    return True
+
+
+def _lone_string_return(statement: str) -> str | None:
+    """Black's layout of a too wide ``return "…"`` (one string): in parentheses if the string
+    fits on a line of its own, else as it is."""
+    code = statement.lstrip(" ")
+    indent = statement[: len(statement) - len(code)]
+    if not re.fullmatch(rf"return {_KEPT_STRING}\n", code) or "\n" in code[:-1]:
+        return None
+    string = code[len("return ") : -1]
+    if str_width(indent + _INDENT + string) > LINE_LENGTH:
+        return statement
+    return f"{indent}return (\n{indent}{_INDENT}{string}\n{indent})\n"
+
+
 class _Unsplittable(Exception):
     """A statement black cannot format on its own; black formats the whole file instead."""
 
@@ -363,9 +417,11 @@ def fit_long_statements(source: str) -> str:
             if text.lstrip()[:1] == "#" or _LONE_STRING.fullmatch(text):
                 continue
             wide = long[bisect_right(long, first - 1) : bisect_right(long, last)]
-            if _laid_out(lines[first : last + 1], wide, first):
+            if _laid_out(lines[first : last + 1], wide, first) or _strings_kept(
+                lines[first : last + 1], wide, first
+            ):
                 continue
-            known = _known_layout(text)
+            known = _known_layout(text) or _lone_string_return(text)
             if known is not None:
                 fitted += lines[done:first]
                 fitted.append(known)
