@@ -408,3 +408,19 @@ def test_widths_are_black_s(text: str) -> None:
 
     assert black_fit._width_table() is not None
     assert black_fit.str_width(text) == str_width(text)
+
+
+def test_the_demo_package_is_rendered_without_calling_black(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its long statements all have a layout the fitter knows (README: a small tenant never
+    imports black). The render worker is forked from here, so it sees the same patch."""
+    from generator.snapshot import load_demo_snapshot
+
+    def format_str(text: str, mode: Mode) -> str:
+        raise AssertionError(f"black was called for {text!r}")
+
+    black_fit._format_statement.cache_clear()
+    monkeypatch.setattr(black, "format_str", format_str)
+    files = render_package(build_tenant(load_demo_snapshot()), "minicrm_demo")
+    assert files["minicrm_demo/_sync/projects.py"].count("\n") > 100
