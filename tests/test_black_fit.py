@@ -424,3 +424,13 @@ def test_the_demo_package_is_rendered_without_calling_black(
     monkeypatch.setattr(black, "format_str", format_str)
     files = render_package(build_tenant(load_demo_snapshot()), "minicrm_demo")
     assert files["minicrm_demo/_sync/projects.py"].count("\n") > 100
+
+
+def test_without_black_s_table_file_widths_come_from_black(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from black.strings import str_width
+
+    monkeypatch.setattr(black_fit, "_width_table", lambda: None)
+    for text in WIDTHS:
+        assert black_fit.str_width(text) == str_width(text)

@@ -116,9 +116,12 @@ def _width_table() -> tuple[list[int], list[tuple[int, int]]] | None:
                 for node in module.body
                 if isinstance(node, ast.AnnAssign | ast.Assign) and node.value
             )
-        except (OSError, SyntaxError, ValueError, StopIteration):
-            continue
-        return [start for start, _, _ in ranges], [(e, w) for _, e, w in ranges]
+            starts = [int(start) for start, _, _ in ranges]
+            ends = [(int(end), int(width)) for _, end, width in ranges]
+        except (OSError, SyntaxError, ValueError, TypeError, StopIteration):
+            continue  # not the table this code knows: black's own str_width answers
+        if starts == sorted(starts):
+            return starts, ends
     return None
 
 
