@@ -300,6 +300,7 @@ def _known_shapes(width: int) -> list[str]:
         f"def f(x: '{name}') -> None:",
         f"def f[T](x: T, {other}: T) -> {name}:",
         f"def f() -> {name}:",
+        f"def f({other}=lambda a, b: a, *, {name}: int = 0) -> None:",
         f"return status_history(self._core, project, StatusChange[models.{name}])",
         f"return await status_history(self._core, project, Change[models.{name}])",
         f"return {name}(self._core, lambda a, b: a, [{other}, 1], key={other})",

@@ -378,8 +378,10 @@ def _def_layout(indent: str, code: str) -> list[str] | None:
         or not all(items)
         or not (returns == ":" or re.fullmatch(r"-> [^:=]+:", returns))
         or re.search(r",\s*[)\]]", returns)
-        # A comma nested in a default value would count as black's "commas" too.
+        # A comma nested in a default value would count as black's "commas" too, and a
+        # lambda's are no delimiters of the parameters.
         or ("=" in body and any(c in body for c in "([{"))
+        or "lambda" in body
     ):
         return None
     if len(items) == 1:
