@@ -29,6 +29,8 @@ from generator.snapshot import Snapshot
 
 from tools import black_check, mypy_strict, run
 
+_INDENT = "    "
+
 LONG_MODULE = "Ügyfélszolgálati bejelentések és reklamációk"
 PROJECT = {
     "Id": "Int",
@@ -178,7 +180,7 @@ def test_statements_are_found_whatever_the_strings_and_brackets_before_them(
         formatted.append(text)
         return original(text, mode=mode)
 
-    monkeypatch.setattr(black_fit.black, "format_str", format_str)
+    monkeypatch.setattr(black, "format_str", format_str)
     assert fit_long_statements(source) == expected
     assert source not in formatted, "the statements were not found: black ran on all"
 
@@ -268,3 +270,169 @@ def test_random_long_names_always_give_black_clean_code(
                 text = data.decode("utf-8")
                 compile(text, path, "exec")
                 assert black.format_str(text, mode=MODE) == text, path
+
+
+# -- layouts followed without black ------------------------------------------------------------
+
+
+def _names(prefix: str, sizes: list[int]) -> list[str]:
+    return [prefix + "x" * size for size in sizes]
+
+
+def _known_shapes(width: int) -> list[str]:
+    """Long imports, ``def`` lines and returns as the templates write them, and harder ones, with
+    names ``width`` characters long."""
+    name, other = "N" * width, "m" * (width // 2 + 1)
+    return [
+        f"from ..models.{other} import {name}, {name}Filters, {name}SearchItem",
+        f"from .{other} import {name}",
+        f"from . import {name} as {other}, {other}",
+        f"def search(self, **search: Unpack[{name}Filters]) -> Iterator[{name}]:",
+        f"async def status_history(self, project: int | {name}) -> list[Change[{name}]]:",
+        f"def _connections(answer: Any) -> tuple[list[{name}], int | None, int]:",
+        f"def {name}(self) -> {other}:",
+        f"def {name}(self):",
+        f"def f(self, *, created_at: date | None = None, {other}: int = 0) -> {name}:",
+        f"def f({other}: dict[str, {name}]) -> None:",
+        f"def f(*{other}: int) -> {name}:",
+        f"def f(**{other}: int) -> {name}:",
+        f"def f(a, b=(1, 2)) -> {name}:",
+        f"def f({other}, /, b) -> tuple[{name}, int,]:",
+        f"def f(x: '{name}') -> None:",
+        f"def f[T](x: T, {other}: T) -> {name}:",
+        f"def f() -> {name}:",
+        f"def f({other}=lambda a, b: a, *, {name}: int = 0) -> None:",
+        f"return status_history(self._core, project, StatusChange[models.{name}])",
+        f"return await status_history(self._core, project, Change[models.{name}])",
+        f"return {name}(self._core, lambda a, b: a, [{other}, 1], key={other})",
+        f"return {name}({other}, {other}) + {name}({other})",
+        f"return {name}({other})({name})",
+        f"return {name}({other}, {other},)",
+        f"return self.{name}({other}, {other})",
+        f"return {name}()",
+        f"return {name}({other}, *{other}, **{other})",
+        f'return f"{{{name}}} ({other})"',
+        f'return "{name}" "{other}"',
+        f"return '{name}{other}'",
+        f'return rb"{name}{other}"',
+        f'return f"{{x!r}}\\n{name}{other}"',
+    ]
+
+
+def _exploded_strings(width: int) -> list[str]:
+    """Exploded calls whose items are strings black cannot split, and look-alikes."""
+    name, other = "N" * width, "m" * (width // 2 + 1)
+    return [
+        f'raise Error(\n    f"{{x}} {name} "\n    f"{other} "\n    "end",\n    x,\n    y,\n)',
+        f'raise Error(\n    f"{{x}} {name} "\n    "end",\n)',
+        f"raise Error(\n    \"{name}\"\n    '{other}',\n    x,\n)",
+        f'raise Error(\n    "{name}\\n"\n    "{other}",\n    x,\n)',
+        f'x: T = api_field(\n    "X",\n    """{name}\n{other}.""",\n)',
+        f'x: T = api_field(\n    "X",\n    """{name}\n"""\n    "{other}",\n)',
+        f'x = f(\n    "{name}",\n    {other}({name}),\n)',
+        f'x = f(\n    "{name}",\n    {other},\n    y\n)',
+    ]
+
+
+@pytest.mark.parametrize("width", [1, 30, 45, 60, 70, 90])
+@pytest.mark.parametrize("depth", [1, 3])
+def test_exploded_strings_are_kept_as_black_keeps_them(width: int, depth: int) -> None:
+    prelude = "".join(
+        f"{_INDENT * level}class C{level}:\n" for level in range(depth - 1)
+    )
+    prelude += f"{_INDENT * (depth - 1)}async def f():\n"
+    for shape in _exploded_strings(width):
+        lines = [_INDENT * depth + line for line in shape.split("\n")]
+        source = prelude + "\n".join(lines) + "\n"
+        if max(map(len, lines)) <= black_fit.LINE_LENGTH:
+            continue  # the fitter looks at long lines only
+        assert fit_long_statements(source) == black.format_str(source, mode=MODE)
+
+
+@pytest.mark.parametrize("width", [1, 20, 30, 40, 45, 50, 60, 70, 90])
+@pytest.mark.parametrize("depth", [0, 1, 3])
+def test_statements_laid_out_without_black_are_as_black_lays_them_out(
+    width: int, depth: int
+) -> None:
+    """The fitter lays these out itself (:func:`black_fit._known_layout`): as black would."""
+    prelude = "".join(
+        f"{_INDENT * level}class C{level}:\n" for level in range(depth - 1)
+    )
+    prelude += f"{_INDENT * (depth - 1)}async def f():\n" if depth else ""
+    for shape in _known_shapes(width):
+        if shape.startswith("return") and not depth:
+            continue  # a return needs a function
+        body = f"{_INDENT * (depth + 1)}pass\n" if shape.endswith(":") else ""
+        source = f"{prelude}{_INDENT * depth}{shape}\n{body}"
+        if len(source.splitlines()[-1 - bool(body)]) <= black_fit.LINE_LENGTH:
+            continue  # the fitter looks at long lines only
+        assert fit_long_statements(source) == black.format_str(source, mode=MODE)
+
+
+def test_the_usual_long_imports_defs_and_returns_do_not_call_black(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def format_str(text: str, mode: Mode) -> str:
+        raise AssertionError(f"black was called for {text!r}")
+
+    monkeypatch.setattr(black, "format_str", format_str)
+    black_fit._format_statement.cache_clear()  # black's answers from other tests
+    returns = [shape for shape in _known_shapes(30) if "status_history" in shape]
+    usual = [_known_shapes(60)[1], *(_known_shapes(40)[i] for i in (0, 2, 3, 4))]
+    for shape in usual + returns:
+        body = f"{_INDENT * 2}pass\n" if shape.endswith(":") else ""
+        source = f"async def f():\n{_INDENT}{shape}\n{body}"
+        assert fit_long_statements(source) != source
+    kept = [_exploded_strings(60)[index] for index in (0, 1, 4)]
+    kept.append(f'return f"{{x}} {"N" * 90}"')
+    for shape in kept:
+        source = "async def f():\n" + "".join(
+            f"{_INDENT}{line}\n" for line in shape.split("\n")
+        )
+        assert fit_long_statements(source) == source
+
+
+WIDTHS = [
+    "plain ascii",
+    "Ügyfélszolgálati bejelentések “idézőjel” …",
+    "客户关系管理 🚀 Launch 🎉",
+    "e\u0301 combining, \u200b zero width, \x85 \x9f controls, \u00ad soft hyphen",
+    "ﬁle ＡＢＣ fullwidth ｱｲｳ halfwidth \U0001f600 \U00020000 \uffff",
+    "".join(map(chr, range(0x1000, 0x1200))),
+    "".join(map(chr, range(0x2E80, 0x3100))),
+]
+
+
+@pytest.mark.parametrize("text", WIDTHS)
+def test_widths_are_black_s(text: str) -> None:
+    """The fitter reads black's width table without importing black: same widths."""
+    from black.strings import str_width
+
+    assert black_fit._width_table() is not None
+    assert black_fit.str_width(text) == str_width(text)
+
+
+def test_the_demo_package_is_rendered_without_calling_black(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its long statements all have a layout the fitter knows (README: a small tenant never
+    imports black). The render worker is forked from here, so it sees the same patch."""
+    from generator.snapshot import load_demo_snapshot
+
+    def format_str(text: str, mode: Mode) -> str:
+        raise AssertionError(f"black was called for {text!r}")
+
+    black_fit._format_statement.cache_clear()
+    monkeypatch.setattr(black, "format_str", format_str)
+    with render_package(build_tenant(load_demo_snapshot()), "minicrm_demo") as files:
+        assert files["minicrm_demo/_sync/projects.py"].count(b"\n") > 100
+
+
+def test_without_black_s_table_file_widths_come_from_black(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from black.strings import str_width
+
+    monkeypatch.setattr(black_fit, "_width_table", lambda: None)
+    for text in WIDTHS:
+        assert black_fit.str_width(text) == str_width(text)

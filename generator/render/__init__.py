@@ -18,7 +18,6 @@ from ..build_model import CONTACT_TYPE, MODULE_TYPE, USER_TYPE
 from ..model import ChoiceType, Entity, Kind, Module, Tenant
 from ..naming import ERROR_EXPORTS, SHARED_RECORDS, VALUE_EXPORTS, WEBHOOK_EXPORTS
 from .black_fit import fit_long_statements
-from .datamodel import render_model_class, type_name
 from .ordering import all_order, import_order
 from ..settings import DEFAULT_PACKAGE_VERSION
 from .spool import Spool
@@ -142,7 +141,13 @@ def header_for(tenant: Tenant) -> str:
 
 def render_entity(job: EntityJob) -> str:
     """One entity's file: its enum and flag types, its record model and, for a module, the
-    search item model and the search filters type."""
+    search item model and the search filters type.
+
+    Imported here, datamodel-code-generator (about half a second) loads only in the process
+    that renders entities, while the caller renders the other files.
+    """
+    from .datamodel import render_model_class, type_name
+
     entity, module = job.entity, job.module
     types = {type_name(field) for field in entity.fields}
     filters = filter_fields(entity) if module else []
@@ -219,24 +224,25 @@ def _rendering_entities(
 ) -> Iterator[Callable[[], None]]:
     """Start rendering every entity file into ``files``; the block's value waits for the last.
 
-    With many entities they render in forked worker processes (:mod:`.workers`, which end
-    with the run however it ends) while the caller renders the other files. The first entity
-    is rendered here before forking: that warms datamodel-code-generator and the compiled
-    templates once, so the workers inherit them.
+    They render in forked worker processes (:mod:`.workers`, which end with the run however
+    it ends) while the caller renders the other files: even a few entities go to one worker,
+    which imports datamodel-code-generator meanwhile (the largest part of a small tenant's
+    run). With many entities, more workers if there are CPUs for them.
     """
     paths = [f"{job.package}/models/{job.entity.module}.py" for job in jobs]
     workers = render_workers()
-    if len(jobs) < PARALLEL_THRESHOLD or workers < 1:
+    if workers < 1:
         for path, job in zip(paths, jobs):
             files[path] = entity_file(job)
         yield lambda: None
         return
-    files[paths[0]] = entity_file(jobs[0])
+    if len(jobs) < PARALLEL_THRESHOLD:
+        workers = 1
 
     def keep(index: int, data: bytes) -> None:
-        files[paths[index + 1]] = data
+        files[paths[index]] = data
 
-    with forked_map(entity_file, jobs[1:], workers, keep) as wait:
+    with forked_map(entity_file, jobs, workers, keep) as wait:
         yield wait
 
 

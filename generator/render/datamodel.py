@@ -13,7 +13,6 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from black.strings import str_width
 from datamodel_code_generator.imports import Import
 from datamodel_code_generator.model.pydantic_v2 import BaseModel, DataModelField
 from datamodel_code_generator.reference import Reference
@@ -22,7 +21,7 @@ from datamodel_code_generator.types import DataType
 from ..errors import GenerationError
 from ..model import Entity, Field, Kind
 from . import escape
-from .black_fit import LINE_LENGTH
+from .black_fit import LINE_LENGTH, str_width
 from .templates import templates_dir
 
 VALUE_TYPES: dict[Kind, str] = {

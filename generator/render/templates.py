@@ -17,11 +17,12 @@ import io
 
 from functools import cache
 from pathlib import Path
-
-import jinja2
-from jinja2.bccache import Bucket
+from typing import TYPE_CHECKING
 
 from . import escape
+
+if TYPE_CHECKING:
+    import jinja2
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,25 +37,28 @@ def templates_dir() -> Path:
     )
 
 
-class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
-    """Jinja's file cache of compiled templates, which a failing disk never turns into an error."""
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except (OSError, ValueError, EOFError, TypeError):  # unreadable or not ours
-            bucket.reset()
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        try:
-            super().dump_bytecode(bucket)
-        except OSError:
-            pass
-
-
 def _compiled_templates() -> jinja2.BytecodeCache | None:
+    import jinja2
+    from jinja2.bccache import Bucket
+
+    class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+        """Jinja's file cache of compiled templates, which a failing disk never turns into
+        an error."""
+
+        def load_bytecode(self, bucket: Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except (OSError, ValueError, EOFError, TypeError):  # unreadable or not ours
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
     try:
-        return _CompiledTemplates(
+        return CompiledTemplates(
             pattern=f"minicrm-codegen-jinja-{jinja2.__version__}-%s.cache"
         )
     except (OSError, RuntimeError):  # no private folder could be made or trusted
@@ -63,6 +67,10 @@ def _compiled_templates() -> jinja2.BytecodeCache | None:
 
 @cache
 def environment() -> jinja2.Environment:
+    """The environment, made on first use: Jinja is imported then, by the process that
+    renders (the render worker imports it alongside datamodel-code-generator)."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         bytecode_cache=_compiled_templates(),
