@@ -31,6 +31,7 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
     Support,
     SupportSet1220,
     TextTooLongError,
+    ToDo,
     UnknownOptionWarning,
     User,
 )
@@ -271,6 +272,44 @@ def test_unknown_fields_are_kept_and_written_back() -> None:
     record = Sales.from_api({"Id": 1, "Enum9999": "new", "Tags": []})
     assert record.model_extra == {"Enum9999": "new", "Tags": []}
     assert record.to_api() == {"Id": 1, "Enum9999": "new", "Tags": []}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"Id": "17", "Name": "Ada", "Referrer": "Google"},
+        {"Id": 1, "Name": "by API name", "name": "by Python name"},
+        {"id": 1, "name": "by Python name"},
+        {"Id": 1, "Enum9999": "new"},
+    ],
+)
+@pytest.mark.parametrize("source", ["detail", "search", None])
+def test_from_api_reads_as_model_validate_whatever_the_keys(
+    data: dict[str, Any], source: str | None
+) -> None:
+    """Data of API names only skips pydantic's search for unknown keys (issue 11); the record
+    is the same, with the same (empty) ``model_extra``, and a Python name given beside its
+    API name is still kept as unknown."""
+    for fetched in (False, True):
+        record = Sales.from_api(data, source=source, fetched=fetched)  # type: ignore[arg-type]
+        reference = Sales.model_validate(dict(data), context={"source": source})
+        if fetched:
+            reference.__pydantic_fields_set__.clear()
+        assert record == reference
+        assert record.model_extra == reference.model_extra
+        assert record.model_fields_set == reference.model_fields_set
+    if "name" in data and "Name" in data:
+        assert Sales.from_api(data).model_extra == {"name": "by Python name"}
+
+
+def test_nested_records_keep_their_unknown_keys() -> None:
+    """A record holding records (a ToDo's members) takes pydantic's full search, which keeps
+    the unknown keys of the records inside."""
+    member = {"Entity": "User", "EntityId": 2, "Role": "owner"}
+    todo = ToDo.from_api({"Id": 1, "Members": [member]}, source="detail")
+    assert todo.members is not None and todo.members[0].model_extra == {"Role": "owner"}
+    assert todo.model_extra == {}
 
 
 @pytest.mark.parametrize(
