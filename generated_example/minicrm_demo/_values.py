@@ -27,7 +27,7 @@ import re
 import sys
 import types
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
 from datetime import date, datetime
 from typing import (
     TYPE_CHECKING,
@@ -42,6 +42,7 @@ from typing import (
     cast,
     get_args,
     get_origin,
+    is_typeddict,
 )
 
 from pydantic import (
@@ -611,6 +612,11 @@ _CONTEXTS: dict[Source | None, dict[str, Source | None]] = {
 """The validation context of each source, made once: ``from_api`` runs once per record."""
 
 
+_api_names: dict[type, frozenset[str]] = {}
+"""The API names of each built record type's fields (:func:`_api_names_of`), for ``from_api``."""
+_set_slot = object.__setattr__
+
+
 class MiniCRMModel(BaseModel):
     """Base of every record model: lenient when reading, exact when writing.
 
@@ -646,6 +652,7 @@ class MiniCRMModel(BaseModel):
         # Building the model (when first used: defer_build) sets pydantic's own signature.
         super().__pydantic_on_complete__()
         cls.__signature__ = _Signature()  # type: ignore[assignment]
+        _api_names[cls] = _api_names_of(cls)
 
     def __repr_args__(self) -> Any:
         """The fields that hold a value, by their Python names, then unknown ones."""
@@ -674,10 +681,20 @@ class MiniCRMModel(BaseModel):
         """
         # The validator itself (model_validate's checks cost a third of a small record's time);
         # a copy only of what is not a plain dict, as pydantic keeps nothing of its input.
-        record: Self = cls.__pydantic_validator__.validate_python(
-            data if type(data) is dict else dict(data),
-            context=_CONTEXTS.get(source) or {"source": source},
-        )
+        if type(data) is not dict:
+            data = dict(data)
+        context = _CONTEXTS.get(source) or {"source": source}
+        names = _api_names.get(cls)
+        if names is not None and data.keys() <= names:
+            # Every key is a field's API name, so nothing is unknown: pydantic-core need not
+            # look for unknown keys (a quarter of a large record's time). The record gets
+            # the empty ``model_extra`` that the search would have given it.
+            record: Self = cls.__pydantic_validator__.validate_python(
+                data, context=context, extra="ignore"
+            )
+            _set_slot(record, "__pydantic_extra__", {})
+        else:
+            record = cls.__pydantic_validator__.validate_python(data, context=context)
         if fetched:
             record.__pydantic_fields_set__.clear()
         return record
@@ -762,6 +779,30 @@ class MiniCRMModel(BaseModel):
                     "written when the record is created, it cannot change"
                 )
         return refused
+
+
+def _api_names_of(model: type[BaseModel]) -> frozenset[str]:
+    """The API names of ``model``'s fields, or none when a field can hold records.
+
+    Data whose keys are all among them has no unknown key, which ``from_api`` tells
+    pydantic-core; nested records (or typed dicts) would keep unknown keys of their own, so
+    their holders always take the full search.
+    """
+    names = {info.validation_alias for info in model.model_fields.values()}
+    if any(_holds_records(info.annotation) for info in model.model_fields.values()):
+        return frozenset()
+    return frozenset(name for name in names if isinstance(name, str))
+
+
+def _holds_records(annotation: object) -> bool:
+    """Whether ``annotation`` names, anywhere inside it, a model, dataclass or typed dict."""
+    if isinstance(annotation, type) and (
+        issubclass(annotation, BaseModel)
+        or is_dataclass(annotation)
+        or is_typeddict(annotation)
+    ):
+        return True
+    return any(_holds_records(argument) for argument in get_args(annotation))
 
 
 def _plain_type(annotation: Any) -> Any:
