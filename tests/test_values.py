@@ -343,6 +343,10 @@ def test_from_api_json_reads_nan_and_infinity_inside_texts(raw: bytes | str) -> 
         '{"Name": "NaN \ud800"}',
         b'{"Name": "NaN',
         b"[NaN]",
+        b'{"Id": 5, "Name": NaN}',
+        b'{"Id": 5, "Name": -Infinity}',
+        b'{"Id": 5, "Enum9999": [1, {"a": NaN}]}',
+        b'{"Id": 5, "Name": "NaN", "Enum9999": Infinity}',
     ],
 )
 def test_every_failure_of_the_json_readers_is_a_value_error(raw: bytes | str) -> None:
@@ -355,6 +359,21 @@ def test_every_failure_of_the_json_readers_is_a_value_error(raw: bytes | str) ->
     page = '{"Count": 1, "Results": {"5": %s}}' % text
     with pytest.raises(ValueError):  # noqa: PT011
         Sales.page_from_json(page.encode(errors="surrogatepass"))
+
+
+def test_nan_and_infinity_are_refused_wherever_they_hide() -> None:
+    """The bytes readers look for the bare tokens only where a float could have been kept
+    (unknown keys, lists, a page's own keys); a text field refuses a float that is not a
+    number, from Python too."""
+    with pytest.raises(ValueError, match="not JSON"):
+        Person.from_api_json(b'{"Id": 5, "Tags": ["a", NaN]}')
+    page = b'{"Count": 1, "Results": {"5": {"Id": 5}}, "Next": NaN}'
+    with pytest.raises(ValueError, match="not JSON"):
+        SalesSearchItem.page_from_json(page)
+    for number in (float("nan"), float("inf"), float("-inf")):
+        with pytest.raises(ValueError, match="expected text"):
+            Sales.from_api({"Name": number})
+    assert Sales.from_api({"Name": 1.5}).name == "1.5"
 
 
 def test_records_with_unknown_options_validate_against_their_own_schema() -> None:
