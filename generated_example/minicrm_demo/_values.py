@@ -23,6 +23,7 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
+import math
 import re
 import sys
 import types
@@ -160,6 +161,8 @@ def _parse_text(value: object) -> str | None:
         raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
             "expected text, got a boolean"
         )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected text, got {value!r}, which is not a number")
     if isinstance(value, (str, int, float)):
         return str(value)
     raise ValueError(f"expected text, got {value!r}")
@@ -236,6 +239,9 @@ def _format_datetime(value: datetime) -> str:
     """To the second, the year in four digits (``strftime`` drops leading zeros of year 5)."""
     return value.isoformat(sep=" ", timespec="seconds")
 
+
+_FLOATLESS_PARSERS = frozenset({_parse_int, _parse_text, _parse_bool, _parse_datetime})
+"""Readers that give no float and refuse NaN and Infinity (see :func:`_holds_no_float`)."""
 
 _NOTHING: dict[str, None] = {}
 """Empty: its ``get`` gives None for any text, without a Python frame (a builtin method)."""
@@ -614,6 +620,8 @@ _CONTEXTS: dict[Source | None, dict[str, Source | None]] = {
 
 _api_names: dict[type, frozenset[str]] = {}
 """The API names of each built record type's fields (:func:`_api_names_of`), for ``from_api``."""
+_floatless: dict[type, bool] = {}
+"""Whether each built record type's fields never hold a float (:func:`_holds_no_float`)."""
 _set_slot = object.__setattr__
 
 
@@ -653,6 +661,7 @@ class MiniCRMModel(BaseModel):
         super().__pydantic_on_complete__()
         cls.__signature__ = _Signature()  # type: ignore[assignment]
         _api_names[cls] = _api_names_of(cls)
+        _floatless[cls] = all(map(_holds_no_float, cls.model_fields.values()))
 
     def __repr_args__(self) -> Any:
         """The fields that hold a value, by their Python names, then unknown ones."""
@@ -714,8 +723,9 @@ class MiniCRMModel(BaseModel):
         ``raw``: not a JSON object, too deeply nested, a value that cannot be read, ``NaN`` or
         ``Infinity`` (not JSON).
         """
-        _refuse_constants(raw)
         record = cls.model_validate_json(raw, context={"source": source})
+        if record.__pydantic_extra__ or not _floatless.get(cls):
+            _refuse_constants(raw)
         if fetched:
             record.__pydantic_fields_set__.clear()
         return record
@@ -734,12 +744,17 @@ class MiniCRMModel(BaseModel):
         adapter = _page_adapters.get(cls)
         if adapter is None:
             adapter = _page_adapters[cls] = _Page[cls]  # type: ignore[valid-type]
-        _refuse_constants(raw)
         answer = adapter.model_validate_json(raw, context={"source": source})
         results = answer.Results
         if isinstance(results, dict):
             # Narrowing leaves room for a class both dict and list; pydantic gives a dict.
             results = list(cast("dict[str, Self]", results).values())
+        if (
+            answer.__pydantic_extra__
+            or not _floatless.get(cls)
+            or any(item.__pydantic_extra__ for item in results)
+        ):
+            _refuse_constants(raw)
         return SearchPage(items=results, count=answer.Count, page=page)
 
     def to_api(self) -> dict[str, Any]:
@@ -792,6 +807,33 @@ def _api_names_of(model: type[BaseModel]) -> frozenset[str]:
     if any(_holds_records(info.annotation) for info in model.model_fields.values()):
         return frozenset()
     return frozenset(name for name in names if isinstance(name, str))
+
+
+def _holds_no_float(info: FieldInfo) -> bool:
+    """Whether a field's value can never be a float, or hold one (so never NaN or Infinity).
+
+    A value type (``value=`` of :func:`api_field`) reads the field instead of its annotation;
+    those of ``_FLOATLESS_PARSERS`` refuse floats that are not whole or not finite. A float
+    can hide in a list, a record or a validator of an unknown kind: such a field may hold one.
+    """
+    if info.metadata:
+        return all(
+            isinstance(metadata, _Value) and metadata.parse in _FLOATLESS_PARSERS
+            for metadata in info.metadata
+        )
+    return _floatless_type(info.annotation)
+
+
+def _floatless_type(annotation: object) -> bool:
+    """Whether pydantic reads ``annotation`` (its own rules, no validator) without floats."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        return all(map(_floatless_type, get_args(annotation)))
+    return annotation is type(None) or (
+        get_origin(annotation) is None
+        and isinstance(annotation, type)
+        and issubclass(annotation, (int, str, enum.Enum, FileURLs))
+        and not issubclass(annotation, float)
+    )
 
 
 def _holds_records(annotation: object) -> bool:
@@ -885,7 +927,8 @@ class SearchPage(Generic[T]):
 class _Page(BaseModel, Generic[M]):
     """A search answer: results keyed by id (or ``[]`` when there are none), and their count."""
 
-    model_config = ConfigDict(extra="ignore")
+    # Kept, only so that page_from_json can look for NaN and Infinity in them.
+    model_config = ConfigDict(extra="allow")
 
     Count: Annotated[
         int,
