@@ -806,7 +806,7 @@ def _api_names_of(model: type[BaseModel]) -> frozenset[str]:
     pydantic-core; nested records (or typed dicts) would keep unknown keys of their own, so
     their holders always take the full search.
     """
-    names = {info.validation_alias for info in model.model_fields.values()}
+    names = [info.validation_alias for info in model.model_fields.values()]
     if any(_holds_records(info.annotation) for info in model.model_fields.values()):
         return frozenset()
     return frozenset(name for name in names if isinstance(name, str))
@@ -841,12 +841,10 @@ def _floatless_type(annotation: object) -> bool:
 
 def _holds_records(annotation: object) -> bool:
     """Whether ``annotation`` names, anywhere inside it, a model, dataclass or typed dict."""
-    if isinstance(annotation, type) and (
-        issubclass(annotation, BaseModel)
-        or is_dataclass(annotation)
-        or is_typeddict(annotation)
-    ):
-        return True
+    if isinstance(annotation, type):
+        kind = cast("type[object]", annotation)
+        if issubclass(kind, BaseModel) or is_dataclass(kind) or is_typeddict(kind):
+            return True
     return any(_holds_records(argument) for argument in get_args(annotation))
 
 
