@@ -624,6 +624,8 @@ _readers: dict[type, tuple[frozenset[str], Any]] = {}
 _floatless: dict[type, bool] = {}
 """Whether each built record type's fields never hold a float (:func:`_holds_no_float`)."""
 _set_slot = object.__setattr__
+_FEW_KEYS = 16
+"""Up to this many keys (a search item), checking them costs what skipping the search saves."""
 
 
 class MiniCRMModel(BaseModel):
@@ -699,7 +701,7 @@ class MiniCRMModel(BaseModel):
             record: Self = cls.__pydantic_validator__.validate_python(
                 data, context=context
             )
-        elif data.keys() <= reader[0]:
+        elif len(data) > _FEW_KEYS and data.keys() <= reader[0]:
             # Every key is a field's API name, so nothing is unknown: pydantic-core need not
             # look for unknown keys (a quarter of a large record's time). The record gets
             # the empty ``model_extra`` that the search would have given it.
