@@ -693,22 +693,21 @@ class MiniCRMModel(BaseModel):
         """
         # The validator itself (model_validate's checks cost a third of a small record's time);
         # a copy only of what is not a plain dict, as pydantic keeps nothing of its input.
-        if type(data) is not dict:
-            data = dict(data)
+        answer = cast("dict[str, Any]", data) if type(data) is dict else dict(data)
         context = _CONTEXTS.get(source) or {"source": source}
         reader = _readers.get(cls)
         if reader is None:
             record: Self = cls.__pydantic_validator__.validate_python(
-                data, context=context
+                answer, context=context
             )
-        elif len(data) > _FEW_KEYS and data.keys() <= reader[0]:
+        elif len(answer) > _FEW_KEYS and answer.keys() <= reader[0]:
             # Every key is a field's API name, so nothing is unknown: pydantic-core need not
             # look for unknown keys (a quarter of a large record's time). The record gets
             # the empty ``model_extra`` that the search would have given it.
-            record = reader[1](data, context=context, extra="ignore")
+            record = reader[1](answer, context=context, extra="ignore")
             _set_slot(record, "__pydantic_extra__", {})
         else:
-            record = reader[1](data, context=context)
+            record = reader[1](answer, context=context)
         if fetched:
             record.__pydantic_fields_set__.clear()
         return record
