@@ -12,9 +12,11 @@ It generates the package of the large synthetic tenant (``shared/bench/make_big_
 - parse: 10,000 search items (``json.loads`` + ``from_api`` per item), one 100-item search page
   from its raw bytes through the public entry point the client uses (``SearchItem.page_from_json``
   when the package has one), and 2,000 full GET records (labels, ``", "`` sets, numeric strings,
-  zero dates), each against ``json.loads`` of the same bytes. Beside them, for scale: an empty
-  pydantic model (``extra="allow"``) per search item, the floor of any model per item; and the
-  full records read from their bytes (``from_api_json``), as the client reads a GET answer.
+  zero dates), each against ``json.loads`` of the same bytes. Beside them, for scale, the
+  floors of any pydantic model: an empty model (``extra="allow"``) per search item, from the
+  decoded items and, for the page, from its bytes; a model of the record's fields, each typed
+  ``Any``, per full record; and the full records read from their bytes (``from_api_json``),
+  as the client reads a GET answer, with that floor from bytes too.
 
     python benchmarks/bench_runtime.py [--rounds 5] [--modules 30] [--fields 300]
 """
@@ -278,21 +280,49 @@ def main() -> None:
                 record_type.from_api_json(raw, source="detail")
 
         # Imported only now: a child's peak memory counts the parent's pages it was forked from.
-        from pydantic import BaseModel, ConfigDict
+        from pydantic import BaseModel, ConfigDict, Field, create_model
 
         class Empty(BaseModel):
             model_config = ConfigDict(extra="allow")
+
+        class EmptyPage(BaseModel):
+            Count: int
+            Results: dict[str, Empty] | list[Empty]
+
+        # The floor of a model of the record's fields: each one kept as sent (``Any``).
+        floor_record = create_model(  # type: ignore[call-overload]
+            "FloorRecord",
+            __config__=ConfigDict(extra="allow"),
+            **{
+                f"field_{number}": (
+                    Any,
+                    Field(None, validation_alias=info.validation_alias),
+                )
+                for number, info in enumerate(record_type.model_fields.values())
+            },
+        )
 
         def empty_items() -> None:
             for raw in json.loads(items):
                 Empty.model_validate(raw)
 
+        def floor_records() -> None:
+            for raw in records:
+                floor_record.model_validate(json.loads(raw))
+
+        def floor_bytes() -> None:
+            for raw in records:
+                floor_record.model_validate_json(raw)
+
         parse: dict[str, list[float]] = {
             "items": [],
             "floor": [],
             "page": [],
+            "page floor": [],
             "records": [],
+            "records floor": [],
             "bytes": [],
+            "bytes floor": [],
         }
         for _ in range(args.rounds):
             parse["items"].append(timed(per_item) / timed(lambda: json.loads(items)))
@@ -301,18 +331,28 @@ def main() -> None:
                 base = min(timed(lambda: json.loads(page)) for _ in range(20))
                 ours = min(timed(lambda: page_entry(page)) for _ in range(20))
                 parse["page"].append(ours / base)
+                floor = min(
+                    timed(lambda: EmptyPage.model_validate_json(page))
+                    for _ in range(20)
+                )
+                parse["page floor"].append(floor / base)
             parse["records"].append(timed(full_records) / timed(json_records))
+            parse["records floor"].append(timed(floor_records) / timed(json_records))
             parse["bytes"].append(timed(bytes_records) / timed(json_records))
+            parse["bytes floor"].append(timed(floor_bytes) / timed(json_records))
         report("parse 10,000 search items", parse["items"])
         report("... an empty model per item (floor)", parse["floor"])
         if parse["page"]:
             report("parse a 100-item page from bytes", parse["page"])
+            report("... empty models, from bytes (floor)", parse["page floor"])
         else:
             print(
                 "parse a 100-item page from bytes     the package has no page_from_json"
             )
         report("parse 2,000 full records", parse["records"])
+        report("... a model of Any fields (floor)", parse["records floor"])
         report("... from bytes (from_api_json)", parse["bytes"])
+        report("... Any fields, from bytes (floor)", parse["bytes floor"])
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
     Support,
     SupportSet1220,
     TextTooLongError,
+    ToDo,
     UnknownOptionWarning,
     User,
 )
@@ -274,6 +275,60 @@ def test_unknown_fields_are_kept_and_written_back() -> None:
 
 
 @pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"Id": "17", "Name": "Ada", "Referrer": "Google"},
+        {"Id": 1, "Name": "by API name", "name": "by Python name"},
+        {"id": 1, "name": "by Python name"},
+        {"Id": 1, "Enum9999": "new"},
+    ],
+)
+@pytest.mark.parametrize("source", ["detail", "search", None])
+def test_from_api_reads_as_model_validate_whatever_the_keys(
+    data: dict[str, Any], source: str | None
+) -> None:
+    """Data of API names only skips pydantic's search for unknown keys (issue 11); the record
+    is the same, with the same (empty) ``model_extra``, and a Python name given beside its
+    API name is still kept as unknown. Each case is tried alone and among every API name
+    (the check is only made for records of many keys)."""
+    every = {info.validation_alias: "" for info in Sales.model_fields.values()}
+    assert len(every) > 16
+    for given in (data, {**every, **data}):
+        check_from_api_against_model_validate(given, source)
+    if "name" in data and "Name" in data:
+        assert Sales.from_api(data).model_extra == {"name": "by Python name"}
+        assert Sales.from_api({**every, **data}).model_extra == {
+            "name": "by Python name"
+        }
+
+
+def check_from_api_against_model_validate(
+    data: dict[str, Any], source: str | None
+) -> None:
+    """``from_api`` gives what ``model_validate`` of a copy gives, fetched or not."""
+    for fetched in (False, True):
+        record = Sales.from_api(data, source=source, fetched=fetched)  # type: ignore[arg-type]
+        reference = Sales.model_validate(dict(data), context={"source": source})
+        if fetched:
+            reference.__pydantic_fields_set__.clear()
+        assert record == reference
+        assert record.model_extra == reference.model_extra
+        assert record.model_fields_set == reference.model_fields_set
+
+
+def test_nested_records_keep_their_unknown_keys() -> None:
+    """A record holding records (a ToDo's members) takes pydantic's full search, which keeps
+    the unknown keys of the records inside."""
+    member = {"Entity": "User", "EntityId": 2, "Role": "owner"}
+    every = {info.validation_alias: None for info in ToDo.model_fields.values()}
+    assert len(every) > 16
+    todo = ToDo.from_api({**every, "Id": 1, "Members": [member]}, source="detail")
+    assert todo.members is not None and todo.members[0].model_extra == {"Role": "owner"}
+    assert todo.model_extra == {}
+
+
+@pytest.mark.parametrize(
     "raw",
     [
         b'{"Id": 5, "Name": "Infinity Kft"}',
@@ -304,6 +359,10 @@ def test_from_api_json_reads_nan_and_infinity_inside_texts(raw: bytes | str) -> 
         '{"Name": "NaN \ud800"}',
         b'{"Name": "NaN',
         b"[NaN]",
+        b'{"Id": 5, "Name": NaN}',
+        b'{"Id": 5, "Name": -Infinity}',
+        b'{"Id": 5, "Enum9999": [1, {"a": NaN}]}',
+        b'{"Id": 5, "Name": "NaN", "Enum9999": Infinity}',
     ],
 )
 def test_every_failure_of_the_json_readers_is_a_value_error(raw: bytes | str) -> None:
@@ -316,6 +375,21 @@ def test_every_failure_of_the_json_readers_is_a_value_error(raw: bytes | str) ->
     page = '{"Count": 1, "Results": {"5": %s}}' % text
     with pytest.raises(ValueError):  # noqa: PT011
         Sales.page_from_json(page.encode(errors="surrogatepass"))
+
+
+def test_nan_and_infinity_are_refused_wherever_they_hide() -> None:
+    """The bytes readers look for the bare tokens only where a float could have been kept
+    (unknown keys, lists, a page's own keys); a text field refuses a float that is not a
+    number, from Python too."""
+    with pytest.raises(ValueError, match="not JSON"):
+        Person.from_api_json(b'{"Id": 5, "Tags": ["a", NaN]}')
+    page = b'{"Count": 1, "Results": {"5": {"Id": 5}}, "Next": NaN}'
+    with pytest.raises(ValueError, match="not JSON"):
+        SalesSearchItem.page_from_json(page)
+    for number in (float("nan"), float("inf"), float("-inf")):
+        with pytest.raises(ValueError, match="expected text"):
+            Sales.from_api({"Name": number})
+    assert Sales.from_api({"Name": 1.5}).name == "1.5"
 
 
 def test_records_with_unknown_options_validate_against_their_own_schema() -> None:

@@ -23,11 +23,12 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
+import math
 import re
 import sys
 import types
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
 from datetime import date, datetime
 from typing import (
     TYPE_CHECKING,
@@ -42,6 +43,7 @@ from typing import (
     cast,
     get_args,
     get_origin,
+    is_typeddict,
 )
 
 from pydantic import (
@@ -159,6 +161,8 @@ def _parse_text(value: object) -> str | None:
         raise ValueError(  # noqa: TRY004 (pydantic wants ValueError)
             "expected text, got a boolean"
         )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected text, got {value!r}, which is not a number")
     if isinstance(value, (str, int, float)):
         return str(value)
     raise ValueError(f"expected text, got {value!r}")
@@ -235,6 +239,9 @@ def _format_datetime(value: datetime) -> str:
     """To the second, the year in four digits (``strftime`` drops leading zeros of year 5)."""
     return value.isoformat(sep=" ", timespec="seconds")
 
+
+_FLOATLESS_PARSERS = frozenset({_parse_int, _parse_text, _parse_bool, _parse_datetime})
+"""Readers that give no float and refuse NaN and Infinity (see :func:`_holds_no_float`)."""
 
 _NOTHING: dict[str, None] = {}
 """Empty: its ``get`` gives None for any text, without a Python frame (a builtin method)."""
@@ -611,6 +618,16 @@ _CONTEXTS: dict[Source | None, dict[str, Source | None]] = {
 """The validation context of each source, made once: ``from_api`` runs once per record."""
 
 
+_readers: dict[type, tuple[frozenset[str], Any]] = {}
+"""Each built record type's API names (:func:`_api_names_of`) and validation function, for
+``from_api`` (pydantic's class attribute costs a tenth of a small record's time)."""
+_floatless: dict[type, bool] = {}
+"""Whether each built record type's fields never hold a float (:func:`_holds_no_float`)."""
+_set_slot = object.__setattr__
+_FEW_KEYS = 16
+"""Up to this many keys (a search item), checking them costs what skipping the search saves."""
+
+
 class MiniCRMModel(BaseModel):
     """Base of every record model: lenient when reading, exact when writing.
 
@@ -646,6 +663,8 @@ class MiniCRMModel(BaseModel):
         # Building the model (when first used: defer_build) sets pydantic's own signature.
         super().__pydantic_on_complete__()
         cls.__signature__ = _Signature()  # type: ignore[assignment]
+        _readers[cls] = (_api_names_of(cls), cls.__pydantic_validator__.validate_python)
+        _floatless[cls] = all(map(_holds_no_float, cls.model_fields.values()))
 
     def __repr_args__(self) -> Any:
         """The fields that hold a value, by their Python names, then unknown ones."""
@@ -674,10 +693,21 @@ class MiniCRMModel(BaseModel):
         """
         # The validator itself (model_validate's checks cost a third of a small record's time);
         # a copy only of what is not a plain dict, as pydantic keeps nothing of its input.
-        record: Self = cls.__pydantic_validator__.validate_python(
-            data if type(data) is dict else dict(data),
-            context=_CONTEXTS.get(source) or {"source": source},
-        )
+        answer = cast("dict[str, Any]", data) if type(data) is dict else dict(data)
+        context = _CONTEXTS.get(source) or {"source": source}
+        reader = _readers.get(cls)
+        if reader is None:
+            record: Self = cls.__pydantic_validator__.validate_python(
+                answer, context=context
+            )
+        elif len(answer) > _FEW_KEYS and answer.keys() <= reader[0]:
+            # Every key is a field's API name, so nothing is unknown: pydantic-core need not
+            # look for unknown keys (a quarter of a large record's time). The record gets
+            # the empty ``model_extra`` that the search would have given it.
+            record = reader[1](answer, context=context, extra="ignore")
+            _set_slot(record, "__pydantic_extra__", {})
+        else:
+            record = reader[1](answer, context=context)
         if fetched:
             record.__pydantic_fields_set__.clear()
         return record
@@ -697,8 +727,9 @@ class MiniCRMModel(BaseModel):
         ``raw``: not a JSON object, too deeply nested, a value that cannot be read, ``NaN`` or
         ``Infinity`` (not JSON).
         """
-        _refuse_constants(raw)
         record = cls.model_validate_json(raw, context={"source": source})
+        if record.__pydantic_extra__ or not _floatless.get(cls):
+            _refuse_constants(raw)
         if fetched:
             record.__pydantic_fields_set__.clear()
         return record
@@ -717,12 +748,17 @@ class MiniCRMModel(BaseModel):
         adapter = _page_adapters.get(cls)
         if adapter is None:
             adapter = _page_adapters[cls] = _Page[cls]  # type: ignore[valid-type]
-        _refuse_constants(raw)
         answer = adapter.model_validate_json(raw, context={"source": source})
         results = answer.Results
         if isinstance(results, dict):
             # Narrowing leaves room for a class both dict and list; pydantic gives a dict.
             results = list(cast("dict[str, Self]", results).values())
+        if (
+            answer.__pydantic_extra__
+            or not _floatless.get(cls)
+            or any(item.__pydantic_extra__ for item in results)
+        ):
+            _refuse_constants(raw)
         return SearchPage(items=results, count=answer.Count, page=page)
 
     def to_api(self) -> dict[str, Any]:
@@ -762,6 +798,55 @@ class MiniCRMModel(BaseModel):
                     "written when the record is created, it cannot change"
                 )
         return refused
+
+
+def _api_names_of(model: type[BaseModel]) -> frozenset[str]:
+    """The API names of ``model``'s fields, or none when a field can hold records.
+
+    Data whose keys are all among them has no unknown key, which ``from_api`` tells
+    pydantic-core; nested records (or typed dicts) would keep unknown keys of their own, so
+    their holders always take the full search.
+    """
+    names = [info.validation_alias for info in model.model_fields.values()]
+    if any(_holds_records(info.annotation) for info in model.model_fields.values()):
+        return frozenset()
+    return frozenset(name for name in names if isinstance(name, str))
+
+
+def _holds_no_float(info: FieldInfo) -> bool:
+    """Whether a field's value can never be a float, or hold one (so never NaN or Infinity).
+
+    A value type (``value=`` of :func:`api_field`) reads the field instead of its annotation;
+    those of ``_FLOATLESS_PARSERS`` refuse floats that are not whole or not finite. A float
+    can hide in a list, a record or a validator of an unknown kind: such a field may hold one.
+    """
+    if info.metadata:
+        return all(
+            isinstance(metadata, _Value) and metadata.parse in _FLOATLESS_PARSERS
+            for metadata in info.metadata
+        )
+    return _floatless_type(info.annotation)
+
+
+def _floatless_type(annotation: object) -> bool:
+    """Whether pydantic reads ``annotation`` (its own rules, no validator) without floats."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        return all(map(_floatless_type, get_args(annotation)))
+    return annotation is type(None) or (
+        get_origin(annotation) is None
+        and isinstance(annotation, type)
+        and issubclass(annotation, (int, str, enum.Enum, FileURLs))
+        and not issubclass(annotation, float)
+    )
+
+
+def _holds_records(annotation: object) -> bool:
+    """Whether ``annotation`` names, anywhere inside it, a model, dataclass or typed dict."""
+    if isinstance(annotation, type):
+        kind = cast("type[object]", annotation)
+        if issubclass(kind, BaseModel) or is_dataclass(kind) or is_typeddict(kind):
+            return True
+    return any(_holds_records(argument) for argument in get_args(annotation))
 
 
 def _plain_type(annotation: Any) -> Any:
@@ -844,7 +929,8 @@ class SearchPage(Generic[T]):
 class _Page(BaseModel, Generic[M]):
     """A search answer: results keyed by id (or ``[]`` when there are none), and their count."""
 
-    model_config = ConfigDict(extra="ignore")
+    # Kept, only so that page_from_json can look for NaN and Infinity in them.
+    model_config = ConfigDict(extra="allow")
 
     Count: Annotated[
         int,
