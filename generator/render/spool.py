@@ -1,7 +1,7 @@
 """Rendered files kept on disk until they are compared or written, not in memory.
 
-A large tenant's client is hundreds of megabytes of text (about 100 MB at 100 modules x 1000
-fields); held in memory until the write, it was most of the generator's peak. The spool is an
+A large tenant's client is a lot of text (146 MB at 100 modules x 1000 fields); held in
+memory until the write, it was the largest part of the generator's peak. The spool is an
 unlinked temporary file: the operating system removes it however the run ends, so nothing is
 left behind, and the output folder is still only touched by the write stage.
 """
