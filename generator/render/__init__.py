@@ -1,9 +1,10 @@
-"""Render stage: the intermediate model in, the generated project's files (path -> text) out.
+"""Render stage: the intermediate model in, the generated project's files out (path -> UTF-8
+bytes, kept in a :class:`.spool.Spool` until they are written).
 
 Record models come from datamodel-code-generator (:mod:`.datamodel`); enums, flags, value types,
 package files and the README come from Jinja templates (:mod:`.templates`). Every Python file is
 emitted in black's style; :mod:`.black_fit` reformats only statements longer than the limit.
-Entities are independent, so with many of them they are rendered in parallel processes.
+Entities are independent, so they are rendered in forked worker processes meanwhile.
 """
 
 from __future__ import annotations
