@@ -9,14 +9,13 @@ lists what would change, what is missing and what would be removed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .write import MANIFEST, read_manifest, swap_left_over
+from .write import MANIFEST, digest, read_manifest, swap_left_over
 
 #: The manifest entries that say what made a folder; all must match for the fast path.
 KEY_FIELDS = ("generator", "fingerprint", "package", "settings")
@@ -55,7 +54,7 @@ class Drift:
 def file_digest(path: Path) -> str | None:
     """The manifest's hash of a file's bytes, or None when it is not a readable file."""
     try:
-        return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+        return digest(path.read_bytes())
     except OSError:
         return None
 
@@ -97,7 +96,7 @@ def drift(output: Path, files: Mapping[str, bytes]) -> Drift:
         on_disk = file_digest(output / path)
         if on_disk is None:
             missing.append(path)
-        elif on_disk != "sha256:" + hashlib.sha256(data).hexdigest():
+        elif on_disk != digest(data):
             changed.append(path)
     previous = read_manifest(output) or {}
     extra = sorted(
