@@ -160,13 +160,8 @@ def _strings_kept(lines: list[str], long: list[int], first: int) -> bool:
     comma is black's although wide: each item is one line within the width, or strings alone
     that black cannot split (one string, even triple-quoted over several lines, or several
     one a line, an implicit concatenation too wide to join on one line)."""
-    if len(lines) < 3:
-        return False
-    head, *_, tail = lines
-    indent = head[: len(head) - len(head.lstrip(" "))]
-    if not (head.endswith("(\n") and tail == f"{indent})\n") or any(
-        number - first in (0, len(lines) - 1) for number in long
-    ):
+    indent = _exploded_indent(lines, long, first)
+    if indent is None:
         return False
     inner = indent + _INDENT
     item = re.compile(
@@ -230,22 +225,32 @@ def _laid_out(lines: list[str], long: list[int], first: int) -> bool:
     """Whether a statement (``lines``, from line ``first``) ends in one pair of parentheses
     exploded by a magic trailing comma, one item a line, and its only wide lines are string
     items (see above)."""
-    if len(lines) < 3:
-        return False
-    head, *items, tail = lines
-    indent = head[: len(head) - len(head.lstrip(" "))]
+    indent = _exploded_indent(lines, long, first)
     return (
-        head.endswith("(\n")
-        and tail == f"{indent})\n"
-        and not any(number - first in (0, len(lines) - 1) for number in long)
+        indent is not None
         and all(
             item.startswith(indent + _INDENT)
             and item[len(indent) + len(_INDENT)] != " "
             and item.endswith(",\n")
-            for item in items
+            for item in lines[1:-1]
         )
         and all(_STRING_ITEM.fullmatch(lines[number - first]) for number in long)
     )
+
+
+def _exploded_indent(lines: list[str], long: list[int], first: int) -> str | None:
+    """The indent of a statement (``lines``, from line ``first``) that ends in one pair of
+    parentheses on lines of their own, neither of them wide (``long``); None otherwise.
+    """
+    if len(lines) < 3:
+        return None
+    head, tail = lines[0], lines[-1]
+    indent = head[: len(head) - len(head.lstrip(" "))]
+    if not (head.endswith("(\n") and tail == f"{indent})\n") or any(
+        number - first in (0, len(lines) - 1) for number in long
+    ):
+        return None
+    return indent
 
 
 def _classify(statement: str) -> tuple[bool, bool]:

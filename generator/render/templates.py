@@ -14,7 +14,6 @@ saves time: a folder that cannot be used means compiling, never a failed run.
 from __future__ import annotations
 
 import io
-
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
