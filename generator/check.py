@@ -84,22 +84,22 @@ def unchanged(output: Path, key: Mapping[str, Any]) -> dict[str, Any] | None:
     return document
 
 
-def drift(output: Path, files: Mapping[str, bytes]) -> Drift:
-    """How ``output`` differs from ``files`` (path -> UTF-8 bytes, the manifest among them).
+def drift(output: Path, digests: Mapping[str, str]) -> Drift:
+    """How ``output`` differs from a generation's files, given by their manifest hashes
+    (path -> ``sha256:…``, the manifest among them).
 
     Files an earlier generation recorded and this one does not write are *extra* (generating
     removes them); files the user added are nobody's business here.
     """
     changed, missing = [], []
-    for path in sorted(files):  # one file in memory at a time (files may be a Spool)
-        data = files[path]
+    for path, recorded in sorted(digests.items()):
         on_disk = file_digest(output / path)
         if on_disk is None:
             missing.append(path)
-        elif on_disk != digest(data):
+        elif on_disk != recorded:
             changed.append(path)
     previous = read_manifest(output) or {}
     extra = sorted(
-        path for path in previous if path not in files and (output / path).is_file()
+        path for path in previous if path not in digests and (output / path).is_file()
     )
     return Drift(tuple(changed), tuple(missing), tuple(extra))

@@ -259,9 +259,12 @@ def read_schema_record(output: Path) -> Snapshot | None:
 @dataclass(frozen=True)
 class Rendered:
     """A rendered generation: every file as the bytes to write (the manifest among them),
-    spooled to a temporary file (:mod:`generator.render.spool`), and its warnings."""
+    spooled to a temporary file (:mod:`generator.render.spool`), each file's manifest hash
+    (computed once, for the manifest and the comparison with the folder), and its warnings.
+    """
 
     files: Spool
+    digests: dict[str, str]
     warnings: tuple[Diagnostic, ...]
 
 
@@ -269,7 +272,7 @@ def render_plan(system: System, planned: Plan) -> Rendered:
     """Build and render a planned generation (close its files when done); ``strict`` turns
     warnings into an error."""
     from .render import render_package
-    from .write import MANIFEST, manifest_text
+    from .write import MANIFEST, digest, manifest_text
 
     tenant = build_plan(system, planned)
     warnings = tuple(sorted({*planned.selected.diagnostics, *tenant.diagnostics}))
@@ -283,10 +286,12 @@ def render_plan(system: System, planned: Plan) -> Rendered:
         "modules": list(planned.selected.module_ids),
         "warnings": [[w.code, w.location, w.message] for w in warnings],
     }
-    files[MANIFEST] = manifest_text(
-        files, GENERATOR, tenant.fingerprint, planned.package, extra
+    digests = {path: digest(files[path]) for path in files}
+    manifest = manifest_text(
+        digests, GENERATOR, tenant.fingerprint, planned.package, extra
     ).encode("utf-8")
-    return Rendered(files, warnings)
+    files[MANIFEST], digests[MANIFEST] = manifest, digest(manifest)
+    return Rendered(files, digests, warnings)
 
 
 class StrictFailure(GenerationError):
@@ -384,7 +389,7 @@ def _compare_or_write(
 ) -> None:
     """The end of a generate job: report the output up to date, out of date (``--check``),
     or write it."""
-    found = drift(output, rendered.files)
+    found = drift(output, rendered.digests)
     if not found:
         _say_up_to_date(report, options, output, package, rendered.warnings)
         return

@@ -53,20 +53,21 @@ def digest(data: bytes) -> str:
 
 
 def manifest_text(
-    files: Mapping[str, bytes],
+    digests: Mapping[str, str],
     generator: str,
     fingerprint: str,
     package: str,
     extra: Mapping[str, Any] | None = None,
 ) -> str:
-    """The manifest: what made the folder (``extra`` adds settings and notes) and file hashes."""
+    """The manifest: what made the folder (``extra`` adds settings and notes) and each file's
+    hash (``digests``, path -> :func:`digest`)."""
     return canonical_json(
         {
             **(extra or {}),
             "generator": generator,
             "fingerprint": fingerprint,
             "package": package,
-            "files": {path: digest(files[path]) for path in sorted(files)},
+            "files": dict(sorted(digests.items())),
         }
     )
 
