@@ -400,6 +400,7 @@ WIDTHS = [
     "ﬁle ＡＢＣ fullwidth ｱｲｳ halfwidth \U0001f600 \U00020000 \uffff",
     "".join(map(chr, range(0x1000, 0x1200))),
     "".join(map(chr, range(0x2E80, 0x3100))),
+    "ASCII controls \t \x01 \x1f \x7f beside ü and 客户",
 ]
 
 
