@@ -31,7 +31,9 @@ from .snapshot import Snapshot, canonical_json, fingerprint_of
 if TYPE_CHECKING:
     from .model import Diagnostic, Tenant
     from .pins import Pins
+    from .render import EntityJob
     from .render.spool import Spool
+    from .render.workers import Workers
 
 GENERATOR = f"minicrm-codegen {__version__}"
 #: The selected schema a client was generated from, kept beside it: ``--bump`` diffs against it.
@@ -268,9 +270,13 @@ class Rendered:
     warnings: tuple[Diagnostic, ...]
 
 
-def render_plan(system: System, planned: Plan) -> Rendered:
-    """Build and render a planned generation (close its files when done); ``strict`` turns
-    warnings into an error."""
+def render_plan(
+    system: System,
+    planned: Plan,
+    workers: Workers[EntityJob, bytes] | None,
+) -> Rendered:
+    """Build and render a planned generation (close its files when done), entity files in
+    ``workers`` (None: in this process); ``strict`` turns warnings into an error."""
     from .render import render_package
     from .write import MANIFEST, digest, manifest_text
 
@@ -279,7 +285,7 @@ def render_plan(system: System, planned: Plan) -> Rendered:
     if warnings and system.strict:
         raise StrictFailure(warnings)
     record = schema_record(planned.selected.snapshot).encode("utf-8")
-    files = render_package(tenant, planned.package, system.package_version)
+    files = render_package(tenant, planned.package, system.package_version, workers)
     files[SCHEMA_RECORD] = record
     extra = {
         "settings": planned.key["settings"],
@@ -358,26 +364,44 @@ def generate_job(options: GenerateOptions) -> Callable[[System, Report], None]:
         with _holding(output):
             if _unchanged_by_peeking(system, options, output, report):
                 return
-        snapshot = source_snapshot(system, options.demo, options.quiet)
-        package = system.package_name or default_package_name(snapshot.system_id)
-        check_package_name(package)
-        if options.bump:
-            system = bumped(system, snapshot, output, report, options.quiet)
-        planned = plan(system, snapshot, package)
-        if not options.force:
-            document = unchanged(output, planned.key)
-            if document is not None:
-                _say_up_to_date(report, options, output, package, document["warnings"])
-                return
-        try:
-            rendered = render_plan(system, planned)
-        except StrictFailure as exc:
-            report.err += warning_lines(exc.warnings)
-            raise
-        with rendered.files:
-            _compare_or_write(rendered, options, output, package, report)
+        from .render import entity_workers
+
+        # Started now, the render workers import what they need while the schema is read.
+        with entity_workers() as workers:
+            found = _render_system(system, options, output, report, workers)
+        if found is not None:
+            rendered, package = found
+            with rendered.files:
+                _compare_or_write(rendered, options, output, package, report)
 
     return job
+
+
+def _render_system(
+    system: System,
+    options: GenerateOptions,
+    output: Path,
+    report: Report,
+    workers: Workers[EntityJob, bytes] | None,
+) -> tuple[Rendered, str] | None:
+    """A generate job's rendered client and its package name; None when the output is
+    already what the schema, settings and generator would make."""
+    snapshot = source_snapshot(system, options.demo, options.quiet)
+    package = system.package_name or default_package_name(snapshot.system_id)
+    check_package_name(package)
+    if options.bump:
+        system = bumped(system, snapshot, output, report, options.quiet)
+    planned = plan(system, snapshot, package)
+    if not options.force:
+        document = unchanged(output, planned.key)
+        if document is not None:
+            _say_up_to_date(report, options, output, package, document["warnings"])
+            return None
+    try:
+        return render_plan(system, planned, workers), package
+    except StrictFailure as exc:
+        report.err += warning_lines(exc.warnings)
+        raise
 
 
 def _compare_or_write(

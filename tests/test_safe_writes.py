@@ -320,6 +320,15 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
+def holds_unlinked_file(pid: int) -> bool:
+    """Whether ``pid`` has a file open that was deleted (from /proc)."""
+    try:
+        links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    except OSError:
+        return False
+    return any(link.endswith(" (deleted)") for link in links)
+
+
 def alive(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -358,7 +367,11 @@ def big_run(tmp_path: Path) -> Iterator[tuple[Path, dict[str, bytes], list[str]]
 def start_rendering(
     command: list[str], **popen: Any
 ) -> tuple[subprocess.Popen[str], set[int]]:
-    """Start ``command`` and wait until its render workers run; returns them too."""
+    """Start ``command`` and wait until it renders in its workers; returns them too.
+
+    Workers start before the schema is read; rendering has started once the run holds the
+    spool of rendered files open (a temporary file without a name).
+    """
     run = subprocess.Popen(
         command,
         cwd=REPO,
@@ -371,7 +384,8 @@ def start_rendering(
 
     def rendering_in_workers() -> bool:
         workers.update(children_of(run.pid))
-        return len(workers) >= render_workers() or run.poll() is not None
+        started = len(workers) >= render_workers() and holds_unlinked_file(run.pid)
+        return started or run.poll() is not None
 
     wait_until(rendering_in_workers, "the render workers to start")
     assert run.poll() is None and workers, "the run ended before it could be stopped"
@@ -412,6 +426,43 @@ def test_a_run_stopped_mid_render_leaves_no_workers_and_the_old_output(
     assert files_under(out) == before
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".out.")] == []
     assert not_compiled_templates(temporary) == []
+
+
+def in_session(session: int) -> set[int]:
+    """Live processes of a session (from /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if stat[0] != "Z" and int(stat[3]) == session:
+                found.add(int(entry.name))
+    return found
+
+
+@IN_WORKERS
+def test_a_run_that_fails_before_rendering_leaves_no_worker(tmp_path: Path) -> None:
+    """The render worker starts before the schema is read; a schema that cannot be read
+    still ends the run at once, in one line, with the worker gone."""
+    schema = tmp_path / "schema.json"
+    schema.write_text("{not json", encoding="utf-8")
+    run = subprocess.Popen(
+        [sys.executable, "-m", "generator", "generate", "--schema", str(schema)]
+        + ["--output", str(tmp_path / "out")],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 1, stderr
+    assert stderr.startswith("error: snapshot ") and stderr.count("\n") == 1, stderr
+    # The run led a session of its own: a process still in it is a worker it left.
+    assert in_session(run.pid) == set()
+    assert not (tmp_path / "out").exists()
 
 
 def not_compiled_templates(temporary: Path) -> list[str]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, MutableMapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 
 from .. import __version__
 from ..build_model import CONTACT_TYPE, MODULE_TYPE, USER_TYPE
@@ -23,7 +23,8 @@ from .ordering import all_order, import_order
 from ..settings import DEFAULT_PACKAGE_VERSION
 from .spool import Spool
 from .templates import render, render_utf8
-from .workers import forked_map
+from .value_types import type_name
+from .workers import Workers, forked_workers
 
 SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE, CONTACT_TYPE})
 #: The union of every module's record type (what ``crm.all_projects.get`` returns).
@@ -64,6 +65,8 @@ class EntityJob:
     header: str
     module: Module | None
     has_users: bool
+    #: A worker renders only the record model class; the caller renders the rest around it.
+    model_only: bool = False
 
 
 #: What a search filter on a field of each kind takes (choice fields take their enum or flag).
@@ -140,15 +143,21 @@ def header_for(tenant: Tenant) -> str:
     )
 
 
-def render_entity(job: EntityJob) -> str:
-    """One entity's file: its enum and flag types, its record model and, for a module, the
-    search item model and the search filters type.
+def model_class(job: EntityJob) -> str:
+    """An entity's record model, rendered through datamodel-code-generator.
 
     Imported here, datamodel-code-generator (about half a second) loads only in the process
-    that renders entities, while the caller renders the other files.
+    that renders record models (a worker), while the caller renders the other files.
     """
-    from .datamodel import render_model_class, type_name
+    from .datamodel import render_model_class
 
+    return render_model_class(job.entity, job.package, job.entity.module, SHARED_TYPES)
+
+
+def render_entity(job: EntityJob, record_model: str | None = None) -> str:
+    """One entity's file: its enum and flag types, its record model (``record_model`` if
+    given, else rendered here) and, for a module, the search item model and the search
+    filters type."""
     entity, module = job.entity, job.module
     types = {type_name(field) for field in entity.fields}
     filters = filter_fields(entity) if module else []
@@ -190,9 +199,7 @@ def render_entity(job: EntityJob) -> str:
             )
         ),
         choices=job.choices,
-        model_class=render_model_class(
-            entity, job.package, entity.module, SHARED_TYPES
-        ),
+        model_class=model_class(job) if record_model is None else record_model,
     )
     return fit_long_statements(source)
 
@@ -210,8 +217,13 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8")
 
 
-def entity_file(job: EntityJob) -> bytes:
-    return _utf8(render_entity(job))
+def entity_file(job: EntityJob, record_model: str | None = None) -> bytes:
+    return _utf8(render_entity(job, record_model))
+
+
+def entity_work(job: EntityJob) -> bytes:
+    """What a worker renders of an entity: its file, or only its record model."""
+    return _utf8(model_class(job)) if job.model_only else entity_file(job)
 
 
 def _python_file(name: str, **context: object) -> bytes:
@@ -219,31 +231,57 @@ def _python_file(name: str, **context: object) -> bytes:
     return _utf8(fit_long_statements(render(name, **context)))
 
 
+def _import_datamodel() -> None:
+    from . import datamodel  # noqa: F401 (imported for its import time)
+
+
+@contextmanager
+def entity_workers() -> Iterator[Workers[EntityJob, bytes] | None]:
+    """Forked processes that render entity files (:mod:`.workers`: they end with the block,
+    however it ends), one started at once: a run starts them before it reads the schema, so
+    that they import datamodel-code-generator (the largest part of a small tenant's run)
+    meanwhile. None with one CPU: entities render in this process then."""
+    if render_workers() < 1:
+        yield None
+        return
+    with forked_workers(entity_work, _import_datamodel) as workers:
+        workers.start(1)
+        yield workers
+
+
 @contextmanager
 def _rendering_entities(
-    jobs: list[EntityJob], files: MutableMapping[str, bytes]
+    jobs: list[EntityJob],
+    files: MutableMapping[str, bytes],
+    workers: Workers[EntityJob, bytes] | None,
 ) -> Iterator[Callable[[], None]]:
     """Start rendering every entity file into ``files``; the block's value waits for the last.
 
-    They render in forked worker processes (:mod:`.workers`, which end with the run however
-    it ends) while the caller renders the other files: even a few entities go to one worker,
-    which imports datamodel-code-generator meanwhile (the largest part of a small tenant's
-    run). With many entities, more workers if there are CPUs for them.
+    They render in ``workers`` while the caller renders the other files: even a few
+    entities go to a worker, which has imported datamodel-code-generator meanwhile. With
+    many entities, more workers if there are CPUs for them; with one, it renders only the
+    record models and this process the rest of each file, as each model arrives.
     """
     paths = [f"{job.package}/models/{job.entity.module}.py" for job in jobs]
-    workers = render_workers()
-    if workers < 1:
+    if workers is None:
         for path, job in zip(paths, jobs):
             files[path] = entity_file(job)
         yield lambda: None
         return
-    if len(jobs) < PARALLEL_THRESHOLD:
-        workers = 1
+    if len(jobs) >= PARALLEL_THRESHOLD:
+        workers.start(render_workers())
+    if workers.count == 1:
+        # This process would wait for the one worker once its own files are done: it
+        # renders each file around the record model the worker sends, as it arrives.
+        jobs = [replace(job, model_only=True) for job in jobs]
 
     def keep(index: int, data: bytes) -> None:
+        job = jobs[index]
+        if job.model_only:
+            data = entity_file(job, data.decode("utf-8"))
         files[paths[index]] = data
 
-    with forked_map(entity_file, jobs, workers, keep) as wait:
+    with workers.map(jobs, keep) as wait:
         yield wait
 
 
@@ -266,10 +304,14 @@ def session_example(tenant: Tenant) -> dict[str, str] | None:
 
 
 def render_package(
-    tenant: Tenant, package: str, package_version: str = DEFAULT_PACKAGE_VERSION
+    tenant: Tenant,
+    package: str,
+    package_version: str = DEFAULT_PACKAGE_VERSION,
+    workers: Workers[EntityJob, bytes] | None = None,
 ) -> Spool:
     """Every file of the generated project as UTF-8, keyed by its path relative to the
-    output folder (in sorted order); close it when done."""
+    output folder (in sorted order); close it when done. Entity files render in
+    ``workers`` (from :func:`entity_workers`), else in workers started for this call."""
     header = header_for(tenant)
     by_name = {choice.name: choice for choice in tenant.choice_types}
     jobs = []
@@ -295,9 +337,12 @@ def render_package(
 
     files = Spool()
     try:
-        with _rendering_entities(jobs, files) as entity_files_done:
-            _package_files(tenant, package, package_version, header, jobs, files)
-            entity_files_done()
+        with ExitStack() as stack:
+            if workers is None:
+                workers = stack.enter_context(entity_workers())
+            with _rendering_entities(jobs, files, workers) as entity_files_done:
+                _package_files(tenant, package, package_version, header, jobs, files)
+                entity_files_done()
     except BaseException:
         files.close()
         raise

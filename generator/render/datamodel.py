@@ -23,24 +23,7 @@ from ..model import Entity, Field, Kind
 from . import escape
 from .black_fit import LINE_LENGTH, str_width
 from .templates import templates_dir
-
-VALUE_TYPES: dict[Kind, str] = {
-    Kind.INT: "Int",
-    Kind.CONTACT_ID: "Int",
-    Kind.BUSINESS_ID: "Int",
-    Kind.CATEGORY_ID: "Int",
-    Kind.STATUS_ID: "Int",
-    Kind.USER_ID: "Int",
-    Kind.CREATED_BY: "Int",
-    Kind.UPDATED_BY: "Int",
-    Kind.BOOLEAN: "Bool",
-    Kind.DATETIME: "DateTime",
-    Kind.TEXT: "Text",
-    Kind.FILE: "FileURLs",
-    Kind.LIST: "JsonList",
-    Kind.UNKNOWN: "JsonValue",
-}
-
+from .value_types import VALUE_TYPES, type_name
 
 #: The plain type each value type reads, written as a field's annotation so that every IDE
 #: infers it (jedi reads no ``Annotated`` alias); the value type goes to ``api_field(value=)``.
@@ -53,11 +36,6 @@ PLAIN_TYPES: dict[str, str] = {
     "JsonValue": "JsonValue",
     "FileURLs": "FileURLs",
 }
-
-
-def type_name(field: Field) -> str:
-    """The Python type of a field's value (without ``| None``)."""
-    return field.choice or VALUE_TYPES[field.kind]
 
 
 def annotation(field: Field) -> str:

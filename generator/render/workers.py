@@ -2,12 +2,15 @@
 
 Not ``ProcessPoolExecutor`` or ``multiprocessing.Pool``: their workers outlived a parent killed
 outright (each kept a copy of the write end of the task pipe, so no end of file ever came), and
-``Pool.terminate()`` hangs when its task pipe is full. Here the jobs come with the fork, so only
-results are pickled; each worker takes the next job from a shared counter and sends each result
-as soon as it has it, so a worker holds one result at a time; a thread of the parent receives
-them meanwhile (a worker would otherwise stall on a full pipe while the parent is busy).
-Leaving the block by an exception (Ctrl-C, SIGTERM, an error) kills the workers at once; a
-parent killed outright takes them along (:func:`_tie_to`).
+``Pool.terminate()`` hangs when its task pipe is full. Workers here are started before their
+jobs are known, so that they import what rendering needs (``prepare``: half a second for
+datamodel-code-generator) while the parent reads the schema and builds the model. Each has a
+pipe for its jobs and one for its results: it gets a job at a time and sends each result as
+soon as it has it, so it holds one job and one result at a time; a thread of the parent
+receives the results meanwhile and hands the sender its next job. Leaving the block by an
+exception (Ctrl-C, SIGTERM, an error) kills the workers at once; so does leaving it at all, as
+they hold nothing worth waiting for; a parent killed outright takes them along
+(:func:`_tie_to`).
 """
 
 from __future__ import annotations
@@ -21,10 +24,10 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkProcess
-from multiprocessing.sharedctypes import Synchronized
 from typing import Generic, TypeVar
 
 from ..errors import GenerationError
@@ -36,139 +39,210 @@ _STOPPING = frozenset({signal.SIGINT, signal.SIGTERM})
 _PR_SET_PDEATHSIG = 1
 
 
+@dataclass(frozen=True)
+class _Worker:
+    process: ForkProcess
+    jobs: Connection
+    results: Connection
+
+
 @contextmanager
-def forked_map(
-    function: Callable[[T], R],
-    jobs: Sequence[T],
-    workers: int,
-    keep: Callable[[int, R], None],
-) -> Iterator[Callable[[], None]]:
-    """Start ``workers`` forked processes applying ``function`` to every job; each result is
-    handed to ``keep`` (with its job's index, in a thread of this process) as it arrives. The
-    block's value waits for the last one (call it before the block ends)."""
-    context = get_context("fork")
-    counter: Synchronized[int] = context.Value("q", 0)
-    lifeline, held_end = os.pipe()
-    processes: dict[Connection, ForkProcess] = {}
-    receiver: _Receiver[R] | None = None
-    # Workers start with Ctrl-C and SIGTERM held until _tie_to has set them up; one that
-    # reaches this process meanwhile arrives when the mask is restored, inside the try.
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
-    # The objects the workers inherit are left out of garbage collection meanwhile: a full
-    # collection writes into every object it visits, which would copy the pages the worker
-    # and this process share (about 13 MB less at 60x600, measured).
-    gc.freeze()
+def forked_workers(
+    function: Callable[[T], R], prepare: Callable[[], None]
+) -> Iterator[Workers[T, R]]:
+    """Workers applying ``function`` to jobs (none started yet: see :meth:`Workers.start`);
+    they are killed when the block ends, however it ends."""
+    workers: Workers[T, R] = Workers(function, prepare)
     try:
-        for _ in range(workers):
-            # A pipe per worker, whose write end only that worker holds: when it dies, even
-            # in the middle of a message, its pipe ends and the receiver learns it.
-            reader, writer = context.Pipe(duplex=False)
-            worker = context.Process(
-                target=_work,
-                args=(function, jobs, counter, writer),
-                kwargs={"parent": os.getpid(), "lifeline": (lifeline, held_end)},
-                daemon=True,
-            )
-            try:
-                worker.start()
-            finally:
-                writer.close()
-            processes[reader] = worker
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        receiver = _Receiver(processes, keep)
-        yield receiver.wait
-    except BaseException:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        for process in processes.values():
-            process.kill()
-        raise
+        yield workers
     finally:
-        for process in processes.values():
-            process.join()
-        if receiver is not None:
+        workers.close()
+
+
+class Workers(Generic[T, R]):
+    """Forked processes that each run ``prepare`` at once, then ``function`` on every job
+    :meth:`map` sends them."""
+
+    def __init__(self, function: Callable[[T], R], prepare: Callable[[], None]) -> None:
+        self._function = function
+        self._prepare = prepare
+        self._context = get_context("fork")
+        self._workers: list[_Worker] = []
+        self._lifeline: tuple[int, int] | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self._workers)
+
+    def start(self, count: int) -> None:
+        """Fork workers until ``count`` of them run."""
+        if len(self._workers) >= count:
+            return
+        if self._lifeline is None:
+            self._lifeline = os.pipe()
+        # The objects the workers inherit are left out of garbage collection until they
+        # end: a full collection writes into every object it visits, which would copy the
+        # pages the workers and this process share (13 MB at 60x600, measured).
+        gc.freeze()
+        # Workers start with Ctrl-C and SIGTERM held until _tie_to has set them up; one
+        # that reaches this process meanwhile arrives when the mask is restored.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+        try:
+            while len(self._workers) < count:
+                self._workers.append(self._fork(self._lifeline))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    def _fork(self, lifeline: tuple[int, int]) -> _Worker:
+        # Each end of a worker's pipes is held by one process only: when the worker dies,
+        # even in the middle of a message, its results pipe ends and the receiver learns it.
+        jobs_out, jobs_in = self._context.Pipe(duplex=False)
+        results_out, results_in = self._context.Pipe(duplex=False)
+        process = self._context.Process(
+            target=_serve,
+            args=(self._prepare, self._function, jobs_out, results_in),
+            kwargs={"parent": os.getpid(), "lifeline": lifeline},
+            daemon=True,
+        )
+        try:
+            process.start()
+        except BaseException:
+            jobs_in.close()
+            results_out.close()
+            raise
+        finally:
+            jobs_out.close()
+            results_in.close()
+        return _Worker(process, jobs_in, results_out)
+
+    @contextmanager
+    def map(
+        self, jobs: Sequence[T], keep: Callable[[int, R], None]
+    ) -> Iterator[Callable[[], None]]:
+        """Send every job to the workers (one is started if none runs); each result is
+        handed to ``keep`` (with its job's index, in a thread of this process) as it
+        arrives. The block's value waits for the last one (call it before the block ends);
+        leaving the block by an exception kills the workers."""
+        self.start(max(self.count, 1))
+        receiver = _Receiver(self._workers, jobs, keep)
+        try:
+            yield receiver.wait
+        except BaseException:
+            self._kill()
+            raise
+        finally:
+            # Before any pipe is closed: the receiver may be waiting on them.
             receiver.thread.join()
-        for reader in processes:
-            reader.close()
-        os.close(lifeline)
-        os.close(held_end)
-        gc.unfreeze()
+
+    def _kill(self) -> None:
+        for worker in self._workers:
+            worker.process.kill()
+
+    def close(self) -> None:
+        """Kill the workers (idle or not, they hold nothing to wait for)."""
+        self._kill()
+        for worker in self._workers:
+            worker.process.join()
+            worker.jobs.close()
+            worker.results.close()
+        self._workers.clear()
+        if self._lifeline is not None:
+            for end in self._lifeline:
+                os.close(end)
+            self._lifeline = None
+            gc.unfreeze()
 
 
-class _Receiver(Generic[R]):
-    """A thread of the parent taking every worker's results as they come."""
+class _Receiver(Generic[T, R]):
+    """A thread of the parent handing out jobs and taking their results as they come."""
 
     def __init__(
-        self, processes: dict[Connection, ForkProcess], keep: Callable[[int, R], None]
+        self, workers: list[_Worker], jobs: Sequence[T], keep: Callable[[int, R], None]
     ) -> None:
         self.keep = keep
         self.failure: Exception | None = None
         self.thread = threading.Thread(
-            target=self._receive, args=(processes,), daemon=True
+            target=self._receive, args=(list(workers), jobs), daemon=True
         )
         self.thread.start()
 
     def wait(self) -> None:
-        """Return once all workers are done; raise their error if any."""
+        """Return once every job's result was kept; raise the workers' error if any."""
         self.thread.join()
         if self.failure is not None:
             raise self.failure
 
-    def _receive(self, processes: dict[Connection, ForkProcess]) -> None:
+    def _receive(self, workers: list[_Worker], jobs: Sequence[T]) -> None:
         try:
-            self._take_messages(processes)
+            self._hand_out(workers, jobs)
         except Exception as exc:  # wait() raises it in the caller's thread
             self.failure = exc
 
-    def _take_messages(self, processes: dict[Connection, ForkProcess]) -> None:
-        """Results until every worker has said it is done; a pipe that ends before its
-        worker said so is a worker that died."""
-        waiting = set(processes)
-        while waiting:
-            for reader in wait(list(waiting)):
-                assert isinstance(reader, Connection)
+    def _hand_out(self, workers: list[_Worker], jobs: Sequence[T]) -> None:
+        """A job to each worker, then another to each that sends a result, until every
+        result is in; a pipe that ends is a worker that died."""
+        pending = iter(enumerate(jobs))
+        by_results = {worker.results: worker for worker in workers}
+        busy: set[Connection] = set()
+
+        def give(worker: _Worker) -> None:
+            job = next(pending, None)
+            if job is not None:
                 try:
-                    message = reader.recv()
+                    worker.jobs.send(job)
+                except OSError:  # it died: its results pipe has ended too
+                    raise _died(worker) from None
+                busy.add(worker.results)
+
+        for worker in workers:
+            give(worker)
+        while busy:
+            for ready in wait(list(busy)):
+                assert isinstance(ready, Connection)
+                worker = by_results[ready]
+                try:
+                    message = ready.recv()
                 except EOFError:
-                    process = processes[reader]
-                    process.join()
-                    raise GenerationError(
-                        f"a rendering process ended unexpectedly (exit code "
-                        f"{process.exitcode}); nothing was written, run again"
-                    ) from None
+                    raise _died(worker) from None
                 if isinstance(message, str):
                     raise RuntimeError(
                         f"rendering failed in a worker process:\n{message}"
                     )
-                if message is None:
-                    waiting.discard(reader)
-                else:
-                    self.keep(*message)
+                busy.discard(ready)
+                give(worker)
+                self.keep(*message)
 
 
-def _work(
+def _died(worker: _Worker) -> GenerationError:
+    worker.process.join()
+    return GenerationError(
+        f"a rendering process ended unexpectedly (exit code "
+        f"{worker.process.exitcode}); nothing was written, run again"
+    )
+
+
+def _serve(
+    prepare: Callable[[], None],
     function: Callable[[T], R],
-    jobs: Sequence[T],
-    counter: Synchronized[int],
-    writer: Connection,
+    jobs: Connection,
+    results: Connection,
     *,
     parent: int,
     lifeline: tuple[int, int],
 ) -> None:
-    """A worker: take jobs until none is left, sending each result as it comes (or the
-    traceback), then None."""
+    """A worker: prepare, then take jobs until the parent closes the pipe, sending each
+    result as it comes (or the traceback)."""
     _tie_to(parent, *lifeline)
     try:
+        prepare()
         while True:
-            with counter.get_lock():
-                index = counter.value
-                counter.value += 1
-            if index >= len(jobs):
-                break
-            writer.send((index, function(jobs[index])))
+            try:
+                index, job = jobs.recv()
+            except EOFError:
+                return
+            results.send((index, function(job)))
     except Exception:
-        writer.send(traceback.format_exc())
-        return
-    writer.send(None)
+        results.send(traceback.format_exc())
 
 
 def _tie_to(parent: int, lifeline: int, held_end: int) -> None:
