@@ -36,7 +36,9 @@ def templates_dir() -> Path:
     )
 
 
-def _compiled_templates() -> jinja2.BytecodeCache | None:
+def compiled_templates(owner: str = "") -> jinja2.BytecodeCache | None:
+    """The cache of compiled templates, one per ``owner`` (environments compile alike
+    templates differently)."""
     import jinja2
     from jinja2.bccache import Bucket
 
@@ -58,7 +60,7 @@ def _compiled_templates() -> jinja2.BytecodeCache | None:
 
     try:
         return CompiledTemplates(
-            pattern=f"minicrm-codegen-jinja-{jinja2.__version__}-%s.cache"
+            pattern=f"minicrm-codegen{owner}-jinja-{jinja2.__version__}-%s.cache"
         )
     except (OSError, RuntimeError):  # no private folder could be made or trusted
         return None
@@ -72,7 +74,7 @@ def environment() -> jinja2.Environment:
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
-        bytecode_cache=_compiled_templates(),
+        bytecode_cache=compiled_templates(),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
