@@ -5,11 +5,14 @@ interrupted run leaves the previous output as it was."""
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import main
+from generator import render
 from generator.render import render_workers
 from generator.snapshot import Snapshot, load_demo_snapshot
 from generator.write import output_lock
@@ -462,6 +466,55 @@ def test_a_run_that_fails_before_rendering_leaves_no_worker(tmp_path: Path) -> N
     assert stderr.startswith("error: snapshot ") and stderr.count("\n") == 1, stderr
     # The run led a session of its own: a process still in it is a worker it left.
     assert in_session(run.pid) == set()
+    assert not (tmp_path / "out").exists()
+
+
+@IN_WORKERS
+def test_a_render_worker_that_cannot_start_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken installation (datamodel-code-generator missing) fails in the worker before
+    its first job: the run says so in one line, not 'run again'."""
+
+    def broken() -> None:
+        raise ImportError("No module named 'datamodel_code_generator'\n(more)")
+
+    monkeypatch.setattr(
+        render, "_import_datamodel", broken
+    )  # the worker is forked later
+    result = generate("--demo", "--output", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: a rendering process could not start (ImportError: No module named "
+        "'datamodel_code_generator' (more)); reinstall minicrm-codegen\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+@IN_WORKERS
+def test_a_render_worker_that_dies_within_a_message_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed while sending a result (the out-of-memory killer does not wait for a message
+    to end): the receiver reads half a message, and the run says the worker ended."""
+    parent = os.getpid()
+    send = Connection.send
+
+    def half_then_die(self: Connection, obj: Any) -> None:
+        if os.getpid() == parent:
+            send(self, obj)
+            return
+        data = pickle.dumps(obj)
+        self._send(struct.pack("!i", len(data)) + data[: len(data) // 2])  # type: ignore[attr-defined]
+        os._exit(9)
+
+    monkeypatch.setattr(Connection, "send", half_then_die)  # the worker is forked later
+    result = generate("--demo", "--output", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: a rendering process ended unexpectedly (exit code 9); "
+        "nothing was written, run again\n"
+    )
     assert not (tmp_path / "out").exists()
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import os
+import queue
 import signal
 import sys
 import threading
@@ -28,13 +29,16 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkProcess
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..errors import GenerationError
 
 T = TypeVar("T")
 R = TypeVar("R")
 _STOPPING = frozenset({signal.SIGINT, signal.SIGTERM})
+#: Jobs sent to a worker before its first result: it has the next one at hand when it sends
+#: a result, instead of waiting for this process to get round to it.
+_AHEAD = 2
 #: prctl(2) option: the signal a process gets when the thread that forked it ends.
 _PR_SET_PDEATHSIG = 1
 
@@ -94,8 +98,9 @@ class Workers(Generic[T, R]):
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     def _fork(self, lifeline: tuple[int, int]) -> _Worker:
-        # Each end of a worker's pipes is held by one process only: when the worker dies,
-        # even in the middle of a message, its results pipe ends and the receiver learns it.
+        # The worker's ends of its pipes are held by it alone (workers forked later
+        # inherit only this process's ends): when it dies, even in the middle of a
+        # message, its results pipe ends and the receiver learns it.
         jobs_out, jobs_in = self._context.Pipe(duplex=False)
         results_out, results_in = self._context.Pipe(duplex=False)
         process = self._context.Process(
@@ -122,27 +127,33 @@ class Workers(Generic[T, R]):
         """Send every job to the workers (one is started if none runs); each result is
         handed to ``keep`` (with its job's index, in a thread of this process) as it
         arrives. The block's value waits for the last one (call it before the block ends);
-        leaving the block by an exception kills the workers."""
+        leaving the block by an exception kills the workers (the next call starts others).
+        """
         self.start(max(self.count, 1))
         receiver = _Receiver(self._workers, jobs, keep)
+        failed = True
         try:
             yield receiver.wait
-        except BaseException:
-            self._kill()
-            raise
+            failed = False
         finally:
+            if failed:
+                self._kill()
             # Before any pipe is closed: the receiver may be waiting on them.
             receiver.thread.join()
+            if failed:
+                self.close()
 
     def _kill(self) -> None:
         for worker in self._workers:
             worker.process.kill()
 
     def close(self) -> None:
-        """Kill the workers (idle or not, they hold nothing to wait for)."""
+        """Kill the workers (idle or not, they hold nothing to wait for); :meth:`start`
+        can start others."""
         self._kill()
         for worker in self._workers:
             worker.process.join()
+            worker.process.close()
             worker.jobs.close()
             worker.results.close()
         self._workers.clear()
@@ -179,11 +190,11 @@ class _Receiver(Generic[T, R]):
             self.failure = exc
 
     def _hand_out(self, workers: list[_Worker], jobs: Sequence[T]) -> None:
-        """A job to each worker, then another to each that sends a result, until every
+        """Jobs to each worker, then one more to each that sends a result, until every
         result is in; a pipe that ends is a worker that died."""
         pending = iter(enumerate(jobs))
         by_results = {worker.results: worker for worker in workers}
-        busy: set[Connection] = set()
+        in_flight = dict.fromkeys(by_results, 0)
 
         def give(worker: _Worker) -> None:
             job = next(pending, None)
@@ -192,29 +203,40 @@ class _Receiver(Generic[T, R]):
                     worker.jobs.send(job)
                 except OSError:  # it died: its results pipe has ended too
                     raise _died(worker) from None
-                busy.add(worker.results)
+                in_flight[worker.results] += 1
 
-        for worker in workers:
-            give(worker)
-        while busy:
-            for ready in wait(list(busy)):
+        for _ in range(_AHEAD):
+            for worker in workers:
+                give(worker)
+        while busy := [results for results, count in in_flight.items() if count]:
+            for ready in wait(busy):
                 assert isinstance(ready, Connection)
                 worker = by_results[ready]
                 try:
                     message = ready.recv()
-                except EOFError:
+                except (EOFError, OSError):  # OSError: it ended within a message
                     raise _died(worker) from None
+                if isinstance(message, GenerationError):
+                    raise message
                 if isinstance(message, str):
                     raise RuntimeError(
                         f"rendering failed in a worker process:\n{message}"
                     )
-                busy.discard(ready)
+                in_flight[ready] -= 1
                 give(worker)
                 self.keep(*message)
 
 
-def _died(worker: _Worker) -> GenerationError:
+def _died(worker: _Worker) -> Exception:
+    """The error for a worker that stopped: the one it sent if it could not prepare, else
+    what the system did to it."""
     worker.process.join()
+    try:
+        message = worker.results.recv() if worker.results.poll() else None
+    except (EOFError, OSError):
+        message = None
+    if isinstance(message, GenerationError):
+        return message
     return GenerationError(
         f"a rendering process ended unexpectedly (exit code "
         f"{worker.process.exitcode}); nothing was written, run again"
@@ -230,19 +252,37 @@ def _serve(
     parent: int,
     lifeline: tuple[int, int],
 ) -> None:
-    """A worker: prepare, then take jobs until the parent closes the pipe, sending each
-    result as it comes (or the traceback)."""
+    """A worker: prepare, then render each job as it comes, sending each result (or the
+    traceback, and stop) until it is killed."""
     _tie_to(parent, *lifeline)
+    received: queue.SimpleQueue[tuple[int, T] | None] = queue.SimpleQueue()
+    threading.Thread(target=_receive_jobs, args=(jobs, received), daemon=True).start()
     try:
         prepare()
-        while True:
-            try:
-                index, job = jobs.recv()
-            except EOFError:
-                return
-            results.send((index, function(job)))
+    except Exception as exc:  # a broken installation: say so in one line
+        results.send(
+            GenerationError(
+                f"a rendering process could not start ({type(exc).__name__}: "
+                f"{' '.join(str(exc).split())}); reinstall minicrm-codegen"
+            )
+        )
+        return
+    try:
+        while (job := received.get()) is not None:
+            results.send((job[0], function(job[1])))
     except Exception:
         results.send(traceback.format_exc())
+
+
+def _receive_jobs(jobs: Connection, received: queue.SimpleQueue[Any]) -> None:
+    """Take every job as it comes: the parent, sending one ahead, never waits on a worker
+    busy rendering (nor on one sending a result, which would wait on the parent in turn).
+    """
+    try:
+        while True:
+            received.put(jobs.recv())
+    except (EOFError, OSError):
+        received.put(None)
 
 
 def _tie_to(parent: int, lifeline: int, held_end: int) -> None:

@@ -1,0 +1,79 @@
+"""The render workers (``generator/render/workers.py``) as the generator uses them: started
+before their jobs, given jobs one at a time, serving every render of a run, and replaced
+after one dies. (Stopping a whole run: tests/test_safe_writes.py.)"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from generator.errors import GenerationError
+from generator.render.workers import forked_workers
+
+BIG = 1 << 20  # a megabyte: many times a pipe's buffer
+
+
+def echo(job: tuple[str, int]) -> bytes:
+    """A job: (what to do, a size); returns that many bytes, or dies."""
+    what, size = job
+    if what == "die":
+        os._exit(7)
+    if what == "fail":
+        raise ValueError("a bug in rendering")
+    return what.encode() * size
+
+
+def nothing() -> None:
+    """Nothing to prepare."""
+
+
+def run(jobs: list[tuple[str, int]], workers: int = 1) -> dict[int, bytes]:
+    kept: dict[int, bytes] = {}
+    with forked_workers(echo, nothing) as pool:
+        pool.start(workers)
+        with pool.map(jobs, kept.__setitem__) as done:
+            done()
+    return kept
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_big_jobs_and_results_all_come_back(workers: int) -> None:
+    """Jobs and results far larger than a pipe holds, several in flight per worker: every
+    result is kept under its job's index (no worker waits on this process forever)."""
+    jobs = [("x" * BIG, 1), ("y", BIG), ("z", 3), ("w" * 10, BIG // 10)] * 3
+    kept = run(jobs, workers)
+    assert kept == {index: echo(job) for index, job in enumerate(jobs)}
+
+
+def test_started_workers_serve_every_render_and_are_replaced_after_one_dies() -> None:
+    with forked_workers(echo, nothing) as pool:
+        pool.start(1)
+        first: dict[int, bytes] = {}
+        with pool.map([("a", 2), ("b", 1)], first.__setitem__) as done:
+            done()
+        assert first == {0: b"aa", 1: b"b"}
+        with pytest.raises(GenerationError, match=r"\(exit code 7\)"):
+            with pool.map([("ok", 1), ("die", 0)], lambda *_: None) as done:
+                done()
+        assert pool.count == 0  # the dead worker and its siblings are gone
+        again: dict[int, bytes] = {}
+        with pool.map([("c", 1)], again.__setitem__) as done:
+            done()
+        assert again == {0: b"c"}
+
+
+def test_an_error_in_a_job_comes_back_with_its_traceback() -> None:
+    with pytest.raises(RuntimeError, match="ValueError: a bug in rendering"):
+        run([("fail", 0)])
+
+
+def test_a_worker_that_cannot_prepare_says_why() -> None:
+    def broken() -> None:
+        raise ImportError("no datamodel-code-generator")
+
+    with forked_workers(echo, broken) as pool:
+        pool.start(1)
+        with pytest.raises(GenerationError, match="could not start .ImportError: no"):
+            with pool.map([("a", 1)], lambda *_: None) as done:
+                done()
