@@ -120,15 +120,18 @@ def _width_table() -> tuple[list[int], list[tuple[int, int]]] | None:
             ends = [(int(end), int(width)) for _, end, width in ranges]
         except (OSError, SyntaxError, ValueError, TypeError, StopIteration):
             continue  # not the table this code knows: black's own str_width answers
-        # ASCII is left to the count of characters (:func:`str_width`), so the table must
-        # give every ASCII character width 1, as black's does.
-        if starts == sorted(starts) and (not starts or starts[0] > 0x7F):
+        # Printable ASCII is left to the count of characters (:func:`str_width`), so the
+        # table must give it width 1, as black's does (controls may have a width).
+        printable = all(
+            end < 0x20 or start > 0x7E for start, (end, _) in zip(starts, ends)
+        )
+        if starts == sorted(starts) and printable:
             return starts, ends
     return None
 
 
 #: The characters :func:`str_width` looks up in the table; the others are 1 wide.
-_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_LOOKED_UP = re.compile(r"[^\x20-\x7e]")
 
 
 def str_width(line: str) -> int:
@@ -143,7 +146,7 @@ def str_width(line: str) -> int:
         return black_width(line)
     # Each character counts 1 but those looked up: labels are mostly ASCII, so far fewer
     # lookups than characters (a third of rendering an entity file went to this sum).
-    return len(line) + sum(_char_width(char) - 1 for char in _NOT_ASCII.findall(line))
+    return len(line) + sum(_char_width(char) - 1 for char in _LOOKED_UP.findall(line))
 
 
 @lru_cache(maxsize=4096)
