@@ -10,6 +10,7 @@ about a millisecond a field and, on its first call, 0.8 s importing its configur
 
 from __future__ import annotations
 
+import importlib.metadata
 import warnings
 from typing import Any
 
@@ -113,9 +114,12 @@ def _keep_compiled_templates() -> None:
     if build is None:
         return
 
+    # Its settings are compiled into the templates: another version, another cache.
+    owner = f"-datamodel-{importlib.metadata.version('datamodel-code-generator')}"
+
     def build_with_cache(*args: Any, **kwargs: Any) -> Any:
         environment = build(*args, **kwargs)
-        environment.bytecode_cache = compiled_templates("-datamodel")
+        environment.bytecode_cache = compiled_templates(owner)
         return environment
 
     datamodel_base._build_environment = build_with_cache
