@@ -1,5 +1,5 @@
 """``python -m generator`` does what the ``minicrm-codegen`` command does."""
 
-from .cli import main
+from .launch import run
 
-main()
+run()

@@ -29,8 +29,11 @@ from . import naming
 from . import snapshot as snap
 from .config import GeneratorConfig
 from .errors import ConfigError
-from .pins import CONTACT_TYPE_SCOPE, MODULE_SCOPE, USER_SCOPE, Pins, check_name
+from .pins import MODULE_SCOPE, USER_SCOPE, Pins, check_name
 from .model import (
+    CONTACT_TYPE,
+    MODULE_TYPE,
+    USER_TYPE,
     ChoiceStyle,
     ChoiceType,
     Diagnostic,
@@ -140,8 +143,6 @@ RELATION_KINDS: Mapping[str, Kind] = {
 USER_KINDS = frozenset({Kind.USER_ID, Kind.CREATED_BY, Kind.UPDATED_BY})
 DEFAULT_TEXT_LIMIT = 1024
 LARGEST_BIT = 2**63
-USER_TYPE = "User"
-CONTACT_TYPE = CONTACT_TYPE_SCOPE
 #: The contact kinds as the API writes them, with the option id MiniCRM gives each in the
 #: schema's ``Type`` map (``{"1": "Cég", "2": "Személy"}``), in id order.
 CONTACT_KINDS = (("Business", 1), ("Person", 2))
@@ -149,7 +150,6 @@ CONTACT_KINDS = (("Business", 1), ("Person", 2))
 FIELDS = "Fields"
 #: The classes that go with each module's record model, named ``<Model><suffix>``.
 COMPANIONS = ("SearchItem", "Filters", "Resource", FIELDS)
-MODULE_TYPE = "Module"
 
 #: Attribute names the generated client object uses itself, so no module resource may take them.
 RESERVED_RESOURCES = naming.RESERVED_ATTRIBUTES | {

@@ -15,8 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from .build_model import CONTACT_TYPE, MODULE_TYPE, USER_TYPE
-from .model import ChoiceType, Entity, Field, Tenant
+from .model import (
+    CONTACT_TYPE,
+    MODULE_TYPE,
+    USER_TYPE,
+    ChoiceType,
+    Entity,
+    Field,
+    Tenant,
+)
 
 #: Types every field of their kind shares: compared once, not under each field.
 SHARED = (USER_TYPE, MODULE_TYPE, CONTACT_TYPE)

@@ -276,7 +276,8 @@ def render_plan(
     workers: Workers[EntityJob, bytes] | None,
 ) -> Rendered:
     """Build and render a planned generation (close its files when done), entity files in
-    ``workers`` (None: in this process); ``strict`` turns warnings into an error."""
+    ``workers`` (from :func:`generator.render.entity_workers`); ``strict`` turns warnings
+    into an error."""
     from .render import render_package
     from .write import MANIFEST, digest, manifest_text
 

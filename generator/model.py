@@ -33,6 +33,13 @@ class Kind(StrEnum):
     UNKNOWN = "Unknown"
 
 
+#: The choice types a tenant's modules share (its users, its modules, the contact kinds),
+#: named alike in every generated package.
+USER_TYPE = "User"
+MODULE_TYPE = "Module"
+CONTACT_TYPE = "ContactType"
+
+
 class ChoiceStyle(StrEnum):
     """An Enum field picks one option; a Set field (a bitmask) picks any number."""
 

@@ -30,7 +30,6 @@ from collections.abc import Callable, Hashable, Mapping
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from anyascii import anyascii
 
 from .python_names import (
     BASEMODEL_ATTRIBUTES,
@@ -214,7 +213,14 @@ def words(label: str) -> tuple[str, ...]:
     Kept per label: option labels repeat across fields and modules ("Igen", "Nem", ...), and
     transliterating them was the largest part of building a big tenant's model.
     """
-    text = label if label.isascii() else anyascii(unicodedata.normalize("NFKC", label))
+    if label.isascii():
+        text = label
+    else:
+        # Imported on the first non-ASCII label, not with this module: loading it (through
+        # importlib.resources) would delay the start of the render worker.
+        from anyascii import anyascii
+
+        text = anyascii(unicodedata.normalize("NFKC", label))
     text = _CAMEL_LOWER_UPPER.sub(r"\1 \2", text)
     text = _CAMEL_ACRONYM.sub(r"\1 \2", text)
     return tuple(_WORD.findall(text))

@@ -25,6 +25,7 @@ from generator.cli import main
 from generator.render import render_package
 from generator.render import black_fit
 from generator.render.black_fit import fit_long_statements
+from generator.settings import DEFAULT_PACKAGE_VERSION
 from generator.snapshot import Snapshot
 
 from tools import black_check, mypy_strict, run
@@ -264,7 +265,9 @@ def test_random_long_names_always_give_black_clean_code(
     snapshot = tenant(
         {10 + index: label for index, label in enumerate(modules)}, project, system_id
     )
-    with render_package(build_tenant(snapshot), "crm") as files:
+    with render_package(
+        build_tenant(snapshot), "crm", DEFAULT_PACKAGE_VERSION
+    ) as files:
         for path, data in files.items():
             if path.endswith(".py"):
                 text = data.decode("utf-8")
@@ -425,7 +428,9 @@ def test_the_demo_package_is_rendered_without_calling_black(
 
     black_fit._format_statement.cache_clear()
     monkeypatch.setattr(black, "format_str", format_str)
-    with render_package(build_tenant(load_demo_snapshot()), "minicrm_demo") as files:
+    with render_package(
+        build_tenant(load_demo_snapshot()), "minicrm_demo", DEFAULT_PACKAGE_VERSION
+    ) as files:
         assert files["minicrm_demo/_sync/projects.py"].count(b"\n") > 100
 
 

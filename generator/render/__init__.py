@@ -9,18 +9,26 @@ Entities are independent, so they are rendered in forked worker processes meanwh
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 
 from .. import __version__
-from ..build_model import CONTACT_TYPE, MODULE_TYPE, USER_TYPE
-from ..model import ChoiceType, Entity, Kind, Module, Tenant
+from ..model import (
+    CONTACT_TYPE,
+    MODULE_TYPE,
+    USER_TYPE,
+    ChoiceType,
+    Entity,
+    Kind,
+    Module,
+    Tenant,
+)
 from ..naming import ERROR_EXPORTS, SHARED_RECORDS, VALUE_EXPORTS, WEBHOOK_EXPORTS
 from .black_fit import fit_long_statements
 from .ordering import all_order, import_order
-from ..settings import DEFAULT_PACKAGE_VERSION
 from .spool import Spool
 from .templates import render, render_utf8
 from .value_types import type_name
@@ -147,7 +155,8 @@ def model_class(job: EntityJob) -> str:
     """An entity's record model, rendered through datamodel-code-generator.
 
     Imported here, datamodel-code-generator (about half a second) loads only in the process
-    that renders record models (a worker), while the caller renders the other files.
+    that renders record models: a worker, while the caller renders the other files (the
+    caller itself with one CPU).
     """
     from .datamodel import render_model_class
 
@@ -208,7 +217,7 @@ def render_workers() -> int:
     """How many forked processes render entity files: one CPU is left to the caller, which
     renders the other files meanwhile. On two CPUs one worker beside it was faster than two
     (5.5 s against 6.3 s at 30x300, about 17 s against 18 s at 60x600) and held a fifth less
-    memory (benchmarks/README.md). None with one CPU."""
+    memory (benchmarks/README.md). 0 with one CPU."""
     return min((os.cpu_count() or 1) - 1, 4)
 
 
@@ -232,7 +241,12 @@ def _python_file(name: str, **context: object) -> bytes:
 
 
 def _import_datamodel() -> None:
-    from . import datamodel  # noqa: F401 (imported for its import time)
+    """A worker's preparation: import datamodel-code-generator before its first job."""
+    importlib.import_module(".datamodel", __name__)
+
+
+#: Render workers started for a whole command (:func:`entity_workers_in_advance`).
+_IN_ADVANCE: list[Workers[EntityJob, bytes]] = []
 
 
 @contextmanager
@@ -240,13 +254,32 @@ def entity_workers() -> Iterator[Workers[EntityJob, bytes] | None]:
     """Forked processes that render entity files (:mod:`.workers`: they end with the block,
     however it ends), one started at once: a run starts them before it reads the schema, so
     that they import datamodel-code-generator (the largest part of a small tenant's run)
-    meanwhile. None with one CPU: entities render in this process then."""
+    meanwhile. None with one CPU: entities render in this process then. Inside
+    :func:`entity_workers_in_advance`, its workers."""
+    if _IN_ADVANCE:
+        yield _IN_ADVANCE[-1]
+        return
     if render_workers() < 1:
         yield None
         return
     with forked_workers(entity_work, _import_datamodel) as workers:
         workers.start(1)
         yield workers
+
+
+@contextmanager
+def entity_workers_in_advance() -> Iterator[None]:
+    """Start the render workers now for every :func:`entity_workers` block inside this one
+    (the command starts them before it loads its command line); they end with it."""
+    with entity_workers() as workers:
+        if workers is None:
+            yield
+            return
+        _IN_ADVANCE.append(workers)
+        try:
+            yield
+        finally:
+            _IN_ADVANCE.remove(workers)
 
 
 @contextmanager
@@ -306,7 +339,7 @@ def session_example(tenant: Tenant) -> dict[str, str] | None:
 def render_package(
     tenant: Tenant,
     package: str,
-    package_version: str = DEFAULT_PACKAGE_VERSION,
+    package_version: str,
     workers: Workers[EntityJob, bytes] | None = None,
 ) -> Spool:
     """Every file of the generated project as UTF-8, keyed by its path relative to the

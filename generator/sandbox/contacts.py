@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..build_model import CONTACT_TYPE
+from ..model import CONTACT_TYPE
 from .rules import Rules
 from .store import Record
 from .values import CONTACT_KINDS, ApiError, page_number, paged, parse_filter_date
