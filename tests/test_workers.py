@@ -8,8 +8,12 @@ import os
 
 import pytest
 
+from generator import render
+from generator.build_model import build_tenant
 from generator.errors import GenerationError
 from generator.render.workers import forked_workers
+from generator.settings import DEFAULT_PACKAGE_VERSION
+from test_safe_writes import big_tenant
 
 BIG = 1 << 20  # a megabyte: many times a pipe's buffer
 
@@ -77,3 +81,19 @@ def test_a_worker_that_cannot_prepare_says_why() -> None:
         with pytest.raises(GenerationError, match="could not start .ImportError: no"):
             with pool.map([("a", 1)], lambda *_: None) as done:
                 done()
+
+
+def test_the_files_are_the_same_however_many_workers_render_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No worker (one CPU: all in this process), one (it renders the record models, this
+    process the rest of each file) or two (each renders whole files): the same bytes."""
+    tenant = build_tenant(big_tenant(modules=9, fields=40))
+    assert len(tenant.entities) >= render.PARALLEL_THRESHOLD  # two workers do start
+    rendered = {}
+    for count in (0, 1, 2):
+        monkeypatch.setattr(render, "render_workers", lambda count=count: count)
+        with render.render_package(tenant, "big", DEFAULT_PACKAGE_VERSION) as files:
+            rendered[count] = dict(files.items())
+    assert rendered[0] == rendered[1] == rendered[2]
+    assert len(rendered[0]) > len(tenant.entities)
