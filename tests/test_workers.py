@@ -11,6 +11,7 @@ import pytest
 from generator import render
 from generator.build_model import build_tenant
 from generator.errors import GenerationError
+from generator.model import Tenant
 from generator.render.workers import forked_workers
 from generator.settings import DEFAULT_PACKAGE_VERSION
 from test_safe_writes import big_tenant
@@ -36,8 +37,8 @@ def run(jobs: list[tuple[str, int]], workers: int = 1) -> dict[int, bytes]:
     kept: dict[int, bytes] = {}
     with forked_workers(echo, nothing) as pool:
         pool.start(workers)
-        with pool.map(jobs, kept.__setitem__) as done:
-            done()
+        with pool.map(jobs, kept.__setitem__) as handout:
+            handout.wait()
     return kept
 
 
@@ -54,16 +55,16 @@ def test_started_workers_serve_every_render_and_are_replaced_after_one_dies() ->
     with forked_workers(echo, nothing) as pool:
         pool.start(1)
         first: dict[int, bytes] = {}
-        with pool.map([("a", 2), ("b", 1)], first.__setitem__) as done:
-            done()
+        with pool.map([("a", 2), ("b", 1)], first.__setitem__) as handout:
+            handout.wait()
         assert first == {0: b"aa", 1: b"b"}
         with pytest.raises(GenerationError, match=r"\(exit code 7\)"):
-            with pool.map([("ok", 1), ("die", 0)], lambda *_: None) as done:
-                done()
+            with pool.map([("ok", 1), ("die", 0)], lambda *_: None) as handout:
+                handout.wait()
         assert pool.count == 0  # the dead worker and its siblings are gone
         again: dict[int, bytes] = {}
-        with pool.map([("c", 1)], again.__setitem__) as done:
-            done()
+        with pool.map([("c", 1)], again.__setitem__) as handout:
+            handout.wait()
         assert again == {0: b"c"}
 
 
@@ -79,21 +80,55 @@ def test_a_worker_that_cannot_prepare_says_why() -> None:
     with forked_workers(echo, broken) as pool:
         pool.start(1)
         with pytest.raises(GenerationError, match="could not start .ImportError: no"):
-            with pool.map([("a", 1)], lambda *_: None) as done:
-                done()
+            with pool.map([("a", 1)], lambda *_: None) as handout:
+                handout.wait()
 
 
+def rendered_files(tenant: Tenant) -> dict[str, bytes]:
+    with render.render_package(tenant, "big", DEFAULT_PACKAGE_VERSION) as files:
+        return dict(files.items())
+
+
+@pytest.mark.parametrize("modules", [5, 9])
 def test_the_files_are_the_same_however_many_workers_render_them(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, modules: int
 ) -> None:
-    """No worker (one CPU: all in this process), one (it renders the record models, this
-    process the rest of each file) or two (each renders whole files): the same bytes."""
-    tenant = build_tenant(big_tenant(modules=9, fields=40))
-    assert len(tenant.entities) >= render.PARALLEL_THRESHOLD  # two workers do start
+    """No worker (one CPU: all in this process), one or two. With a few entities one worker
+    renders the record models and this process the rest of each file; with many, workers
+    render whole files. Either way: the same bytes."""
+    tenant = build_tenant(big_tenant(modules=modules, fields=40))
+    many = len(tenant.entities) >= render.PARALLEL_THRESHOLD
+    assert many is (modules == 9)
     rendered = {}
     for count in (0, 1, 2):
         monkeypatch.setattr(render, "render_workers", lambda count=count: count)
-        with render.render_package(tenant, "big", DEFAULT_PACKAGE_VERSION) as files:
-            rendered[count] = dict(files.items())
+        rendered[count] = rendered_files(tenant)
     assert rendered[0] == rendered[1] == rendered[2]
     assert len(rendered[0]) > len(tenant.entities)
+
+
+def test_this_process_helps_render_what_the_worker_has_not_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Many entities left when this process is done with its own files: it renders some
+    entity files itself, the same bytes as a worker's."""
+    tenant = build_tenant(big_tenant(modules=9, fields=40))
+    monkeypatch.setattr(render, "render_workers", lambda: 1)
+    alone = rendered_files(tenant)
+    here = os.getpid()
+    by_this_process = []
+    entity_file = render.entity_file
+
+    def counted(job: render.EntityJob, record_model: str | None = None) -> bytes:
+        if os.getpid() == here and record_model is None:
+            by_this_process.append(job.entity.module)
+        return entity_file(job, record_model)
+
+    monkeypatch.setattr(render, "entity_file", counted)
+    monkeypatch.setattr(render, "HELP_FIELDS", 0)
+    # Its own files done at once, this process finds all but the worker's first jobs left.
+    monkeypatch.setattr(render, "_package_files", lambda *args: None)
+    helped = rendered_files(tenant)
+    assert by_this_process, "this process rendered no entity file"
+    assert helped == {path: alone[path] for path in helped}
+    assert len(helped) == len(tenant.entities)

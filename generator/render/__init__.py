@@ -38,6 +38,10 @@ SHARED_TYPES = frozenset({USER_TYPE, MODULE_TYPE, CONTACT_TYPE})
 #: The union of every module's record type (what ``crm.all_projects.get`` returns).
 ANY_PROJECT = "AnyProject"
 PARALLEL_THRESHOLD = 8
+#: Fields of entity files still to render above which this process, its own files done,
+#: renders some too: worth its import of datamodel-code-generator (about 0.4 s, the time of
+#: about 1,300 fields) once the two of them save more than that.
+HELP_FIELDS = 3000
 #: The records of the calls beyond the public API page, by family: each family's records
 #: come from ``package/<family>_models.py.jinja`` into ``models/_<family>.py``.
 FAMILY_RECORDS = {
@@ -154,9 +158,9 @@ def header_for(tenant: Tenant) -> str:
 def model_class(job: EntityJob) -> str:
     """An entity's record model, rendered through datamodel-code-generator.
 
-    Imported here, datamodel-code-generator (about half a second) loads only in the process
+    Imported here, datamodel-code-generator (about half a second) loads only in a process
     that renders record models: a worker, while the caller renders the other files (the
-    caller itself with one CPU).
+    caller too with one CPU, or when it helps with many entities).
     """
     from .datamodel import render_model_class
 
@@ -291,9 +295,10 @@ def _rendering_entities(
     """Start rendering every entity file into ``files``; the block's value waits for the last.
 
     They render in ``workers`` while the caller renders the other files: even a few
-    entities go to a worker, which has imported datamodel-code-generator meanwhile. With
-    many entities, more workers if there are CPUs for them; with one, it renders only the
-    record models and this process the rest of each file, as each model arrives.
+    entities go to a worker, which has imported datamodel-code-generator meanwhile. A few
+    entities with one worker: it renders only the record models and this process the rest
+    of each file, as each model arrives. Many: more workers if there are CPUs for them, and
+    this process renders whole files too once its own are done, if enough are left.
     """
     paths = [f"{job.package}/models/{job.entity.module}.py" for job in jobs]
     if workers is None:
@@ -301,9 +306,10 @@ def _rendering_entities(
             files[path] = entity_file(job)
         yield lambda: None
         return
-    if len(jobs) >= PARALLEL_THRESHOLD:
+    many = len(jobs) >= PARALLEL_THRESHOLD
+    if many:
         workers.start(render_workers())
-    if workers.count == 1:
+    elif workers.count == 1:
         # This process would wait for the one worker once its own files are done: it
         # renders each file around the record model the worker sends, as it arrives.
         jobs = [replace(job, model_only=True) for job in jobs]
@@ -314,8 +320,16 @@ def _rendering_entities(
             data = entity_file(job, data.decode("utf-8"))
         files[paths[index]] = data
 
-    with workers.map(jobs, keep) as wait:
-        yield wait
+    with workers.map(jobs, keep) as handout:
+
+        def finish() -> None:
+            left = sum(len(job.entity.fields) for job in handout.left())
+            if many and left >= HELP_FIELDS:
+                while (taken := handout.take()) is not None:
+                    files[paths[taken[0]]] = entity_file(taken[1])
+            handout.wait()
+
+        yield finish
 
 
 def session_example(tenant: Tenant) -> dict[str, str] | None:

@@ -123,17 +123,18 @@ class Workers(Generic[T, R]):
     @contextmanager
     def map(
         self, jobs: Sequence[T], keep: Callable[[int, R], None]
-    ) -> Iterator[Callable[[], None]]:
+    ) -> Iterator[Handout[T, R]]:
         """Send every job to the workers (one is started if none runs); each result is
         handed to ``keep`` (with its job's index, in a thread of this process) as it
-        arrives. The block's value waits for the last one (call it before the block ends);
-        leaving the block by an exception kills the workers (the next call starts others).
+        arrives. With the block's value, the caller can take jobs no worker was given yet
+        and wait for the last result (call it before the block ends); leaving the block by
+        an exception kills the workers (the next call starts others).
         """
         self.start(max(self.count, 1))
-        receiver = _Receiver(self._workers, jobs, keep)
+        receiver = Handout(self._workers, jobs, keep)
         failed = True
         try:
-            yield receiver.wait
+            yield receiver
             failed = False
         finally:
             if failed:
@@ -164,7 +165,7 @@ class Workers(Generic[T, R]):
             gc.unfreeze()
 
 
-class _Receiver(Generic[T, R]):
+class Handout(Generic[T, R]):
     """A thread of the parent handing out jobs and taking their results as they come."""
 
     def __init__(
@@ -172,32 +173,48 @@ class _Receiver(Generic[T, R]):
     ) -> None:
         self.keep = keep
         self.failure: Exception | None = None
+        self._jobs = jobs
+        self._next = 0
+        self._lock = threading.Lock()
         self.thread = threading.Thread(
-            target=self._receive, args=(list(workers), jobs), daemon=True
+            target=self._receive, args=(list(workers),), daemon=True
         )
         self.thread.start()
 
+    def left(self) -> Sequence[T]:
+        """The jobs no worker has been given yet (a moment ago)."""
+        return self._jobs[self._next :]
+
+    def take(self) -> tuple[int, T] | None:
+        """The next job no worker has been given (with its index), for the caller to do
+        itself; None when there is none."""
+        with self._lock:
+            if self._next >= len(self._jobs):
+                return None
+            self._next += 1
+            return self._next - 1, self._jobs[self._next - 1]
+
     def wait(self) -> None:
-        """Return once every job's result was kept; raise the workers' error if any."""
+        """Return once every job given to a worker has its result kept; raise the
+        workers' error if any."""
         self.thread.join()
         if self.failure is not None:
             raise self.failure
 
-    def _receive(self, workers: list[_Worker], jobs: Sequence[T]) -> None:
+    def _receive(self, workers: list[_Worker]) -> None:
         try:
-            self._hand_out(workers, jobs)
+            self._hand_out(workers)
         except Exception as exc:  # wait() raises it in the caller's thread
             self.failure = exc
 
-    def _hand_out(self, workers: list[_Worker], jobs: Sequence[T]) -> None:
+    def _hand_out(self, workers: list[_Worker]) -> None:
         """Jobs to each worker, then one more to each that sends a result, until every
         result is in; a pipe that ends is a worker that died."""
-        pending = iter(enumerate(jobs))
         by_results = {worker.results: worker for worker in workers}
         in_flight = dict.fromkeys(by_results, 0)
 
         def give(worker: _Worker) -> None:
-            job = next(pending, None)
+            job = self.take()
             if job is not None:
                 try:
                     worker.jobs.send(job)
