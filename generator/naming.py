@@ -30,7 +30,6 @@ from collections.abc import Callable, Hashable, Mapping
 from functools import lru_cache
 from typing import Any, TypeVar
 
-
 from .python_names import (
     BASEMODEL_ATTRIBUTES,
     BUILTINS,

@@ -5,9 +5,10 @@ outright (each kept a copy of the write end of the task pipe, so no end of file 
 ``Pool.terminate()`` hangs when its task pipe is full. Workers here are started before their
 jobs are known, so that they import what rendering needs (``prepare``: half a second for
 datamodel-code-generator) while the parent reads the schema and builds the model. Each has a
-pipe for its jobs and one for its results: it gets a job at a time and sends each result as
-soon as it has it, so it holds one job and one result at a time; a thread of the parent
-receives the results meanwhile and hands the sender its next job. Leaving the block by an
+pipe for its jobs and one for its results: it is sent a job ahead (:data:`_AHEAD`) and sends
+each result as soon as it has it, so it holds two jobs and one result at most; a thread of the
+parent receives the results meanwhile and hands the sender its next job, and the parent can
+take jobs no worker has been given to do them itself (:class:`Handout`). Leaving the block by an
 exception (Ctrl-C, SIGTERM, an error) kills the workers at once; so does leaving it at all, as
 they hold nothing worth waiting for; a parent killed outright takes them along
 (:func:`_tie_to`).
@@ -131,16 +132,16 @@ class Workers(Generic[T, R]):
         an exception kills the workers (the next call starts others).
         """
         self.start(max(self.count, 1))
-        receiver = Handout(self._workers, jobs, keep)
+        handout = Handout(self._workers, jobs, keep)
         failed = True
         try:
-            yield receiver
+            yield handout
             failed = False
         finally:
             if failed:
                 self._kill()
-            # Before any pipe is closed: the receiver may be waiting on them.
-            receiver.thread.join()
+            # Before any pipe is closed: the receiving thread may be waiting on them.
+            handout.thread.join()
             if failed:
                 self.close()
 
@@ -166,7 +167,8 @@ class Workers(Generic[T, R]):
 
 
 class Handout(Generic[T, R]):
-    """A thread of the parent handing out jobs and taking their results as they come."""
+    """A thread of the parent handing out jobs and taking their results as they come, and
+    the jobs not handed out yet, for the parent to take."""
 
     def __init__(
         self, workers: list[_Worker], jobs: Sequence[T], keep: Callable[[int, R], None]
