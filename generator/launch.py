@@ -4,7 +4,7 @@ A generate run's render worker spends about 0.4 s importing datamodel-code-gener
 it can render anything: the longest part of a small tenant's run. Started here, before this
 process loads the command line (click and the pipeline, about 0.2 s), it imports meanwhile.
 The command line still decides everything: a run that renders nothing (bad flags, an output
-already up to date, ``--help``) kills the unused worker when it ends.
+already up to date) kills the unused worker when it ends; ``generate --help`` starts none.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 
 def run() -> None:
     """The command's entry point (``minicrm-codegen``, ``python -m generator``)."""
-    if sys.argv[1:2] != ["generate"]:
+    if sys.argv[1:2] != ["generate"] or "--help" in sys.argv:
         _command()
         return
     try:
