@@ -13,9 +13,11 @@ from generator.cli import main
 from generator.errors import SnapshotError
 from generator.snapshot import (
     FORMAT_VERSION,
+    MAX_DEPTH,
     Snapshot,
     load_demo_snapshot,
     load_snapshot,
+    value_problem,
 )
 
 from tools import reordered
@@ -209,3 +211,28 @@ def test_a_surrogate_in_a_long_label_or_name_gives_a_short_message(
     with pytest.raises(SnapshotError, match=r"'\\udfff' at character 5000") as caught:
         load_snapshot(path)
     assert len(str(caught.value)) < 300
+
+
+def nested(depth: int, leaf: Any, in_dict: bool) -> Any:
+    """``leaf`` at ``depth`` levels down, through objects or lists."""
+    value = leaf
+    for _ in range(depth):
+        value = {"k": value} if in_dict else [value]
+    return value
+
+
+@pytest.mark.parametrize("in_dict", [True, False], ids=["objects", "lists"])
+def test_depth_and_surrogates_are_found_wherever_they_are(in_dict: bool) -> None:
+    """The quick check of an answer decides exactly as the walk that names the problem."""
+    for depth in range(MAX_DEPTH - 2, MAX_DEPTH + 3):
+        leaves: list[Any] = ["label", 7, [], {}, "bad \ud800"]
+        for leaf in leaves:
+            problem = value_problem(nested(depth, leaf, in_dict))
+            if depth > MAX_DEPTH:
+                assert problem is not None and "nested more than" in problem
+            elif leaf == "bad \ud800":
+                assert problem is not None and "lone surrogate" in problem
+            else:
+                assert problem is None, (depth, leaf)
+    key = {"k": [{"bad \ud800": 1}]}
+    assert "a name at" in (value_problem(key) or "")
