@@ -396,13 +396,17 @@ class _Builder:
         names = naming.unique_names(
             bases, sort_key=sort_key, suffix=suffix, joiner=joiner, pinned=live
         )
-        for key, name in sorted(names.items(), key=lambda item: item[1]):
-            if name != bases[key] and key not in live:
-                self.warn(
-                    scope,
-                    "renamed",
-                    f"{describe(key)} is named {name} because {bases[key]} is taken",
-                )
+        renamed = [
+            (key, name)
+            for key, name in names.items()
+            if name != bases[key] and key not in live
+        ]
+        for key, name in sorted(renamed, key=lambda item: item[1]):
+            self.warn(
+                scope,
+                "renamed",
+                f"{describe(key)} is named {name} because {bases[key]} is taken",
+            )
         return names
 
     def options(

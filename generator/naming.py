@@ -262,6 +262,7 @@ def pascal_case(
     return _finish("".join(parts), fallback, reserved, "", "Model")
 
 
+@lru_cache(maxsize=1 << 16)
 def constant_case(
     label: str, fallback: str, reserved: frozenset[str] = RESERVED_MEMBERS
 ) -> str:
@@ -318,6 +319,8 @@ def unique_names(
     ``pinned`` keys keep their pinned names (the caller checked those are distinct); no other
     key takes a pinned name, not even the smallest of its group.
     """
+    if not pinned and len({base.casefold() for base in bases.values()}) == len(bases):
+        return dict(bases)  # no two alike: what the rule below gives, without its work
     pinned = pinned or {}
     taken = {name.casefold() for name in pinned.values()}
     groups: defaultdict[str, list[K]] = defaultdict(list)
