@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .check import KEY_FIELDS, drift, unchanged
+from .write import MANIFEST
 from .errors import CodegenError, ConfigError, GenerationError, SnapshotError
 from .select import Selected, select_modules
 from .settings import System, check_package_name, default_package_name, text_flag
@@ -279,7 +280,7 @@ def render_plan(
     ``workers`` (from :func:`generator.render.entity_workers`); ``strict`` turns warnings
     into an error."""
     from .render import render_package
-    from .write import MANIFEST, digest, manifest_text
+    from .write import digest, manifest_text
 
     tenant = build_plan(system, planned)
     warnings = tuple(sorted({*planned.selected.diagnostics, *tenant.diagnostics}))
@@ -427,7 +428,7 @@ def _compare_or_write(
         )
         report.verdict = f"out of date ({found.summary()})"
         return
-    from .write import MANIFEST, write_project
+    from .write import write_project
 
     files = rendered.files
     manifest = files.pop(MANIFEST)
@@ -474,6 +475,7 @@ def _unchanged_by_peeking(
         or system.schema is None
         or selection.include
         or selection.exclude
+        or not (output / MANIFEST).is_file()  # nothing generated there to be up to date
     ):
         return False
     head = peek_snapshot(system.schema)
