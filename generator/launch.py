@@ -9,7 +9,9 @@ already up to date) kills the unused worker when it ends; ``generate --help`` st
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import NoReturn
 
 
 def run() -> None:
@@ -25,6 +27,22 @@ def run() -> None:
     except KeyboardInterrupt:  # before the command line handles it
         print("interrupted; nothing was written", file=sys.stderr)
         sys.exit(130)
+    except SystemExit as done:  # how the command line ends, workers stopped by now
+        _end(done)
+
+
+def _end(done: SystemExit) -> NoReturn:
+    """End without Python's teardown of every module and object (about 50 ms after a
+    generate run, a twentieth of a small tenant's): what the run wrote is closed by now,
+    and its workers have ended."""
+    if done.code is not None and not isinstance(done.code, int):
+        raise done
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can reach it
+            pass
+    os._exit(done.code or 0)
 
 
 def _command() -> None:
