@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .check import KEY_FIELDS, drift, unchanged
-from .write import MANIFEST
 from .errors import CodegenError, ConfigError, GenerationError, SnapshotError
 from .select import Selected, select_modules
 from .settings import System, check_package_name, default_package_name, text_flag
 from .snapshot import Snapshot, canonical_json, fingerprint_of
+from .write import MANIFEST
 
 if TYPE_CHECKING:
     from .model import Diagnostic, Tenant
