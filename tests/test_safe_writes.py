@@ -310,18 +310,22 @@ def big_tenant(modules: int = 16, fields: int = 300) -> Snapshot:
     return Snapshot(endpoints, "http://127.0.0.1:1/Api/R3", "big")
 
 
-def children_of(pid: int) -> set[int]:
-    """Live processes whose parent is ``pid`` (from /proc)."""
-    found = set()
+def live_processes() -> Iterator[tuple[int, list[str]]]:
+    """Each live process's pid and the fields of its /proc stat after its name (state,
+    parent, process group, session, ...)."""
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if stat[0] != "Z" and int(stat[1]) == pid:
-                found.add(int(entry.name))
-    return found
+            if stat[0] != "Z":
+                yield int(entry.name), stat
+
+
+def children_of(pid: int) -> set[int]:
+    """Live processes whose parent is ``pid``."""
+    return {child for child, stat in live_processes() if int(stat[1]) == pid}
 
 
 def holds_unlinked_file(pid: int) -> bool:
@@ -433,17 +437,8 @@ def test_a_run_stopped_mid_render_leaves_no_workers_and_the_old_output(
 
 
 def in_session(session: int) -> set[int]:
-    """Live processes of a session (from /proc)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if stat[0] != "Z" and int(stat[3]) == session:
-                found.add(int(entry.name))
-    return found
+    """Live processes of a session."""
+    return {member for member, stat in live_processes() if int(stat[3]) == session}
 
 
 @IN_WORKERS
