@@ -8,6 +8,7 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -344,23 +345,32 @@ def test_a_full_temporary_folder_is_one_line_and_nothing_is_written(
     assert generated_tree(out) == before
 
 
+def fail_write(
+    monkeypatch: pytest.MonkeyPatch, nth: int, error: BaseException
+) -> Callable[[], int]:
+    """Make the ``nth`` ``Path.write_bytes`` (how files are staged) raise ``error``; returns
+    how many writes were tried so far."""
+    written = 0
+    original = Path.write_bytes
+
+    def failing(self: Path, data: bytes) -> int:
+        nonlocal written
+        written += 1
+        if written == nth:
+            raise error
+        return original(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing)
+    return lambda: written
+
+
 def test_a_full_disk_while_writing_is_one_line_and_leaves_the_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
     assert generate("--demo", "--output", out, "--quiet").exit_code == 0
     before = generated_tree(out)
-    written = 0
-    original = Path.write_bytes
-
-    def filling(self: Path, data: bytes) -> int:
-        nonlocal written
-        written += 1
-        if written == 3:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return original(self, data)
-
-    monkeypatch.setattr(Path, "write_bytes", filling)
+    fail_write(monkeypatch, 3, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
     result = generate("--demo", "--output", out, "--force", "--package-name", "other")
     assert result.exit_code == 1
     assert result.stderr == (
@@ -377,26 +387,16 @@ def test_an_interrupted_run_leaves_the_previous_output_intact(
     out = tmp_path / "out"
     assert generate("--demo", "--output", out, "--quiet").exit_code == 0
     before = generated_tree(out)
-    written = 0
-    original = Path.write_bytes
-
-    def failing_write(self: Path, data: bytes) -> int:
-        nonlocal written
-        written += 1
-        if written == 5:
-            raise KeyboardInterrupt
-        return original(self, data)
-
     # The staging folder's files are written as bytes: the fifth one is cut short.
-    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    written = fail_write(monkeypatch, 5, KeyboardInterrupt())
     result = generate("--schema", tmp_path / "nope.json", "--output", out)
     assert result.exit_code != 0
     schema = tmp_path / "s.json"
     reordered(load_demo_snapshot()).write(schema)
     result = generate("--schema", schema, "--output", out, "--package-name", "other")
     assert result.exit_code == 130
-    assert written == 5
-    monkeypatch.setattr(Path, "write_bytes", original)
+    assert written() == 5
+    monkeypatch.undo()
     assert generated_tree(out) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == []
 
