@@ -14,9 +14,11 @@ import gzip
 import inspect
 import logging
 import sys
+import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from fake_minicrm import FakeMiniCRM, Scripted, serve
@@ -276,6 +278,68 @@ def test_an_answer_inside_the_size_cap_is_read(fake: FakeMiniCRM, mode: str) -> 
     assert call(
         mode, fake, lambda crm: crm.modules.list(), max_answer_bytes=2**20
     ) == {3: "Sales"}
+
+
+def peak_memory(action: Callable[[], object]) -> int:
+    """The most bytes Python held at once while ``action`` ran (tracemalloc's peak)."""
+    tracemalloc.start()
+    try:
+        action()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_stacked_compression_is_refused_before_it_expands(
+    fake: FakeMiniCRM, mode: str
+) -> None:
+    # gzip inside gzip: 1 KiB on the wire, 128 MiB in ONE decompression step, far past any
+    # check between chunks. The client must refuse it unread, however small max_answer_bytes.
+    stacked = gzip.compress(bomb(128 * 2**20), mtime=0)
+    assert len(stacked) < 2048
+    fake.queue("Category", Scripted(200, stacked, {"Content-Encoding": "gzip, gzip"}))
+
+    def list_modules() -> None:
+        with pytest.raises(ResponseValidationError, match="Content-Encoding 'gzip, gzip'"):
+            call(
+                mode,
+                fake,
+                lambda crm: crm.modules.list(),
+                max_answer_bytes=2**20,
+                max_retries=2,
+            )
+
+    assert peak_memory(list_modules) < 16 * 2**20
+    assert fake.paths() == ["Category"], "a refused encoding is not fetched again"
+
+
+@pytest.fixture
+def brotli_and_zstd_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx as it is where brotli and zstandard are installed: it asks for both and decodes
+    them (stood in for here by its gzip decoder)."""
+    monkeypatch.setattr(httpx._client, "ACCEPT_ENCODING", "gzip, deflate, br, zstd")
+    for name in ("br", "zstd"):
+        monkeypatch.setitem(
+            httpx._decoders.SUPPORTED_DECODERS, name, httpx._decoders.GZipDecoder
+        )
+
+
+@pytest.mark.usefixtures("brotli_and_zstd_installed")
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("encoding", ["br", "zstd", "compress", "deflate, gzip"])
+def test_only_gzip_or_deflate_is_asked_for_and_read(
+    fake: FakeMiniCRM, mode: str, encoding: str
+) -> None:
+    # brotli and zstd expand far more than gzip in one step, and httpx decodes them whenever
+    # their packages happen to be installed: the client neither asks for nor reads them.
+    fake.queue("Category", Scripted(200, '{"3": "Sales"}'))
+    assert call(mode, fake, lambda crm: crm.modules.list()) == {3: "Sales"}
+    assert fake.request_headers[0]["Accept-Encoding"] == "gzip, deflate"
+    encoded = gzip.compress(b'{"3": "Sales"}', mtime=0)
+    fake.queue("Category", Scripted(200, encoded, {"Content-Encoding": encoding}))
+    with pytest.raises(ResponseValidationError, match=f"Content-Encoding '{encoding}'"):
+        call(mode, fake, lambda crm: crm.modules.list())
 
 
 # -- bodies in messages and logs ---------------------------------------------------------------
