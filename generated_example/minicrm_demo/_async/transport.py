@@ -41,6 +41,9 @@ CONCURRENCY = 8
 
 logger = logging.getLogger("minicrm_demo")
 
+READABLE_CODINGS = frozenset({"gzip", "deflate"})
+"""The content codings an answer may come in, one at most (``identity`` is none)."""
+
 
 class AsyncTransport:
     """Sends calls: credentials, pacing inside the rate limit, retries, limits, errors, logging."""
@@ -69,7 +72,11 @@ class AsyncTransport:
         self.retry_backoff = retry_backoff
         self._auth = httpx.BasicAuth(system_id, api_key)
         self._redact = redactor(system_id, api_key)
-        self._headers = {"Accept": "application/json", **(default_headers or {})}
+        self._headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+            **(default_headers or {}),
+        }
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
         self._pacer = Pacer(rate_limit, rate_period) if rate_limit else None
@@ -207,6 +214,7 @@ class AsyncTransport:
             async with asyncio.timeout(self.deadline):
                 response = await self._http.send(request, auth=self._auth, stream=True)
                 try:
+                    self._refuse_coding(method, path, response.headers)
                     content = bytearray()
                     async for chunk in response.aiter_bytes():
                         content += chunk
@@ -216,6 +224,25 @@ class AsyncTransport:
         except TimeoutError:
             raise self._late(method, path) from None
         return response.status_code, response.headers, bytes(content)
+
+    def _refuse_coding(self, method: str, path: str, headers: httpx.Headers) -> None:
+        """Refuse, unread, an answer whose decoding could outrun ``_check``.
+
+        ``_check`` runs between chunks: one gzip or deflate step expands a network read of
+        64 KiB to 64 MiB at most, but stacked codings (``gzip, gzip``), brotli or zstd can
+        expand it to gigabytes in one step. Only gzip and deflate are asked for.
+        """
+        value = headers.get("Content-Encoding", "")
+        codings = [
+            coding
+            for coding in (part.strip().lower() for part in value.split(","))
+            if coding not in ("", "identity")
+        ]
+        if len(codings) > 1 or not READABLE_CODINGS.issuperset(codings):
+            reason = (
+                f"Content-Encoding {value!r}: this client reads gzip or deflate, once"
+            )
+            raise ResponseValidationError(method, path, "", self._redact(reason), [])
 
     def _check(self, method: str, path: str, content: bytearray, ends: float) -> None:
         """Stop reading an answer past the size cap or the deadline."""
