@@ -301,7 +301,9 @@ def test_stacked_compression_is_refused_before_it_expands(
     fake.queue("Category", Scripted(200, stacked, {"Content-Encoding": "gzip, gzip"}))
 
     def list_modules() -> None:
-        with pytest.raises(ResponseValidationError, match="Content-Encoding 'gzip, gzip'"):
+        with pytest.raises(
+            ResponseValidationError, match="Content-Encoding 'gzip, gzip'"
+        ):
             call(
                 mode,
                 fake,
