@@ -344,6 +344,26 @@ def test_only_gzip_or_deflate_is_asked_for_and_read(
         call(mode, fake, lambda crm: crm.modules.list())
 
 
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://127.0.0.1:99999/Api/R3", "port 99999"),
+        ("http://127.0.0.1:1/Api\n/R3", "non-printable"),
+        ("http:///Api/R3", "no host"),
+        ("ftp://127.0.0.1/Api/R3", "http:// or https://"),
+    ],
+)
+def test_an_unusable_base_url_is_refused_at_once(
+    mode: str, url: str, problem: str
+) -> None:
+    # httpx would fail on these only when a call is sent, and not with an httpx error
+    # (the async client's connect raises an ExceptionGroup around an OverflowError).
+    client = Client if mode == "sync" else AsyncClient
+    with pytest.raises(MiniCRMError, match=problem):
+        client(SYSTEM, KEY, base_url=url)
+
+
 # -- bodies in messages and logs ---------------------------------------------------------------
 
 
