@@ -14,6 +14,8 @@ from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, final
 
+import httpx
+
 from ._errors import ReadOnlyFieldError, UnknownUserError
 from ._values import MiniCRMModel
 from .models._shared import User
@@ -28,6 +30,24 @@ RecordT = TypeVar("RecordT", bound=MiniCRMModel)
 
 DEFAULT_BASE_URL = "https://r3.minicrm.hu/Api/R3"
 PAGE_SIZE = 100
+
+
+def base_url_problem(url: str) -> str | None:
+    """What makes ``url`` unusable as a base URL, or None.
+
+    httpx would only fail on it when a call is sent, and not always with an httpx error.
+    """
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        return str(exc)
+    if parsed.scheme not in ("http", "https"):
+        return "it must start with http:// or https://"
+    if not parsed.host:
+        return "it names no host"
+    if parsed.port is not None and not 0 < parsed.port < 2**16:
+        return f"port {parsed.port} is not between 1 and 65535"
+    return None
 
 
 def query_value(value: object) -> str:

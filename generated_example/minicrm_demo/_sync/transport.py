@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from .._calls import PAGE_SIZE, FromJSON, answer_id, as_is, decode, page_of
+from .._calls import (
+    PAGE_SIZE,
+    FromJSON,
+    answer_id,
+    as_is,
+    base_url_problem,
+    decode,
+    page_of,
+)
 from .._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -62,6 +70,9 @@ class Transport:
         http_client: httpx.Client | None,
         extra_user_ids: frozenset[int] = frozenset(),
     ) -> None:
+        problem = base_url_problem(base_url)
+        if problem is not None:
+            raise MiniCRMError(f"base_url {base_url!r} is not usable: {problem}")
         self.base_url: str = base_url.rstrip("/")
         self.deadline = deadline
         self.max_answer_bytes = max_answer_bytes
