@@ -14,6 +14,7 @@ import gzip
 import inspect
 import logging
 import sys
+import traceback
 import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -410,6 +411,24 @@ def test_an_echoed_key_is_redacted_in_every_error(fake: FakeMiniCRM, mode: str) 
     with pytest.raises(ResponseValidationError) as keyed:
         call(mode, fake, lambda crm: crm.sales.search())
     assert keyed.value.errors and KEY not in repr(keyed.value.errors)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "answer", [f'{{"Id": "{KEY}"}}', f"[{KEY}]", f'{{"Id": 1, "x": "{TOKEN}"']
+)
+def test_an_echoed_key_is_not_in_the_traceback(
+    fake: FakeMiniCRM, mode: str, answer: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `except MiniCRMError: logger.exception(...)` prints the whole chain of causes: pydantic's
+    # and json's errors quote the answer, so none of them may ride along unredacted.
+    fake.queue("Project/1", Scripted(200, answer))
+    with pytest.raises(ResponseValidationError) as caught:
+        call(mode, fake, lambda crm: crm.sales.get(1))
+    printed = "".join(traceback.format_exception(caught.value))
+    logging.getLogger("integration").error("sync failed", exc_info=caught.value)
+    for text in (printed, caplog.text):
+        assert KEY not in text and TOKEN not in text
 
 
 def test_the_documented_limits_are_the_defaults() -> None:
