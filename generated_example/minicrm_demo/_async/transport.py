@@ -147,11 +147,13 @@ class AsyncTransport:
                 return parse.read(content)
             return parse(decode(content))
         except (ValueError, TypeError, LookupError, RecursionError) as exc:
+            # Not chained to ``exc``: pydantic's message quotes the answer, which may hold
+            # the key, and a logged traceback prints every cause; ``errors`` keeps its details.
             body = self._redact(content.decode("utf-8", errors="replace"))
             reason = self._redact(reason_of(exc))
             raise ResponseValidationError(
                 method, path, body, reason, details_of(exc, self._redact)
-            ) from exc
+            ) from None
 
     async def _send(
         self,
