@@ -258,6 +258,13 @@ class _Puller:
                 f"module {module_id} ({name!r}) is listed by Category but has no schema: "
                 f"{endpoint} answered 404 {self._shown(response.text)}"
             )
+        if 300 <= response.status < 400 and "Location" in response.headers:
+            raise self._fail(
+                f"{endpoint} answered HTTP {response.status}, a redirect to "
+                f"{self._shown(response.headers['Location'])}, which pull does not follow "
+                "(the credentials go only where you send them); if the system lives there, "
+                "pass its API root as --base-url"
+            )
         if response.status != 200:
             raise self._fail(
                 f"{endpoint} answered HTTP {response.status}: {self._shown(response.text)}"

@@ -606,3 +606,22 @@ def test_an_unusable_base_url_is_a_one_line_error(
     )
     assert_one_line_error(result, "--base-url", problem)
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed_and_says_where_it_leads(
+    fake_crm: FakeMiniCRM, tmp_path: Path, status: int
+) -> None:
+    # Following it would hand the Authorization header to whatever the server names; the
+    # error says where it leads (the key hidden, should it ride in the URL) and what to do.
+    target = f"https://elsewhere.example/Api/R3/Category?echo={fake_crm.api_key}"
+    fake_crm.queue("Category", Scripted(status, "", {"Location": target}))
+    result = run_pull(fake_crm, tmp_path / "s.json")
+    assert_one_line_error(
+        result,
+        f"Category answered HTTP {status}, a redirect to "
+        "'https://elsewhere.example/Api/R3/Category?echo=***'",
+        "--base-url",
+    )
+    assert fake_crm.api_key not in result.output
+    assert fake_crm.paths() == ["Category"]
