@@ -365,6 +365,47 @@ def test_an_unusable_base_url_is_refused_at_once(
         client(SYSTEM, KEY, base_url=url)
 
 
+class _NeverOpensOnce(httpx.HTTPTransport):
+    """The first connection times out before it opens (nothing is sent); then the real one."""
+
+    failed = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.failed:
+            self.failed = True
+            raise httpx.ConnectTimeout("timed out while connecting", request=request)
+        return super().handle_request(request)
+
+
+class _AsyncNeverOpensOnce(httpx.AsyncHTTPTransport):
+    """As :class:`_NeverOpensOnce`, for the async client."""
+
+    failed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.failed:
+            self.failed = True
+            raise httpx.ConnectTimeout("timed out while connecting", request=request)
+        return await super().handle_async_request(request)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_create_whose_connection_never_opened_is_retried(
+    fake: FakeMiniCRM, mode: str
+) -> None:
+    # The README: without a reference_id "only a 429 or a connection that never opened is
+    # retried". A connect timeout is such a connection: the server cannot have seen the PUT.
+    fake.queue("Project", Scripted(200, '{"Id": 7}'))
+    http: httpx.Client | httpx.AsyncClient = (
+        httpx.Client(transport=_NeverOpensOnce())
+        if mode == "sync"
+        else httpx.AsyncClient(transport=_AsyncNeverOpensOnce())
+    )
+    create = lambda crm: crm.sales.create(Sales(contact_id=1))  # noqa: E731
+    assert call(mode, fake, create, http_client=http, max_retries=1) == 7
+    assert fake.paths() == ["Project"]
+
+
 # -- bodies in messages and logs ---------------------------------------------------------------
 
 
