@@ -49,6 +49,9 @@ CONCURRENCY = 8
 
 logger = logging.getLogger("minicrm_demo")
 
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures before a request left: a connection that never opened (or never came free)."""
+
 READABLE_CODINGS = frozenset({"gzip", "deflate"})
 """The content codings an answer may come in, one at most (``identity`` is none)."""
 
@@ -173,13 +176,14 @@ class AsyncTransport:
                 status, headers, content = await self._exchange(
                     method, path, params, json
                 )
-            except httpx.TimeoutException:
+            except httpx.TimeoutException as exc:
                 error: MiniCRMError = APITimeoutError(method, path, "no answer in time")
+                retry = idempotent or isinstance(exc, _NEVER_SENT)
                 wait = backoff(attempt, self.retry_backoff)
             except httpx.RequestError as exc:
                 reason = self._redact(str(exc) or type(exc).__name__)
                 error = APIConnectionError(method, path, reason)
-                retry = idempotent or isinstance(exc, httpx.ConnectError)
+                retry = idempotent or isinstance(exc, _NEVER_SENT)
                 wait = backoff(attempt, self.retry_backoff)
             else:
                 logger.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
