@@ -383,9 +383,14 @@ def test_a_trickling_answer_hits_the_deadline(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_deadline_must_be_positive(fake_crm: FakeMiniCRM, tmp_path: Path) -> None:
-    result = run_pull(fake_crm, tmp_path / "s.json", "--deadline", "0")
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "-nan"])
+def test_deadline_must_be_positive(
+    fake_crm: FakeMiniCRM, tmp_path: Path, value: str
+) -> None:
+    # nan passes every comparison click's range makes, and then no answer is ever in time.
+    result = run_pull(fake_crm, tmp_path / "s.json", "--deadline", value)
     assert_one_line_error(result, "--deadline")
+    assert result.exit_code == 2
     assert fake_crm.arrivals == []
 
 
