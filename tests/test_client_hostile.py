@@ -406,6 +406,33 @@ def test_a_create_whose_connection_never_opened_is_retried(
     assert fake.paths() == ["Project"]
 
 
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"max_retries": -1},
+        {"timeout": -1.0},
+        {"deadline": float("nan")},
+        {"deadline": 0.0},
+        {"rate_period": float("nan")},
+        {"rate_limit": -1},
+        {"rate_limit": 0},
+        {"retry_backoff": float("nan")},
+        {"max_answer_bytes": 0},
+    ],
+)
+def test_an_impossible_setting_is_refused_at_once(
+    mode: str, setting: dict[str, float]
+) -> None:
+    # Otherwise a call fails later and not with a MiniCRMError (max_retries=-1: an
+    # AssertionError; timeout=-1: ValueError, or a bare TimeoutError after five tries), or
+    # the limit silently does nothing (a deadline of nan).
+    client = Client if mode == "sync" else AsyncClient
+    (name,) = setting
+    with pytest.raises(MiniCRMError, match=f"^{name} must be"):
+        client(SYSTEM, KEY, base_url="http://127.0.0.1:9/Api/R3", **setting)
+
+
 # -- bodies in messages and logs ---------------------------------------------------------------
 
 
