@@ -79,6 +79,23 @@ class AsyncTransport:
         problem = base_url_problem(base_url)
         if problem is not None:
             raise MiniCRMError(f"base_url {base_url!r} is not usable: {problem}")
+        for name, seconds in (
+            ("timeout", timeout),
+            ("deadline", deadline),
+            ("rate_period", rate_period),
+        ):
+            if not seconds > 0:  # nan too
+                raise MiniCRMError(f"{name} must be a number of seconds above 0")
+        if not retry_backoff >= 0:
+            raise MiniCRMError("retry_backoff must be a number of seconds, 0 or more")
+        if max_retries < 0:
+            raise MiniCRMError("max_retries must be 0 or more")
+        if max_answer_bytes < 1:
+            raise MiniCRMError("max_answer_bytes must be 1 or more")
+        if rate_limit is not None and rate_limit < 1:
+            raise MiniCRMError(
+                "rate_limit must be 1 or more requests (None for no limit)"
+            )
         self.base_url: str = base_url.rstrip("/")
         self.deadline = deadline
         self.max_answer_bytes = max_answer_bytes
@@ -93,7 +110,7 @@ class AsyncTransport:
         }
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
-        self._pacer = Pacer(rate_limit, rate_period) if rate_limit else None
+        self._pacer = None if rate_limit is None else Pacer(rate_limit, rate_period)
         self.extra_user_ids = extra_user_ids
 
     def redact(self, text: str) -> str:
