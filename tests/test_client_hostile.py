@@ -433,6 +433,38 @@ def test_an_impossible_setting_is_refused_at_once(
         client(SYSTEM, KEY, base_url="http://127.0.0.1:9/Api/R3", **setting)
 
 
+def test_a_cancelled_async_call_frees_its_rate_slot_and_its_connection(
+    fake: FakeMiniCRM,
+) -> None:
+    # asyncio.timeout around a call cancels it mid-answer. With one rate slot and one
+    # connection, the next call runs only if the cancelled one gave both back.
+    fake.queue(
+        "Category",
+        Scripted(200, '{"3": "Sales"}' + " " * 50, trickle=0.05),
+        Scripted(200, '{"5": "Support"}'),
+    )
+
+    async def main() -> dict[int, str]:
+        http = httpx.AsyncClient(limits=httpx.Limits(max_connections=1), timeout=5)
+        async with AsyncClient(
+            SYSTEM,
+            KEY,
+            base_url=fake.base_url,
+            rate_limit=1,
+            rate_period=0.2,
+            max_retries=0,
+            http_client=http,
+        ) as crm:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.3):
+                    await crm.modules.list()
+            second = await crm.modules.list()
+        await http.aclose()
+        return second
+
+    assert asyncio.run(asyncio.wait_for(main(), timeout=30)) == {5: "Support"}
+
+
 # -- bodies in messages and logs ---------------------------------------------------------------
 
 
