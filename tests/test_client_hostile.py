@@ -12,6 +12,7 @@ import asyncio
 import base64
 import gzip
 import inspect
+import json
 import logging
 import sys
 import traceback
@@ -33,6 +34,7 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
     BadRequestError,
     Client,
     MiniCRMError,
+    NotFoundError,
     Person,
     ResponseTooLargeError,
     ResponseValidationError,
@@ -463,6 +465,31 @@ def test_a_cancelled_async_call_frees_its_rate_slot_and_its_connection(
         return second
 
     assert asyncio.run(asyncio.wait_for(main(), timeout=30)) == {5: "Support"}
+
+
+def test_a_failed_async_search_leaves_no_call_running(fake: FakeMiniCRM) -> None:
+    # search_records fetches 8 records at once. When one fails, the error reaches the caller
+    # and the others are stopped, not left running (retrying, using the rate budget, logging)
+    # for an answer nobody waits for.
+    results = {str(n): {"Id": str(n)} for n in (1, 2)}
+    fake.queue(
+        "Project?CategoryId=3&Page=0",
+        Scripted(200, json.dumps({"Count": 2, "Results": results})),
+    )
+    fake.queue("Project/1", Scripted(404, "Project (GET): Project not found: 1"))
+    fake.queue("Project/2", Scripted(200, '{"Id": 2, "CategoryId": 3}', trickle=0.2))
+
+    async def main() -> set[asyncio.Task[Any]]:
+        before = asyncio.all_tasks()
+        async with AsyncClient(
+            SYSTEM, KEY, base_url=fake.base_url, rate_limit=None, max_retries=0
+        ) as crm:
+            with pytest.raises(NotFoundError):
+                async for _ in crm.sales.search_records():
+                    pass
+            return {task for task in asyncio.all_tasks() - before if not task.done()}
+
+    assert asyncio.run(asyncio.wait_for(main(), timeout=30)) == set()
 
 
 # -- bodies in messages and logs ---------------------------------------------------------------
