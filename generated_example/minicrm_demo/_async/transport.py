@@ -41,7 +41,13 @@ from .._errors import (
 from .._pacing import Pacer, backoff, retry_after
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Mapping
+    from collections.abc import (
+        AsyncIterator,
+        Awaitable,
+        Callable,
+        Iterable,
+        Mapping,
+    )
 
 T = TypeVar("T")
 CONCURRENCY = 8
@@ -290,6 +296,22 @@ class AsyncTransport:
         return APITimeoutError(method, path, reason)
 
 
+async def gather_all(calls: Iterable[Awaitable[T]]) -> list[T]:
+    """The results of ``calls``, run at once; when one fails, the others are stopped first.
+
+    ``asyncio.gather`` alone would leave them running (retrying, using the rate budget,
+    logging) for answers nobody waits for.
+    """
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 async def all_pages(
     core: AsyncTransport,
     path: str,
@@ -305,11 +327,9 @@ async def all_pages(
         yield result
     pages = -(-count // PAGE_SIZE)
     for start in range(1, pages, CONCURRENCY):
-        batch = await asyncio.gather(
-            *(
-                core.call("GET", path, parse, params={**params, "Page": str(page)})
-                for page in range(start, min(start + CONCURRENCY, pages))
-            )
+        batch = await gather_all(
+            core.call("GET", path, parse, params={**params, "Page": str(page)})
+            for page in range(start, min(start + CONCURRENCY, pages))
         )
         for results, _ in batch:
             for result in results:
