@@ -14,10 +14,13 @@ import gzip
 import inspect
 import json
 import logging
+import socket
 import sys
+import threading
 import traceback
 import tracemalloc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -556,6 +559,61 @@ def test_an_echoed_key_is_not_in_the_traceback(
     logging.getLogger("integration").error("sync failed", exc_info=caught.value)
     for text in (printed, caplog.text):
         assert KEY not in text and TOKEN not in text
+
+
+@contextmanager
+def raw_server(answer: bytes) -> Iterator[str]:
+    """A server on 127.0.0.1 that answers every connection with ``answer``, HTTP or not."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def serve_forever() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.recv(65536)
+                connection.sendall(answer)
+
+    thread = threading.Thread(target=serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/Api/R3"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_huge_broken_status_line_is_cut_short(
+    mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # httpx quotes the whole line it could not read; 50 000 characters of it, holding the
+    # key, must not become a 50 000-character error message or log line.
+    answer = KEY.encode() + b"Y" * 50_000 + b"\r\n\r\n"
+    with (
+        raw_server(answer) as url,
+        caplog.at_level(logging.DEBUG, logger="minicrm_demo"),
+        pytest.raises(MiniCRMError) as caught,
+    ):
+        settings = {"base_url": url, "max_retries": 1, "retry_backoff": 0.01}
+        if mode == "sync":
+            with Client(SYSTEM, KEY, rate_limit=None, **settings) as crm:
+                crm.modules.list()
+        else:
+
+            async def main() -> None:
+                async with AsyncClient(SYSTEM, KEY, rate_limit=None, **settings) as crm:
+                    await crm.modules.list()
+
+            asyncio.run(main())
+    assert len(str(caught.value)) < 1000 and KEY not in str(caught.value)
+    assert caplog.records and all(len(r.getMessage()) < 1000 for r in caplog.records)
+    assert KEY not in caplog.text
 
 
 def test_the_documented_limits_are_the_defaults() -> None:
