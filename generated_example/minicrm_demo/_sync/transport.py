@@ -34,6 +34,7 @@ from .._errors import (
     ServerError,
     details_of,
     error_for,
+    excerpt,
     reason_of,
     redactor,
 )
@@ -193,7 +194,8 @@ class Transport:
                 retry = idempotent or isinstance(exc, _NEVER_SENT)
                 wait = backoff(attempt, self.retry_backoff)
             except httpx.RequestError as exc:
-                reason = self._redact(str(exc) or type(exc).__name__)
+                # httpx quotes what it could not read (a status line of any length).
+                reason = excerpt(self._redact(str(exc) or type(exc).__name__))
                 error = APIConnectionError(method, path, reason)
                 retry = idempotent or isinstance(exc, _NEVER_SENT)
                 wait = backoff(attempt, self.retry_backoff)
