@@ -138,17 +138,26 @@ def check_coding(value: str) -> None:
 
 
 def base_url_problem(url: str) -> str | None:
-    """What makes ``url`` unusable as a base URL (httpx would crash on it), or None."""
+    """What makes ``url`` unusable as a base URL (httpx would crash on it), or None.
+
+    A ``user:password@`` in it (MiniCRM's examples put the key there) would be written to the
+    snapshot and shown in messages, so it is refused, and such a URL is never shown.
+    """
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
         return str(exc)
+    if parsed.userinfo:
+        return (
+            "it holds credentials (user:password@); pass them with --system-id and "
+            "MINICRM_API_KEY (or the configuration's api-key-env) instead"
+        )
     if parsed.scheme not in ("http", "https"):
-        return "it must start with http:// or https://"
+        return f"{url!r} does not start with http:// or https://"
     if not parsed.host:
-        return "it names no host"
+        return f"{url!r} names no host"
     if parsed.port is not None and not 0 < parsed.port < 2**16:
-        return f"port {parsed.port} is not between 1 and 65535"
+        return f"{url!r}: port {parsed.port} is not between 1 and 65535"
     return None
 
 

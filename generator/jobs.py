@@ -134,7 +134,7 @@ def live_snapshot(system: System, quiet: bool) -> Snapshot:
         )
     problem = base_url_problem(system.base_url)
     if problem is not None:
-        raise ConfigError(f"--base-url {system.base_url!r} is not usable: {problem}")
+        raise ConfigError(f"--base-url is not usable: {problem}")
     connection = Connection(
         system_id=system.system_id,
         api_key=system.api_key,

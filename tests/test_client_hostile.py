@@ -351,6 +351,16 @@ def test_only_gzip_or_deflate_is_asked_for_and_read(
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_credentials_in_the_base_url_are_refused_unshown(mode: str) -> None:
+    # MiniCRM's own examples write https://SystemId:APIKey@r3.minicrm.hu/...; kept, the key
+    # would show in the client's repr and in every message naming the URL.
+    client = Client if mode == "sync" else AsyncClient
+    with pytest.raises(MiniCRMError, match="credentials") as caught:
+        client(SYSTEM, KEY, base_url=f"https://{SYSTEM}:{KEY}@127.0.0.1:9/Api/R3")
+    assert KEY not in str(caught.value)
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     ("url", "problem"),
     [

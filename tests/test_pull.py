@@ -593,6 +593,20 @@ def test_an_echoed_key_cut_short_shows_no_part_of_it(
     assert fake_crm.api_key[:4] not in result.output
 
 
+def test_credentials_in_the_base_url_are_refused_unshown(tmp_path: Path) -> None:
+    # MiniCRM's own examples write https://SystemId:APIKey@r3.minicrm.hu/...; such a URL
+    # would put the key into the snapshot's source and into every message naming the URL.
+    result = CliRunner().invoke(
+        main,
+        ["pull", "-o", str(tmp_path / "s.json"), "--base-url"]
+        + ["https://42:k3y-in-url@127.0.0.1:1/Api/R3"],
+        env={"MINICRM_API_KEY": "k3y-in-env", "MINICRM_SYSTEM_ID": "42"},
+    )
+    assert_one_line_error(result, "--base-url", "credentials", "MINICRM_API_KEY")
+    assert result.exit_code == 2 and "k3y-in-url" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("url", "problem"),
     [
