@@ -76,7 +76,7 @@ class Transport:
     ) -> None:
         problem = base_url_problem(base_url)
         if problem is not None:
-            raise MiniCRMError(f"base_url {base_url!r} is not usable: {problem}")
+            raise MiniCRMError(f"base_url is not usable: {problem}")
         for name, seconds in (
             ("timeout", timeout),
             ("deadline", deadline),
@@ -91,9 +91,7 @@ class Transport:
         if max_answer_bytes < 1:
             raise MiniCRMError("max_answer_bytes must be 1 or more")
         if rate_limit is not None and rate_limit < 1:
-            raise MiniCRMError(
-                "rate_limit must be 1 or more requests (None for no limit)"
-            )
+            raise MiniCRMError("rate_limit must be 1 or more (None: no limit)")
         self.base_url: str = base_url.rstrip("/")
         self.deadline = deadline
         self.max_answer_bytes = max_answer_bytes
@@ -266,9 +264,7 @@ class Transport:
             if coding not in ("", "identity")
         ]
         if len(codings) > 1 or not READABLE_CODINGS.issuperset(codings):
-            reason = (
-                f"Content-Encoding {value!r}: this client reads gzip or deflate, once"
-            )
+            reason = f"Content-Encoding {value!r}: only gzip or deflate, once"
             raise ResponseValidationError(method, path, "", self._redact(reason), [])
 
     def _check(self, method: str, path: str, content: bytearray, ends: float) -> None:
