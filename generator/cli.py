@@ -8,6 +8,7 @@ instead of 130; the sandbox takes either as its cue to shut down.
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -36,6 +37,13 @@ from .snapshot import load_demo_snapshot, load_snapshot
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """Refuse ``nan``, which passes every comparison a click range makes."""
+    if math.isnan(value):
+        raise click.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
 def live_options(function: F) -> F:
     """The flags that say which live system to read (environment and configuration fill gaps)."""
     options = [
@@ -61,6 +69,7 @@ def live_options(function: F) -> F:
         click.option(
             "--deadline",
             type=click.FloatRange(min=0, min_open=True),
+            callback=_a_number,
             default=60.0,
             show_default=True,
             help="Seconds a request may take from sending to the last byte of its answer.",

@@ -113,6 +113,54 @@ class _TooLarge(Exception):
     """An answer decoded to more than the cap; reading stopped there."""
 
 
+READABLE_CODINGS = frozenset({"gzip", "deflate"})
+"""The content codings an answer may come in, one at most (``identity`` is none)."""
+
+
+class _UnreadableCoding(Exception):
+    """An answer in a content coding that could outrun the size cap; it was not read."""
+
+
+def check_coding(value: str) -> None:
+    """Raise :class:`_UnreadableCoding` unless ``value`` is no coding, gzip or deflate, once.
+
+    The cap is checked between chunks: one gzip or deflate step expands a network read of
+    64 KiB to 64 MiB at most, but stacked codings (``gzip, gzip``), brotli or zstd (which httpx
+    decodes whenever their packages are installed) can expand it to gigabytes in one step.
+    """
+    codings = [
+        coding
+        for coding in (part.strip().lower() for part in value.split(","))
+        if coding not in ("", "identity")
+    ]
+    if len(codings) > 1 or not READABLE_CODINGS.issuperset(codings):
+        raise _UnreadableCoding(value)
+
+
+def base_url_problem(url: str) -> str | None:
+    """What makes ``url`` unusable as a base URL (httpx would crash on it), or None.
+
+    A ``user:password@`` in it (MiniCRM's examples put the key there) would be written to the
+    snapshot and shown in messages, so it is refused, and such a URL is never shown.
+    """
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        return str(exc)
+    if parsed.userinfo:
+        return (
+            "it holds credentials (user:password@); pass them with --system-id and "
+            "MINICRM_API_KEY (or the configuration's api-key-env) instead"
+        )
+    if parsed.scheme not in ("http", "https"):
+        return f"{url!r} does not start with http:// or https://"
+    if not parsed.host:
+        return f"{url!r} names no host"
+    if parsed.port is not None and not 0 < parsed.port < 2**16:
+        return f"{url!r}: port {parsed.port} is not between 1 and 65535"
+    return None
+
+
 @dataclass(frozen=True)
 class _Answer:
     """A complete answer: status, headers and the decoded body, read within the limits."""
@@ -139,11 +187,19 @@ class _Puller:
         self.done = 0
         self.total = 0
 
-    def _fail(self, message: str) -> PullError:
-        """A PullError without the key, nor the Authorization token a server might echo."""
+    def _redact(self, text: str) -> str:
+        """``text`` without the key, nor the Authorization token a server might echo."""
         key = self.connection.api_key
         token = base64.b64encode(f"{self.connection.system_id}:{key}".encode()).decode()
-        return PullError(redact(message, key, token))
+        return redact(text, key, token)
+
+    def _fail(self, message: str) -> PullError:
+        return PullError(self._redact(message))
+
+    def _shown(self, text: str, limit: int = 200) -> str:
+        """The start of a server's text on one line, quoted, the key hidden before the cut
+        (a key that straddles the cut would otherwise show its first characters)."""
+        return repr(one_line(self._redact(text), limit))
 
     async def run(self) -> snap.Snapshot:
         base_url = self.connection.base_url.rstrip("/") + "/"
@@ -152,7 +208,7 @@ class _Puller:
             base_url=base_url,
             auth=httpx.BasicAuth(self.connection.system_id, self.connection.api_key),
             timeout=self.policy.timeout,
-            headers={"Accept": "application/json"},
+            headers={"Accept": "application/json", "Accept-Encoding": "gzip, deflate"},
             follow_redirects=False,
         ) as client:
             self.total = 1
@@ -209,11 +265,18 @@ class _Puller:
             name = category.get(module_id) if isinstance(category, dict) else None
             raise self._fail(
                 f"module {module_id} ({name!r}) is listed by Category but has no schema: "
-                f"{endpoint} answered 404 {one_line(response.text)!r}"
+                f"{endpoint} answered 404 {self._shown(response.text)}"
+            )
+        if 300 <= response.status < 400 and "Location" in response.headers:
+            raise self._fail(
+                f"{endpoint} answered HTTP {response.status}, a redirect to "
+                f"{self._shown(response.headers['Location'])}, which pull does not follow "
+                "(the credentials go only where you send them); if the system lives there, "
+                "pass its API root as --base-url"
             )
         if response.status != 200:
             raise self._fail(
-                f"{endpoint} answered HTTP {response.status}: {one_line(response.text)!r}"
+                f"{endpoint} answered HTTP {response.status}: {self._shown(response.text)}"
                 + (
                     f"; is the base URL {self.connection.base_url!r} right?"
                     if response.status == 404
@@ -226,7 +289,7 @@ class _Puller:
             content_type = response.headers.get("Content-Type", "no content type")
             raise self._fail(
                 f"{endpoint} answered something that is not JSON ({content_type}): "
-                f"{one_line(response.text, 80)!r}"
+                f"{self._shown(response.text, 80)}"
             ) from None
         except ValueError as exc:
             raise self._fail(f"{endpoint} answered something that {exc}") from None
@@ -243,6 +306,7 @@ class _Puller:
         cap = self.policy.max_answer_bytes
         async with asyncio.timeout(self.policy.deadline):
             async with client.stream("GET", endpoint) as response:
+                check_coding(response.headers.get("Content-Encoding", ""))
                 body = bytearray()
                 async for chunk in response.aiter_bytes():
                     body += chunk
@@ -269,10 +333,16 @@ class _Puller:
                     f"{endpoint} answered more than {self.policy.max_answer_bytes / 2**20:g} MiB "
                     "(decompressed), more than any schema; if it is right, raise --max-answer-mb"
                 ) from None
+            except _UnreadableCoding as exc:
+                raise self._fail(
+                    f"{endpoint} answered in Content-Encoding {exc.args[0]!r}; pull reads "
+                    "gzip or deflate, once (others could expand without bound before the "
+                    "size check); the server or a proxy on the way is broken"
+                ) from None
             except httpx.DecodingError as exc:
                 raise self._fail(
                     f"{endpoint} answered a body that cannot be decompressed "
-                    f"({one_line(str(exc))}); the server or a proxy on the way is broken"
+                    f"({one_line(self._redact(str(exc)))}); the server or a proxy on the way is broken"
                 ) from None
             except httpx.TimeoutException:
                 if last:
@@ -284,7 +354,7 @@ class _Puller:
             except httpx.TransportError as exc:
                 if last:
                     raise self._fail(
-                        f"cannot reach {self.connection.base_url}: {one_line(str(exc)) or type(exc).__name__}; "
+                        f"cannot reach {self.connection.base_url}: {one_line(self._redact(str(exc))) or type(exc).__name__}; "
                         "check --base-url and the network"
                     ) from None
                 wait = backoff_seconds(attempt, self.policy)
@@ -294,7 +364,7 @@ class _Puller:
                 if last:
                     raise self._fail(
                         f"gave up on {endpoint} after {attempts} attempts: HTTP "
-                        f"{response.status} {one_line(response.text)!r}"
+                        f"{response.status} {self._shown(response.text)}"
                     )
                 requested = retry_after_seconds(
                     response.headers.get("Retry-After"), self.policy.retry_after_cap

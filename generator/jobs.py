@@ -112,7 +112,7 @@ def print_reports(reports: Sequence[Report], echo: Callable[[str, bool], None]) 
 
 def live_snapshot(system: System, quiet: bool) -> Snapshot:
     """Pull a system's schema in memory (the same path a snapshot file takes afterwards)."""
-    from .fetch import Connection, FetchPolicy, pull
+    from .fetch import Connection, FetchPolicy, base_url_problem, pull
     from .progress import Progress
 
     for name, value in (
@@ -132,6 +132,9 @@ def live_snapshot(system: System, quiet: bool) -> Snapshot:
         raise ConfigError(
             f"--base-url must start with http:// or https://, got {system.base_url!r}"
         )
+    problem = base_url_problem(system.base_url)
+    if problem is not None:
+        raise ConfigError(f"--base-url is not usable: {problem}")
     connection = Connection(
         system_id=system.system_id,
         api_key=system.api_key,

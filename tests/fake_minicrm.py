@@ -43,6 +43,7 @@ class FakeMiniCRM:
     auth_failure_status: int = 401
     script: dict[str, deque[Scripted]] = field(default_factory=dict)
     arrivals: list[tuple[float, str]] = field(default_factory=list)
+    request_headers: list[dict[str, str]] = field(default_factory=list)
     throttled: int = 0
     base_url: str = ""
 
@@ -108,6 +109,7 @@ def _handler(fake: FakeMiniCRM, lock: threading.Lock) -> type[BaseHTTPRequestHan
             now = time.monotonic()
             with lock:
                 fake.arrivals.append((now, path))
+                fake.request_headers.append(dict(self.headers.items()))
                 if fake.rate_limit is not None:
                     while recent and now - recent[0] >= fake.rate_period:
                         recent.popleft()

@@ -12,11 +12,18 @@ import asyncio
 import base64
 import gzip
 import inspect
+import json
 import logging
+import socket
 import sys
+import threading
+import traceback
+import tracemalloc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
 
 from fake_minicrm import FakeMiniCRM, Scripted, serve
@@ -30,6 +37,7 @@ from minicrm_demo import (  # noqa: E402 - the generated package lives outside t
     BadRequestError,
     Client,
     MiniCRMError,
+    NotFoundError,
     Person,
     ResponseTooLargeError,
     ResponseValidationError,
@@ -278,6 +286,225 @@ def test_an_answer_inside_the_size_cap_is_read(fake: FakeMiniCRM, mode: str) -> 
     ) == {3: "Sales"}
 
 
+def peak_memory(action: Callable[[], object]) -> int:
+    """The most bytes Python held at once while ``action`` ran (tracemalloc's peak)."""
+    tracemalloc.start()
+    try:
+        action()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_stacked_compression_is_refused_before_it_expands(
+    fake: FakeMiniCRM, mode: str
+) -> None:
+    # gzip inside gzip: 1 KiB on the wire, 128 MiB in ONE decompression step, far past any
+    # check between chunks. The client must refuse it unread, however small max_answer_bytes.
+    stacked = gzip.compress(bomb(128 * 2**20), mtime=0)
+    assert len(stacked) < 2048
+    fake.queue("Category", Scripted(200, stacked, {"Content-Encoding": "gzip, gzip"}))
+
+    def list_modules() -> None:
+        with pytest.raises(
+            ResponseValidationError, match="Content-Encoding 'gzip, gzip'"
+        ):
+            call(
+                mode,
+                fake,
+                lambda crm: crm.modules.list(),
+                max_answer_bytes=2**20,
+                max_retries=2,
+            )
+
+    assert peak_memory(list_modules) < 16 * 2**20
+    assert fake.paths() == ["Category"], "a refused encoding is not fetched again"
+
+
+@pytest.fixture
+def brotli_and_zstd_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx as it is where brotli and zstandard are installed: it asks for both and decodes
+    them (stood in for here by its gzip decoder)."""
+    monkeypatch.setattr(httpx._client, "ACCEPT_ENCODING", "gzip, deflate, br, zstd")
+    for name in ("br", "zstd"):
+        monkeypatch.setitem(
+            httpx._decoders.SUPPORTED_DECODERS, name, httpx._decoders.GZipDecoder
+        )
+
+
+@pytest.mark.usefixtures("brotli_and_zstd_installed")
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("encoding", ["br", "zstd", "compress", "deflate, gzip"])
+def test_only_gzip_or_deflate_is_asked_for_and_read(
+    fake: FakeMiniCRM, mode: str, encoding: str
+) -> None:
+    # brotli and zstd expand far more than gzip in one step, and httpx decodes them whenever
+    # their packages happen to be installed: the client neither asks for nor reads them.
+    fake.queue("Category", Scripted(200, '{"3": "Sales"}'))
+    assert call(mode, fake, lambda crm: crm.modules.list()) == {3: "Sales"}
+    assert fake.request_headers[0]["Accept-Encoding"] == "gzip, deflate"
+    encoded = gzip.compress(b'{"3": "Sales"}', mtime=0)
+    fake.queue("Category", Scripted(200, encoded, {"Content-Encoding": encoding}))
+    with pytest.raises(ResponseValidationError, match=f"Content-Encoding '{encoding}'"):
+        call(mode, fake, lambda crm: crm.modules.list())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_credentials_in_the_base_url_are_refused_unshown(mode: str) -> None:
+    # MiniCRM's own examples write https://SystemId:APIKey@r3.minicrm.hu/...; kept, the key
+    # would show in the client's repr and in every message naming the URL.
+    client = Client if mode == "sync" else AsyncClient
+    with pytest.raises(MiniCRMError, match="credentials") as caught:
+        client(SYSTEM, KEY, base_url=f"https://{SYSTEM}:{KEY}@127.0.0.1:9/Api/R3")
+    assert KEY not in str(caught.value)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://127.0.0.1:99999/Api/R3", "port 99999"),
+        ("http://127.0.0.1:1/Api\n/R3", "non-printable"),
+        ("http:///Api/R3", "no host"),
+        ("ftp://127.0.0.1/Api/R3", "http:// or https://"),
+    ],
+)
+def test_an_unusable_base_url_is_refused_at_once(
+    mode: str, url: str, problem: str
+) -> None:
+    # httpx would fail on these only when a call is sent, and not with an httpx error
+    # (the async client's connect raises an ExceptionGroup around an OverflowError).
+    client = Client if mode == "sync" else AsyncClient
+    with pytest.raises(MiniCRMError, match=problem):
+        client(SYSTEM, KEY, base_url=url)
+
+
+class _NeverOpensOnce(httpx.HTTPTransport):
+    """The first connection times out before it opens (nothing is sent); then the real one."""
+
+    failed = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.failed:
+            self.failed = True
+            raise httpx.ConnectTimeout("timed out while connecting", request=request)
+        return super().handle_request(request)
+
+
+class _AsyncNeverOpensOnce(httpx.AsyncHTTPTransport):
+    """As :class:`_NeverOpensOnce`, for the async client."""
+
+    failed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.failed:
+            self.failed = True
+            raise httpx.ConnectTimeout("timed out while connecting", request=request)
+        return await super().handle_async_request(request)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_create_whose_connection_never_opened_is_retried(
+    fake: FakeMiniCRM, mode: str
+) -> None:
+    # The README: without a reference_id "only a 429 or a connection that never opened is
+    # retried". A connect timeout is such a connection: the server cannot have seen the PUT.
+    fake.queue("Project", Scripted(200, '{"Id": 7}'))
+    http: httpx.Client | httpx.AsyncClient = (
+        httpx.Client(transport=_NeverOpensOnce())
+        if mode == "sync"
+        else httpx.AsyncClient(transport=_AsyncNeverOpensOnce())
+    )
+    create = lambda crm: crm.sales.create(Sales(contact_id=1))  # noqa: E731
+    assert call(mode, fake, create, http_client=http, max_retries=1) == 7
+    assert fake.paths() == ["Project"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"max_retries": -1},
+        {"timeout": -1.0},
+        {"deadline": float("nan")},
+        {"deadline": 0.0},
+        {"rate_period": float("nan")},
+        {"rate_limit": -1},
+        {"rate_limit": 0},
+        {"retry_backoff": float("nan")},
+        {"max_answer_bytes": 0},
+    ],
+)
+def test_an_impossible_setting_is_refused_at_once(
+    mode: str, setting: dict[str, float]
+) -> None:
+    # Otherwise a call fails later and not with a MiniCRMError (max_retries=-1: an
+    # AssertionError; timeout=-1: ValueError, or a bare TimeoutError after five tries), or
+    # the limit silently does nothing (a deadline of nan).
+    client = Client if mode == "sync" else AsyncClient
+    (name,) = setting
+    with pytest.raises(MiniCRMError, match=f"^{name} must be"):
+        client(SYSTEM, KEY, base_url="http://127.0.0.1:9/Api/R3", **setting)
+
+
+def test_a_cancelled_async_call_frees_its_rate_slot_and_its_connection(
+    fake: FakeMiniCRM,
+) -> None:
+    # asyncio.timeout around a call cancels it mid-answer. With one rate slot and one
+    # connection, the next call runs only if the cancelled one gave both back.
+    fake.queue(
+        "Category",
+        Scripted(200, '{"3": "Sales"}' + " " * 50, trickle=0.05),
+        Scripted(200, '{"5": "Support"}'),
+    )
+
+    async def main() -> dict[int, str]:
+        http = httpx.AsyncClient(limits=httpx.Limits(max_connections=1), timeout=5)
+        async with AsyncClient(
+            SYSTEM,
+            KEY,
+            base_url=fake.base_url,
+            rate_limit=1,
+            rate_period=0.2,
+            max_retries=0,
+            http_client=http,
+        ) as crm:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.3):
+                    await crm.modules.list()
+            second = await crm.modules.list()
+        await http.aclose()
+        return second
+
+    assert asyncio.run(asyncio.wait_for(main(), timeout=30)) == {5: "Support"}
+
+
+def test_a_failed_async_search_leaves_no_call_running(fake: FakeMiniCRM) -> None:
+    # search_records fetches 8 records at once. When one fails, the error reaches the caller
+    # and the others are stopped, not left running (retrying, using the rate budget, logging)
+    # for an answer nobody waits for.
+    results = {str(n): {"Id": str(n)} for n in (1, 2)}
+    fake.queue(
+        "Project?CategoryId=3&Page=0",
+        Scripted(200, json.dumps({"Count": 2, "Results": results})),
+    )
+    fake.queue("Project/1", Scripted(404, "Project (GET): Project not found: 1"))
+    fake.queue("Project/2", Scripted(200, '{"Id": 2, "CategoryId": 3}', trickle=0.2))
+
+    async def main() -> set[asyncio.Task[Any]]:
+        before = asyncio.all_tasks()
+        async with AsyncClient(
+            SYSTEM, KEY, base_url=fake.base_url, rate_limit=None, max_retries=0
+        ) as crm:
+            with pytest.raises(NotFoundError):
+                async for _ in crm.sales.search_records():
+                    pass
+            return {task for task in asyncio.all_tasks() - before if not task.done()}
+
+    assert asyncio.run(asyncio.wait_for(main(), timeout=30)) == set()
+
+
 # -- bodies in messages and logs ---------------------------------------------------------------
 
 
@@ -324,6 +551,79 @@ def test_an_echoed_key_is_redacted_in_every_error(fake: FakeMiniCRM, mode: str) 
     with pytest.raises(ResponseValidationError) as keyed:
         call(mode, fake, lambda crm: crm.sales.search())
     assert keyed.value.errors and KEY not in repr(keyed.value.errors)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "answer", [f'{{"Id": "{KEY}"}}', f"[{KEY}]", f'{{"Id": 1, "x": "{TOKEN}"']
+)
+def test_an_echoed_key_is_not_in_the_traceback(
+    fake: FakeMiniCRM, mode: str, answer: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `except MiniCRMError: logger.exception(...)` prints the whole chain of causes: pydantic's
+    # and json's errors quote the answer, so none of them may ride along unredacted.
+    fake.queue("Project/1", Scripted(200, answer))
+    with pytest.raises(ResponseValidationError) as caught:
+        call(mode, fake, lambda crm: crm.sales.get(1))
+    printed = "".join(traceback.format_exception(caught.value))
+    logging.getLogger("integration").error("sync failed", exc_info=caught.value)
+    for text in (printed, caplog.text):
+        assert KEY not in text and TOKEN not in text
+
+
+@contextmanager
+def raw_server(answer: bytes) -> Iterator[str]:
+    """A server on 127.0.0.1 that answers every connection with ``answer``, HTTP or not."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def serve_forever() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.recv(65536)
+                connection.sendall(answer)
+
+    thread = threading.Thread(target=serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/Api/R3"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_huge_broken_status_line_is_cut_short(
+    mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # httpx quotes the whole line it could not read; 50 000 characters of it, holding the
+    # key, must not become a 50 000-character error message or log line.
+    answer = KEY.encode() + b"Y" * 50_000 + b"\r\n\r\n"
+    with (
+        raw_server(answer) as url,
+        caplog.at_level(logging.DEBUG, logger="minicrm_demo"),
+        pytest.raises(MiniCRMError) as caught,
+    ):
+        settings = {"base_url": url, "max_retries": 1, "retry_backoff": 0.01}
+        if mode == "sync":
+            with Client(SYSTEM, KEY, rate_limit=None, **settings) as crm:
+                crm.modules.list()
+        else:
+
+            async def main() -> None:
+                async with AsyncClient(SYSTEM, KEY, rate_limit=None, **settings) as crm:
+                    await crm.modules.list()
+
+            asyncio.run(main())
+    assert len(str(caught.value)) < 1000 and KEY not in str(caught.value)
+    assert caplog.records and all(len(r.getMessage()) < 1000 for r in caplog.records)
+    assert KEY not in caplog.text
 
 
 def test_the_documented_limits_are_the_defaults() -> None:

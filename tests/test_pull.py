@@ -383,9 +383,14 @@ def test_a_trickling_answer_hits_the_deadline(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_deadline_must_be_positive(fake_crm: FakeMiniCRM, tmp_path: Path) -> None:
-    result = run_pull(fake_crm, tmp_path / "s.json", "--deadline", "0")
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "-nan"])
+def test_deadline_must_be_positive(
+    fake_crm: FakeMiniCRM, tmp_path: Path, value: str
+) -> None:
+    # nan passes every comparison click's range makes, and then no answer is ever in time.
+    result = run_pull(fake_crm, tmp_path / "s.json", "--deadline", value)
     assert_one_line_error(result, "--deadline")
+    assert result.exit_code == 2
     assert fake_crm.arrivals == []
 
 
@@ -522,3 +527,120 @@ def test_a_flag_that_is_not_text_is_a_one_line_error(
     )
     line = assert_one_line_error(result, flag, "not valid UTF-8")
     assert result.exit_code == 2 and "key" not in line.split(flag)[1]
+
+
+def test_stacked_compression_is_refused_before_it_expands(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
+    # gzip inside gzip: 1 KiB on the wire, 128 MiB in ONE decompression step, far past any
+    # check between chunks: pull must refuse it unread, however small --max-answer-mb.
+    import gzip
+    import tracemalloc
+
+    stacked = gzip.compress(gzip_bomb(128), mtime=0)
+    assert len(stacked) < 2048
+    fake_crm.queue(
+        "Schema/Person", Scripted(200, stacked, {"Content-Encoding": "gzip, gzip"})
+    )
+    tracemalloc.start()
+    try:
+        result = run_pull(fake_crm, tmp_path / "s.json", "--max-answer-mb", "1")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert_one_line_error(result, "Schema/Person", "Content-Encoding 'gzip, gzip'")
+    assert peak < 16 * 2**20
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "compress", "deflate, gzip"])
+def test_only_gzip_or_deflate_is_asked_for_and_read(
+    fake_crm: FakeMiniCRM,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    encoding: str,
+) -> None:
+    # httpx as it is where brotli and zstandard are installed: it asks for both and decodes
+    # them (stood in for here by its gzip decoder), though they expand far more than gzip.
+    import gzip
+
+    import httpx
+
+    monkeypatch.setattr(httpx._client, "ACCEPT_ENCODING", "gzip, deflate, br, zstd")
+    for name in ("br", "zstd"):
+        monkeypatch.setitem(
+            httpx._decoders.SUPPORTED_DECODERS, name, httpx._decoders.GZipDecoder
+        )
+    person = gzip.compress(json.dumps(fake_crm.endpoints["Schema/Person"]).encode())
+    fake_crm.queue(
+        "Schema/Person", Scripted(200, person, {"Content-Encoding": encoding})
+    )
+    result = run_pull(fake_crm, tmp_path / "s.json")
+    assert_one_line_error(result, "Schema/Person", f"Content-Encoding {encoding!r}")
+    assert {headers["Accept-Encoding"] for headers in fake_crm.request_headers} == {
+        "gzip, deflate"
+    }
+
+
+def test_an_echoed_key_cut_short_shows_no_part_of_it(
+    fake_crm: FakeMiniCRM, tmp_path: Path
+) -> None:
+    # The message shows the start of the body: the key must be hidden before it is cut, or
+    # a key that straddles the cut shows its first characters.
+    fake_crm.queue("Schema/Person", Scripted(400, "x" * 190 + fake_crm.api_key))
+    result = run_pull(fake_crm, tmp_path / "s.json")
+    assert_one_line_error(result, "Schema/Person answered HTTP 400")
+    assert fake_crm.api_key[:4] not in result.output
+
+
+def test_credentials_in_the_base_url_are_refused_unshown(tmp_path: Path) -> None:
+    # MiniCRM's own examples write https://SystemId:APIKey@r3.minicrm.hu/...; such a URL
+    # would put the key into the snapshot's source and into every message naming the URL.
+    result = CliRunner().invoke(
+        main,
+        ["pull", "-o", str(tmp_path / "s.json"), "--base-url"]
+        + ["https://42:k3y-in-url@127.0.0.1:1/Api/R3"],
+        env={"MINICRM_API_KEY": "k3y-in-env", "MINICRM_SYSTEM_ID": "42"},
+    )
+    assert_one_line_error(result, "--base-url", "credentials", "MINICRM_API_KEY")
+    assert result.exit_code == 2 and "k3y-in-url" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://127.0.0.1:99999/Api/R3", "port"),
+        ("http://127.0.0.1:1/Api\n/R3", "non-printable"),
+        ("http:///Api/R3", "host"),
+    ],
+)
+def test_an_unusable_base_url_is_a_one_line_error(
+    tmp_path: Path, url: str, problem: str
+) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["pull", "-o", str(tmp_path / "s.json"), "--base-url", url],
+        env={"MINICRM_API_KEY": "k3y", "MINICRM_SYSTEM_ID": "42"},
+    )
+    assert_one_line_error(result, "--base-url", problem)
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed_and_says_where_it_leads(
+    fake_crm: FakeMiniCRM, tmp_path: Path, status: int
+) -> None:
+    # Following it would hand the Authorization header to whatever the server names; the
+    # error says where it leads (the key hidden, should it ride in the URL) and what to do.
+    target = f"https://elsewhere.example/Api/R3/Category?echo={fake_crm.api_key}"
+    fake_crm.queue("Category", Scripted(status, "", {"Location": target}))
+    result = run_pull(fake_crm, tmp_path / "s.json")
+    assert_one_line_error(
+        result,
+        f"Category answered HTTP {status}, a redirect to "
+        "'https://elsewhere.example/Api/R3/Category?echo=***'",
+        "--base-url",
+    )
+    assert fake_crm.api_key not in result.output
+    assert fake_crm.paths() == ["Category"]

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, final
 
+import httpx
+
 from ._errors import ReadOnlyFieldError, UnknownUserError
 from ._values import MiniCRMModel
 from .models._shared import User
@@ -28,6 +30,29 @@ RecordT = TypeVar("RecordT", bound=MiniCRMModel)
 
 DEFAULT_BASE_URL = "https://r3.minicrm.hu/Api/R3"
 PAGE_SIZE = 100
+
+
+def base_url_problem(url: str) -> str | None:
+    """What makes ``url`` unusable as a base URL, or None; the URL is named, never shown.
+
+    httpx would only fail on it when a call is sent, and not always with an httpx error. A
+    ``user:password@`` in it (MiniCRM's examples put the key there) would show in reprs.
+    """
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        return str(exc)
+    if parsed.userinfo:
+        return (
+            "it holds credentials (user:password@); pass system_id and api_key instead"
+        )
+    if parsed.scheme not in ("http", "https"):
+        return f"{url!r} does not start with http:// or https://"
+    if not parsed.host:
+        return f"{url!r} names no host"
+    if parsed.port is not None and not 0 < parsed.port < 2**16:
+        return f"{url!r}: port {parsed.port} is not between 1 and 65535"
+    return None
 
 
 def query_value(value: object) -> str:

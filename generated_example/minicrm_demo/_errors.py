@@ -203,9 +203,10 @@ class ResponseValidationError(MiniCRMError):
     def __init__(
         self, method: str, path: str, body: str, reason: str, errors: list[ErrorDetails]
     ) -> None:
+        shown = f": {excerpt(body, 200)}" if body else ""
         super().__init__(
             f"{method} {path} answered something this client cannot read "
-            f"({excerpt(reason, 300)}): {excerpt(body, 200)}"
+            f"({excerpt(reason, 300)}){shown}"
         )
         self.method = method
         self.path = path

@@ -8,7 +8,6 @@ Generated from the same template as the synchronous client's.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, Unpack
 
 from .. import models
@@ -27,7 +26,7 @@ from .._values import MiniCRMModel, SearchPage
 from ..models._history import StatusChange
 from .history import status_history
 from .templates import template_list
-from .transport import CONCURRENCY, all_pages, create_record
+from .transport import CONCURRENCY, all_pages, create_record, gather_all
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Mapping
@@ -257,10 +256,10 @@ class ProjectResource(Generic[RecordT, ItemT]):
         async for item in self._search(search):
             batch.append(item)
             if len(batch) == CONCURRENCY:
-                for record in await asyncio.gather(*(self.get(i) for i in batch)):
+                for record in await gather_all(self.get(i) for i in batch):
                     yield record
                 batch = []
-        for record in await asyncio.gather(*(self.get(i) for i in batch)):
+        for record in await gather_all(self.get(i) for i in batch):
             yield record
 
 

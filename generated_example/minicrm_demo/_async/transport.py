@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from .._calls import PAGE_SIZE, FromJSON, answer_id, as_is, decode, page_of
+from .._calls import (
+    PAGE_SIZE,
+    FromJSON,
+    answer_id,
+    as_is,
+    base_url_problem,
+    decode,
+    page_of,
+)
 from .._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -27,19 +35,32 @@ from .._errors import (
     ServerError,
     details_of,
     error_for,
+    excerpt,
     reason_of,
     redactor,
 )
 from .._pacing import Pacer, backoff, retry_after
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Mapping
+    from collections.abc import (
+        AsyncIterator,
+        Awaitable,
+        Callable,
+        Iterable,
+        Mapping,
+    )
 
 T = TypeVar("T")
 CONCURRENCY = 8
 """How many pages or records an async search fetches at once (inside the rate limit)."""
 
 logger = logging.getLogger("minicrm_demo")
+
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures before a request left: a connection that never opened (or never came free)."""
+
+READABLE_CODINGS = frozenset({"gzip", "deflate"})
+"""The content codings an answer may come in, one at most (``identity`` is none)."""
 
 
 class AsyncTransport:
@@ -62,6 +83,24 @@ class AsyncTransport:
         http_client: httpx.AsyncClient | None,
         extra_user_ids: frozenset[int] = frozenset(),
     ) -> None:
+        problem = base_url_problem(base_url)
+        if problem is not None:
+            raise MiniCRMError(f"base_url is not usable: {problem}")
+        for name, seconds in (
+            ("timeout", timeout),
+            ("deadline", deadline),
+            ("rate_period", rate_period),
+        ):
+            if not seconds > 0:  # nan too
+                raise MiniCRMError(f"{name} must be a number of seconds above 0")
+        if not retry_backoff >= 0:
+            raise MiniCRMError("retry_backoff must be a number of seconds, 0 or more")
+        if max_retries < 0:
+            raise MiniCRMError("max_retries must be 0 or more")
+        if max_answer_bytes < 1:
+            raise MiniCRMError("max_answer_bytes must be 1 or more")
+        if rate_limit is not None and rate_limit < 1:
+            raise MiniCRMError("rate_limit must be 1 or more (None: no limit)")
         self.base_url: str = base_url.rstrip("/")
         self.deadline = deadline
         self.max_answer_bytes = max_answer_bytes
@@ -69,10 +108,14 @@ class AsyncTransport:
         self.retry_backoff = retry_backoff
         self._auth = httpx.BasicAuth(system_id, api_key)
         self._redact = redactor(system_id, api_key)
-        self._headers = {"Accept": "application/json", **(default_headers or {})}
+        self._headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+            **(default_headers or {}),
+        }
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
-        self._pacer = Pacer(rate_limit, rate_period) if rate_limit else None
+        self._pacer = None if rate_limit is None else Pacer(rate_limit, rate_period)
         self.extra_user_ids = extra_user_ids
 
     def redact(self, text: str) -> str:
@@ -129,11 +172,13 @@ class AsyncTransport:
                 return parse.read(content)
             return parse(decode(content))
         except (ValueError, TypeError, LookupError, RecursionError) as exc:
+            # Not chained to ``exc``: pydantic's message quotes the answer, which may hold
+            # the key, and a logged traceback prints every cause; ``errors`` keeps its details.
             body = self._redact(content.decode("utf-8", errors="replace"))
             reason = self._redact(reason_of(exc))
             raise ResponseValidationError(
                 method, path, body, reason, details_of(exc, self._redact)
-            ) from exc
+            ) from None
 
     async def _send(
         self,
@@ -153,13 +198,15 @@ class AsyncTransport:
                 status, headers, content = await self._exchange(
                     method, path, params, json
                 )
-            except httpx.TimeoutException:
+            except httpx.TimeoutException as exc:
                 error: MiniCRMError = APITimeoutError(method, path, "no answer in time")
+                retry = idempotent or isinstance(exc, _NEVER_SENT)
                 wait = backoff(attempt, self.retry_backoff)
             except httpx.RequestError as exc:
-                reason = self._redact(str(exc) or type(exc).__name__)
+                # httpx quotes what it could not read (a status line of any length).
+                reason = excerpt(self._redact(str(exc) or type(exc).__name__))
                 error = APIConnectionError(method, path, reason)
-                retry = idempotent or isinstance(exc, httpx.ConnectError)
+                retry = idempotent or isinstance(exc, _NEVER_SENT)
                 wait = backoff(attempt, self.retry_backoff)
             else:
                 logger.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
@@ -207,6 +254,7 @@ class AsyncTransport:
             async with asyncio.timeout(self.deadline):
                 response = await self._http.send(request, auth=self._auth, stream=True)
                 try:
+                    self._refuse_coding(method, path, response.headers)
                     content = bytearray()
                     async for chunk in response.aiter_bytes():
                         content += chunk
@@ -216,6 +264,23 @@ class AsyncTransport:
         except TimeoutError:
             raise self._late(method, path) from None
         return response.status_code, response.headers, bytes(content)
+
+    def _refuse_coding(self, method: str, path: str, headers: httpx.Headers) -> None:
+        """Refuse, unread, an answer whose decoding could outrun ``_check``.
+
+        ``_check`` runs between chunks: one gzip or deflate step expands a network read of
+        64 KiB to 64 MiB at most, but stacked codings (``gzip, gzip``), brotli or zstd can
+        expand it to gigabytes in one step. Only gzip and deflate are asked for.
+        """
+        value = headers.get("Content-Encoding", "")
+        codings = [
+            coding
+            for coding in (part.strip().lower() for part in value.split(","))
+            if coding not in ("", "identity")
+        ]
+        if len(codings) > 1 or not READABLE_CODINGS.issuperset(codings):
+            reason = f"Content-Encoding {value!r}: only gzip or deflate, once"
+            raise ResponseValidationError(method, path, "", self._redact(reason), [])
 
     def _check(self, method: str, path: str, content: bytearray, ends: float) -> None:
         """Stop reading an answer past the size cap or the deadline."""
@@ -227,6 +292,22 @@ class AsyncTransport:
     def _late(self, method: str, path: str) -> APITimeoutError:
         reason = f"the answer was not complete within {self.deadline:g}s (the deadline)"
         return APITimeoutError(method, path, reason)
+
+
+async def gather_all(calls: Iterable[Awaitable[T]]) -> list[T]:
+    """The results of ``calls``, run at once; when one fails, the others are stopped first.
+
+    ``asyncio.gather`` alone would leave them running (retrying, using the rate budget,
+    logging) for answers nobody waits for.
+    """
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 async def all_pages(
@@ -244,11 +325,9 @@ async def all_pages(
         yield result
     pages = -(-count // PAGE_SIZE)
     for start in range(1, pages, CONCURRENCY):
-        batch = await asyncio.gather(
-            *(
-                core.call("GET", path, parse, params={**params, "Page": str(page)})
-                for page in range(start, min(start + CONCURRENCY, pages))
-            )
+        batch = await gather_all(
+            core.call("GET", path, parse, params={**params, "Page": str(page)})
+            for page in range(start, min(start + CONCURRENCY, pages))
         )
         for results, _ in batch:
             for result in results:

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from .._calls import PAGE_SIZE, FromJSON, answer_id, as_is, decode, page_of
+from .._calls import (
+    PAGE_SIZE,
+    FromJSON,
+    answer_id,
+    as_is,
+    base_url_problem,
+    decode,
+    page_of,
+)
 from .._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -26,6 +34,7 @@ from .._errors import (
     ServerError,
     details_of,
     error_for,
+    excerpt,
     reason_of,
     redactor,
 )
@@ -37,6 +46,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 logger = logging.getLogger("minicrm_demo")
+
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures before a request left: a connection that never opened (or never came free)."""
+
+READABLE_CODINGS = frozenset({"gzip", "deflate"})
+"""The content codings an answer may come in, one at most (``identity`` is none)."""
 
 
 class Transport:
@@ -59,6 +74,24 @@ class Transport:
         http_client: httpx.Client | None,
         extra_user_ids: frozenset[int] = frozenset(),
     ) -> None:
+        problem = base_url_problem(base_url)
+        if problem is not None:
+            raise MiniCRMError(f"base_url is not usable: {problem}")
+        for name, seconds in (
+            ("timeout", timeout),
+            ("deadline", deadline),
+            ("rate_period", rate_period),
+        ):
+            if not seconds > 0:  # nan too
+                raise MiniCRMError(f"{name} must be a number of seconds above 0")
+        if not retry_backoff >= 0:
+            raise MiniCRMError("retry_backoff must be a number of seconds, 0 or more")
+        if max_retries < 0:
+            raise MiniCRMError("max_retries must be 0 or more")
+        if max_answer_bytes < 1:
+            raise MiniCRMError("max_answer_bytes must be 1 or more")
+        if rate_limit is not None and rate_limit < 1:
+            raise MiniCRMError("rate_limit must be 1 or more (None: no limit)")
         self.base_url: str = base_url.rstrip("/")
         self.deadline = deadline
         self.max_answer_bytes = max_answer_bytes
@@ -66,10 +99,14 @@ class Transport:
         self.retry_backoff = retry_backoff
         self._auth = httpx.BasicAuth(system_id, api_key)
         self._redact = redactor(system_id, api_key)
-        self._headers = {"Accept": "application/json", **(default_headers or {})}
+        self._headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+            **(default_headers or {}),
+        }
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=timeout)
-        self._pacer = Pacer(rate_limit, rate_period) if rate_limit else None
+        self._pacer = None if rate_limit is None else Pacer(rate_limit, rate_period)
         self.extra_user_ids = extra_user_ids
 
     def redact(self, text: str) -> str:
@@ -126,11 +163,13 @@ class Transport:
                 return parse.read(content)
             return parse(decode(content))
         except (ValueError, TypeError, LookupError, RecursionError) as exc:
+            # Not chained to ``exc``: pydantic's message quotes the answer, which may hold
+            # the key, and a logged traceback prints every cause; ``errors`` keeps its details.
             body = self._redact(content.decode("utf-8", errors="replace"))
             reason = self._redact(reason_of(exc))
             raise ResponseValidationError(
                 method, path, body, reason, details_of(exc, self._redact)
-            ) from exc
+            ) from None
 
     def _send(
         self,
@@ -148,13 +187,15 @@ class Transport:
             retry = idempotent
             try:
                 status, headers, content = self._exchange(method, path, params, json)
-            except httpx.TimeoutException:
+            except httpx.TimeoutException as exc:
                 error: MiniCRMError = APITimeoutError(method, path, "no answer in time")
+                retry = idempotent or isinstance(exc, _NEVER_SENT)
                 wait = backoff(attempt, self.retry_backoff)
             except httpx.RequestError as exc:
-                reason = self._redact(str(exc) or type(exc).__name__)
+                # httpx quotes what it could not read (a status line of any length).
+                reason = excerpt(self._redact(str(exc) or type(exc).__name__))
                 error = APIConnectionError(method, path, reason)
-                retry = idempotent or isinstance(exc, httpx.ConnectError)
+                retry = idempotent or isinstance(exc, _NEVER_SENT)
                 wait = backoff(attempt, self.retry_backoff)
             else:
                 logger.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
@@ -200,6 +241,7 @@ class Transport:
         ends = time.monotonic() + self.deadline
         response = self._http.send(request, auth=self._auth, stream=True)
         try:
+            self._refuse_coding(method, path, response.headers)
             content = bytearray()
             for chunk in response.iter_bytes():
                 content += chunk
@@ -207,6 +249,23 @@ class Transport:
         finally:
             response.close()
         return response.status_code, response.headers, bytes(content)
+
+    def _refuse_coding(self, method: str, path: str, headers: httpx.Headers) -> None:
+        """Refuse, unread, an answer whose decoding could outrun ``_check``.
+
+        ``_check`` runs between chunks: one gzip or deflate step expands a network read of
+        64 KiB to 64 MiB at most, but stacked codings (``gzip, gzip``), brotli or zstd can
+        expand it to gigabytes in one step. Only gzip and deflate are asked for.
+        """
+        value = headers.get("Content-Encoding", "")
+        codings = [
+            coding
+            for coding in (part.strip().lower() for part in value.split(","))
+            if coding not in ("", "identity")
+        ]
+        if len(codings) > 1 or not READABLE_CODINGS.issuperset(codings):
+            reason = f"Content-Encoding {value!r}: only gzip or deflate, once"
+            raise ResponseValidationError(method, path, "", self._redact(reason), [])
 
     def _check(self, method: str, path: str, content: bytearray, ends: float) -> None:
         """Stop reading an answer past the size cap or the deadline."""
