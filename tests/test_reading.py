@@ -172,6 +172,48 @@ def test_non_numeric_labels_keep_their_fast_path() -> None:
     assert record.referrer is not None and record.referrer.label == "Google"
 
 
+def test_an_answer_reads_labels_exactly_and_keeps_a_new_option_that_differs_by_case() -> (
+    None
+):
+    # MiniCRM answers a label exactly as the schema holds it, and labels may differ only by
+    # case: in an answer, "google" is an option added after generation, not Google.
+    with pytest.warns(UnknownOptionWarning, match="'google'"):
+        first = Sales.from_api({"Referrer": "google"}, source="detail").referrer
+    for source in ("detail", "search"):
+        record = Sales.from_api({"Referrer": "google"}, source=source)
+        assert record.referrer is first
+        assert record.referrer is not None and not record.referrer.known
+        assert record.referrer.label == "google" and record.referrer.id is None
+        assert record.to_api() == {"Referrer": "google"}
+        json_read = Sales.from_api_json(b'{"Referrer": "google"}', source=source)
+        assert json_read.referrer is record.referrer
+    # Typed by hand (no source), case is forgiven when it names one option.
+    assert Sales(referrer="google").referrer is SalesReferrer.GOOGLE  # type: ignore[arg-type]
+    assert Sales.from_api({"Referrer": "cold call"}).referrer is SalesReferrer.COLD_CALL
+
+
+def test_a_new_option_differing_by_case_goes_back_to_the_sandbox_unchanged() -> None:
+    snapshot = load_demo_snapshot()
+    endpoints = dict(snapshot.endpoints)
+    sales = dict(endpoints["Schema/Project/3"])
+    sales["Referrer"] = {**sales["Referrer"], "1400": "other"}  # added after generation
+    endpoints["Schema/Project/3"] = sales
+    grown = Snapshot(endpoints, snapshot.base_url, snapshot.system_id)
+    with SandboxServer(grown, SYSTEM, KEY) as running:
+        contact = new_person(running)
+        pid = running.sandbox.put_project(
+            None, {"CategoryId": 3, "ContactId": contact, "Referrer": 1400}
+        )["Id"]
+        with connect(running) as crm:
+            with pytest.warns(UnknownOptionWarning, match="'other'"):
+                fetched = crm.sales.get(pid)
+            assert isinstance(fetched, Sales) and fetched.referrer is not None
+            assert fetched.referrer is not SalesReferrer.OTHER
+            crm.sales.update(pid, Sales(referrer=fetched.referrer))
+        stored = running.store.get(pid, ("Project",))
+    assert stored is not None and stored.data["Referrer"] == 1400
+
+
 # -- contact Type ---------------------------------------------------------------------------
 
 
