@@ -16,6 +16,9 @@ Labels can be numbers (``"1"``, ``"2"``, …), so a text is read by where it cam
 * otherwise, and in dicts of unknown source, a whole number that is an option id (any whole
   number, for a Set) is read as the id, else a text is read as a label; when the same text is
   an id and another option's label, the id wins and :class:`AmbiguousValueWarning` says so.
+
+An answer's label is matched exactly; only values of unknown source (set by hand) may differ
+from a label by case.
 """
 
 from __future__ import annotations
@@ -1115,7 +1118,11 @@ class ChoiceEnum(enum.Enum):
         text = value.strip()
         label = options.by_label.get(value) or options.by_label.get(text)
         if not _INTEGER.fullmatch(text):
-            return label or options.by_folded.get(text.casefold()) or cls._unknown(text)
+            # An answer holds labels exactly as the schema does, and labels may differ only
+            # by case: there another case is a new option. Case is forgiven in values set by
+            # hand (no source), where it names one option.
+            folded = options.by_folded.get(text.casefold()) if source is None else None
+            return label or folded or cls._unknown(text)
         if label is not None and source == "detail":
             return label
         by_id = options.by_id.get(int(text))
