@@ -176,6 +176,20 @@ def test_unknown_set_labels_are_kept_and_written_back() -> None:
     assert again.to_api() == record.to_api()
 
 
+@pytest.mark.parametrize("raw", [-1, "-1", -3, " -4 ", -(2**40)])
+def test_a_negative_bitmask_is_refused_not_read_as_bits(raw: Any) -> None:
+    # Python reads -1 as every bit: "-1" would come back as all three choices, and be written
+    # back as 7.
+    with pytest.raises(ValueError, match="expected a bitmask"):
+        Sales.from_api({"Set1035": raw}, source="search")
+    with pytest.raises(ValueError, match="expected a bitmask"):
+        Sales.from_api_json(json.dumps({"Set1035": raw}))
+    record = Sales(set1035=SalesSet1035.FIRST_CHOICE)
+    with pytest.raises(ValueError, match="expected a bitmask"):
+        record.set1035 = raw
+    assert record.set1035 == SalesSet1035.FIRST_CHOICE
+
+
 def test_single_checkbox_set() -> None:
     assert Support.from_api({"Callback": "Visszahívást kér"}).to_api() == {
         "Callback": 1
