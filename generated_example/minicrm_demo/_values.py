@@ -1309,7 +1309,7 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         if isinstance(value, cls):
             return value
         if isinstance(value, int) and not isinstance(value, bool):
-            return cls._remember(value, cls(value))
+            return cls._remember(value, cls(_bitmask(value)))
         if isinstance(value, list):
             items = cast("list[object]", value)
             labels = [item for item in items if isinstance(item, str)]
@@ -1366,7 +1366,7 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         if not _INTEGER.fullmatch(text):
             flags = cls.from_labels(text)
             return flags, not flags.unknown_labels
-        mask = cls(int(text))
+        mask = cls(_bitmask(int(text)))
         bit = None if source == "search" else cls._bits().get(text)
         if bit is None or bit == mask:
             return mask, True
@@ -1420,6 +1420,13 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
             "description": f"A bitmask of these options (bit: label): {options}; with "
             "labels this package does not know, the labels joined by ', '.",
         }
+
+
+def _bitmask(value: int) -> int:
+    """``value`` as a bitmask; a negative one is refused (Python reads -1 as every bit)."""
+    if value < 0:
+        raise ValueError(f"a bitmask cannot be negative, got {value}")
+    return value
 
 
 def _flag_value(flags: ChoiceFlag) -> int | str:
