@@ -121,6 +121,21 @@ def test_unknown_enum_value_warns_and_round_trips(raw: Any) -> None:
     assert member not in list(SalesQualification)
 
 
+def test_an_unknown_label_is_written_back_exactly_as_it_was_sent() -> None:
+    with pytest.warns(UnknownOptionWarning, match="' Brand new, spaced '"):
+        record = Sales.from_api(
+            {"Qualification": " Brand new, spaced "}, source="detail"
+        )
+    member = record.qualification
+    assert member is not None and not member.known
+    assert member.label == " Brand new, spaced " and member.id is None
+    assert record.to_api() == {"Qualification": " Brand new, spaced "}
+    # A known label is still found with spaces around it.
+    assert Sales.from_api({"Qualification": " Qualified "}).to_api() == {
+        "Qualification": 1329
+    }
+
+
 @pytest.mark.parametrize(
     "raw",
     [
