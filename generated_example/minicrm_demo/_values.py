@@ -1122,7 +1122,7 @@ class ChoiceEnum(enum.Enum):
             # by case: there another case is a new option. Case is forgiven in values set by
             # hand (no source), where it names one option.
             folded = options.by_folded.get(text.casefold()) if source is None else None
-            return label or folded or cls._unknown(text)
+            return label or folded or cls._unknown(value)
         if label is not None and source == "detail":
             return label
         by_id = options.by_id.get(int(text))
