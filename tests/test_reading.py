@@ -103,6 +103,60 @@ def test_a_detail_answer_reads_numeric_labels_as_labels() -> None:
     )
 
 
+def test_a_detail_answer_reads_a_number_that_is_no_label_as_a_new_label() -> None:
+    # Where labels are numbers, a detail answer is read by label: "6" and "5" are options
+    # added since generation, not the id 6 nor the bits of "1" and "3".
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        searched = Projects.from_api({"Attendance": "5"}, source="search")
+        assert searched.attendance == 5  # read first, remembered for search only
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        record = Projects.from_api(
+            {"Rating": "6", "Attendance": "5", "Grade": "3"}, source="detail"
+        )
+    assert [w.category for w in caught] == [UnknownOptionWarning] * 2
+    assert record.rating is not None and not record.rating.known
+    assert record.rating.label == "6" and record.rating.id is None
+    assert record.attendance is not None and record.attendance.unknown_labels == ("5",)
+    assert record.attendance.labels == ["5"] and record.attendance == 0
+    assert record.to_api() == {"Rating": "6", "Attendance": "5", "Grade": 3}
+    joined = Projects.from_api({"Attendance": "3, 5"}, source="detail").attendance
+    assert joined is not None and joined.labels == ["3", "5"]
+    for read in (
+        Projects.from_api_json(b'{"Rating": "6", "Attendance": "5"}', source="detail"),
+        Projects.from_api({"Rating": "6", "Attendance": "5"}, source="detail"),
+    ):
+        assert read.model_dump(mode="json", exclude_unset=True) == {
+            "Rating": "6",
+            "Attendance": "5",
+        }
+    # Where no label is a number, a number in a detail answer is still an id or bitmask.
+    assert Sales.from_api({"Set1035": "3"}, source="detail").set1035 == 3
+
+
+def test_a_new_numeric_label_goes_back_to_the_sandbox_unchanged() -> None:
+    snapshot = load_demo_snapshot()
+    endpoints = dict(snapshot.endpoints)
+    projects = dict(endpoints["Schema/Project/6"])
+    projects["Rating"] = {**projects["Rating"], "2006": "6"}  # added after generation
+    endpoints["Schema/Project/6"] = projects
+    grown = Snapshot(endpoints, snapshot.base_url, snapshot.system_id)
+    with SandboxServer(grown, SYSTEM, KEY) as running:
+        contact = new_person(running)
+        pid = running.sandbox.put_project(
+            None, {"CategoryId": 6, "ContactId": contact, "Rating": 2006}
+        )["Id"]
+        with connect(running) as crm, warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnknownOptionWarning)
+            fetched = crm.projects.get(pid)
+            assert isinstance(fetched, Projects) and fetched.rating is not None
+            assert fetched.rating.label == "6" and fetched.rating.id is None
+            crm.projects.update(pid, Projects(rating=fetched.rating))
+        stored = running.store.get(pid, ("Project",))
+    assert stored is not None and stored.data["Rating"] == 2006
+
+
 def test_a_search_answer_reads_ids_and_bitmasks() -> None:
     record, warned = quietly(
         Projects.from_api,
