@@ -12,6 +12,8 @@ Labels can be numbers (``"1"``, ``"2"``, …), so a text is read by where it cam
 
 * JSON numbers are always option ids (Set: bitmasks);
 * in a ``"detail"`` answer (GET) a text that is exactly an option's label is that option;
+  where some labels are numbers, a detail answer is read by label only: a number that is no
+  label is an option added since generation, kept as that label (with a warning);
 * in a ``"search"`` answer (searches, webhooks) a whole number is an id or bitmask;
 * otherwise, and in dicts of unknown source, a whole number that is an option id (any whole
   number, for a Set) is read as the id, else a text is read as a label; when the same text is
@@ -967,6 +969,8 @@ class _Options(Generic[E]):
     alike: dict[int | str, E]
     """The ids, and the texts of ``by_text`` that every source reads as the same member: what
     pydantic-core looks up itself, before any Python code runs."""
+    numbered: bool
+    """Whether some labels are whole numbers: a detail answer is then read by label only."""
 
 
 def _alike_texts(
@@ -984,6 +988,7 @@ def _alike_texts(
 
 _enum_options: dict[type, _Options[Any]] = {}
 _flag_bits: dict[type, dict[str, int]] = {}
+_flag_numbered: dict[type, bool] = {}
 _flag_texts: dict[tuple[type, str, str | None], Any] = {}
 """Set values read from text, by type, text and source: each text is parsed once."""
 _FLAG_TEXTS_KEPT = 65536
@@ -1050,16 +1055,18 @@ class ChoiceEnum(enum.Enum):
             seen = by_folded.get(folded, member)
             by_folded[folded] = member if seen is member else None
         by_id = {member._id: member for member in cls if member._id is not None}
+        numbered = any(_INTEGER.fullmatch(label.strip()) for label in by_label)
         by_text: dict[Source | None, dict[str, Self]] = {}
         for source in ("detail", "search", None):
             by_text[source] = texts = {}
-            for text in [*by_label, *map(str, by_id)]:
+            ids = [] if source == "detail" and numbered else map(str, by_id)
+            for text in [*by_label, *ids]:
                 if text not in texts:
                     read = cls._plain(text, source, by_id, by_label)
                     if read is not None:
                         texts[text] = read
         alike = _alike_texts(by_id, by_text)
-        built = _Options(by_id, by_label, by_folded, by_text, alike)
+        built = _Options(by_id, by_label, by_folded, by_text, alike, numbered)
         _enum_options[cls] = built
         return built
 
@@ -1125,6 +1132,8 @@ class ChoiceEnum(enum.Enum):
             return label or folded or cls._unknown(value)
         if label is not None and source == "detail":
             return label
+        if source == "detail" and options.numbered:
+            return cls._unknown(value)
         by_id = options.by_id.get(int(text))
         if by_id is None:
             if label is not None and source != "search":
@@ -1264,6 +1273,15 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         return bits
 
     @classmethod
+    def _numbered(cls) -> bool:
+        """Whether some labels are whole numbers: a detail answer is then read by label only."""
+        numbered = _flag_numbered.get(cls)
+        if numbered is None:
+            numbered = any(_INTEGER.fullmatch(label.strip()) for label in cls._bits())
+            _flag_numbered[cls] = numbered
+        return numbered
+
+    @classmethod
     def from_labels(cls, text: str) -> Self:
         """Parse ``"First choice, Third choice"``; the longest known label wins at each step."""
         by_label = cls._bits()
@@ -1352,26 +1370,25 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
     def _read_alike(cls, value: str) -> bool:
         """Whether every source reads ``value`` alike (see :meth:`_read_text`).
 
-        Only a bitmask that is also the label of other bits is read by its source.
+        Where some labels are numbers, a number is read by its source (a detail answer reads
+        labels) unless it is the label of its own bit.
         """
         text = value.strip()
-        if not _INTEGER.fullmatch(text):
+        if not _INTEGER.fullmatch(text) or not cls._numbered():
             return True
-        return cls._bits().get(text) in (None, int(text))
+        return cls._bits().get(text) == int(text)
 
     @classmethod
     def _read_text(cls, value: str, source: Source | None) -> tuple[Self, bool]:
         """Flags from a text, and whether they were read without a warning."""
         text = value.strip()
-        if not _INTEGER.fullmatch(text):
+        if not _INTEGER.fullmatch(text) or (source == "detail" and cls._numbered()):
             flags = cls.from_labels(text)
             return flags, not flags.unknown_labels
         mask = cls(_bitmask(int(text)))
         bit = None if source == "search" else cls._bits().get(text)
         if bit is None or bit == mask:
             return mask, True
-        if source == "detail":
-            return cls(bit), True
         _warn_once(
             cls,
             text,
