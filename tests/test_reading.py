@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import sys
 import warnings
 from collections.abc import Iterator
@@ -440,6 +441,45 @@ def test_search_items_read_ids_and_records_read_labels(numeric_package: Path) ->
     assert record.status_id.label == "2"
     assert by_filter == [pid]
     assert listed.user_id is shown.user_id is user(1)
+
+
+def test_todo_notes_read_their_writer_as_an_id_in_a_detail_answer(
+    numeric_package: Path,
+) -> None:
+    # A ToDo's detail answers user names, but its notes' CreatedBy as user ids (manual
+    # p.93-94): with users labelled by numbers, "1" there is user 1, not the user named "1".
+    sys.path.insert(0, str(numeric_package))
+    try:
+        import numeric_crm
+    finally:
+        sys.path.remove(str(numeric_package))
+    user = numeric_crm.User
+    with SandboxServer(numeric_snapshot(), SYSTEM, KEY) as running:
+        contact = new_person(running)
+        pid = running.sandbox.put_project(
+            None, {"CategoryId": 5, "ContactId": contact, "UserId": 1}
+        )["Id"]
+        todo = running.sandbox.put_todo(None, {"ProjectId": pid, "UserId": 1})["Id"]
+        running.sandbox.add_todo_note(todo, "first", 1)
+        running.sandbox.add_todo_note(todo, "second", 2)
+        answer = running.sandbox.get_todo(todo)
+        with numeric_crm.Client(SYSTEM, KEY, base_url=running.base_url) as crm:
+            shown, warned = quietly(crm.todos.get, todo)
+    assert [n["CreatedBy"] for n in answer["Notes"]] == ["1", "2"]
+    assert warned == []
+    assert shown.user_id is user(1) and shown.user_id.label == "2"
+    assert [note.created_by for note in shown.notes] == [user(1), user(2)]
+    stored = numeric_crm.ToDo.from_api(answer, source="detail")
+    assert [note.created_by for note in stored.notes] == [user(1), user(2)]
+    raw = json.dumps(answer)
+    from_json = numeric_crm.ToDo.from_api_json(raw, source="detail")
+    assert [note.created_by for note in from_json.notes] == [user(1), user(2)]
+    dumped = from_json.model_dump(mode="json")["Notes"]
+    assert dumped == stored.model_dump(mode="json")["Notes"]
+    assert [(n["Comment"], n["CreatedBy"]) for n in dumped] == [
+        ("first", 1),
+        ("second", 2),
+    ]
 
 
 def test_datetimes_are_written_to_the_second_with_four_digit_years() -> None:
