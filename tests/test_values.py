@@ -205,6 +205,42 @@ def test_a_negative_bitmask_is_refused_not_read_as_bits(raw: Any) -> None:
     assert record.set1035 == SalesSet1035.FIRST_CHOICE
 
 
+@pytest.mark.parametrize(
+    ("model", "answer"),
+    [
+        (
+            Sales,
+            {
+                "Referrer": "google",
+                "Set1035": "First choice, Zeta",
+                "StatusId": "Contacted",
+                "UserId": "nagy péter",
+                "LeadSource": " New ",
+                "Qualification": "9999",
+                "DateTime1106": "2024-02-29 23:59:59",
+                "File1113": "https://a.example/x,https://b.example/y",
+                "Int1107": "12",
+                "Text1105": 36201234567,
+            },
+        ),
+        (Projects, {"Rating": "6", "Attendance": "5", "Grade": "1", "Skills": "C#"}),
+        (Projects, {"Rating": "2001", "Attendance": "3, 5", "Grade": "2"}),
+        (Person, {"Type": "Személy", "Hírlevél": "Feliratkozott"}),
+    ],
+)
+def test_a_dump_read_back_as_detail_is_the_same_record(
+    model: type[Sales | Projects | Person], answer: dict[str, Any]
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownOptionWarning)
+        record = model.from_api(answer, source="detail")
+        dumped = record.model_dump_json()
+        again = model.from_api_json(dumped, source="detail")
+        from_dict = model.from_api(record.model_dump(mode="json"), source="detail")
+    assert again == record and from_dict == record
+    assert again.model_dump_json() == dumped
+
+
 def test_single_checkbox_set() -> None:
     assert Support.from_api({"Callback": "Visszahívást kér"}).to_api() == {
         "Callback": 1
