@@ -482,6 +482,41 @@ def test_todo_notes_read_their_writer_as_an_id_in_a_detail_answer(
     ]
 
 
+def test_a_field_named_like_another_fields_api_name_reads_only_its_own_value(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    snapshot = load_demo_snapshot()
+    endpoints = dict(snapshot.endpoints)
+    endpoints["Schema/Project/3"] = {
+        **endpoints["Schema/Project/3"],
+        "name": "Text(64)",  # a custom field whose API name is the Python name of Name
+    }
+    Snapshot(endpoints, snapshot.base_url, snapshot.system_id).write(
+        tmp_path / "named.snapshot.json"
+    )
+    result = CliRunner().invoke(
+        main,
+        ["generate", "--schema", str(tmp_path / "named.snapshot.json")]
+        + ["--output", str(tmp_path / "out"), "--package-name", "named_crm", "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    sys.path.insert(0, str(tmp_path / "out"))
+    try:
+        import named_crm
+    finally:
+        sys.path.remove(str(tmp_path / "out"))
+    record = named_crm.Sales.from_api({"Id": 7, "name": "custom"}, source="search")
+    as_json = named_crm.Sales.from_api_json(b'{"Id": 7, "name": "custom"}')
+    for read in (record, as_json):
+        dumped = read.model_dump(mode="json", exclude_none=True)
+        assert dumped == {"Id": 7, "name": "custom"}
+    assert record.to_api() == {"Id": 7, "name": "custom"}
+
+
 def test_datetimes_are_written_to_the_second_with_four_digit_years() -> None:
     written = Projects(
         start_date=datetime(2026, 1, 2, 3, 4, 5, 678901), end_date=datetime(5, 1, 1)
