@@ -517,6 +517,65 @@ def test_a_field_named_like_another_fields_api_name_reads_only_its_own_value(
     assert record.to_api() == {"Id": 7, "name": "custom"}
 
 
+@pytest.fixture(scope="module")
+def repeated_labels(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The demo where two LeadSource options are labelled "Web" and two Set1035 options
+    "First choice" (labels can repeat)."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    root = tmp_path_factory.mktemp("repeated")
+    snapshot = load_demo_snapshot()
+    endpoints = dict(snapshot.endpoints)
+    sales = dict(endpoints["Schema/Project/3"])
+    sales["LeadSource"] = {**sales["LeadSource"], "1406": "Web"}
+    sales["Set1035"] = {**sales["Set1035"], "8": "First choice"}
+    endpoints["Schema/Project/3"] = sales
+    Snapshot(endpoints, snapshot.base_url, snapshot.system_id).write(
+        root / "repeated.snapshot.json"
+    )
+    result = CliRunner().invoke(
+        main,
+        ["generate", "--schema", str(root / "repeated.snapshot.json")]
+        + ["--output", str(root / "out"), "--package-name", "repeated_crm", "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    sys.path.insert(0, str(root / "out"))
+    try:
+        import repeated_crm
+    finally:
+        sys.path.remove(str(root / "out"))
+    return repeated_crm
+
+
+@pytest.mark.parametrize("source", ["detail", None])
+def test_a_label_several_options_share_is_read_with_a_warning(
+    repeated_labels: Any, source: str | None
+) -> None:
+    # "Web" may be option 1404 or 1406: the first is taken, but never silently.
+    sales, ambiguous = repeated_labels.Sales, repeated_labels.AmbiguousValueWarning
+    repeated_labels._values._warned.clear()
+    for read in (
+        lambda: sales.from_api({"LeadSource": "Web"}, source=source),
+        lambda: sales.from_api_json(b'{"LeadSource": "Web"}', source=source),
+    ):
+        with pytest.warns(ambiguous, match="'Web'.*1404"):
+            record = read()
+        assert record.lead_source.id == 1404
+        repeated_labels._values._warned.clear()
+    for text in ("First choice", "First choice, Second choice"):
+        with pytest.warns(ambiguous, match="'First choice'"):
+            flags = sales.from_api({"Set1035": text}, source=source).set1035
+        assert flags & 1 and not flags & 8
+        repeated_labels._values._warned.clear()
+    # Ids are never ambiguous; labels no other option has are read silently.
+    record, warned = quietly(
+        sales.from_api, {"LeadSource": 1406, "Set1035": "Second choice"}, source=source
+    )
+    assert warned == [] and record.lead_source.id == 1406 and record.set1035 == 2
+
+
 def test_datetimes_are_written_to_the_second_with_four_digit_years() -> None:
     written = Projects(
         start_date=datetime(2026, 1, 2, 3, 4, 5, 678901), end_date=datetime(5, 1, 1)
