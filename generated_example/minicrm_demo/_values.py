@@ -62,7 +62,7 @@ from pydantic import (
 from pydantic_core import core_schema
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from pydantic.fields import FieldInfo
     from pydantic.json_schema import JsonSchemaValue
@@ -104,10 +104,12 @@ class UnknownOptionWarning(UserWarning):
 
 
 class AmbiguousValueWarning(UserWarning):
-    """A text is an option id (or bitmask) and also another option's label; read as the id.
+    """A text names more than one option; the warning says which one it was read as.
 
-    Say where the data came from to read it as MiniCRM meant it:
-    ``from_api(data, source="detail")`` for a GET answer (labels), ``"search"`` for ids.
+    Either it is an option id (or bitmask) and also another option's label, read as the id:
+    say where the data came from to read it as MiniCRM meant it, ``from_api(data,
+    source="detail")`` for a GET answer (labels), ``"search"`` for ids. Or several options
+    share the label, read as the first: only an id (a search answer) tells them apart.
     """
 
 
@@ -971,6 +973,8 @@ class _Options(Generic[E]):
     pydantic-core looks up itself, before any Python code runs."""
     numbered: bool
     """Whether some labels are whole numbers: a detail answer is then read by label only."""
+    shared: frozenset[str]
+    """Labels several options have: read as the first, with a warning."""
 
 
 def _alike_texts(
@@ -989,6 +993,8 @@ def _alike_texts(
 _enum_options: dict[type, _Options[Any]] = {}
 _flag_bits: dict[type, dict[str, int]] = {}
 _flag_numbered: dict[type, bool] = {}
+_flag_shared: dict[type, frozenset[str]] = {}
+"""Labels several bits of a type have (read as the first, with a warning)."""
 _flag_texts: dict[tuple[type, str, str | None], Any] = {}
 """Set values read from text, by type, text and source: each text is parsed once."""
 _FLAG_TEXTS_KEPT = 65536
@@ -996,6 +1002,17 @@ _flag_alike: dict[type, dict[int | str, Any]] = {}
 """Set values every source reads alike, by type, then bitmask or text: pydantic-core looks
 them up itself. Filled as values are read, up to ``_FLAG_ALIKE_KEPT`` per type."""
 _FLAG_ALIKE_KEPT = 4096
+
+
+def _repeated(labels: Iterable[str]) -> frozenset[str]:
+    """The labels that appear more than once."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for label in labels:
+        if label in seen:
+            repeated.add(label)
+        seen.add(label)
+    return frozenset(repeated)
 
 
 class ChoiceEnum(enum.Enum):
@@ -1056,17 +1073,18 @@ class ChoiceEnum(enum.Enum):
             by_folded[folded] = member if seen is member else None
         by_id = {member._id: member for member in cls if member._id is not None}
         numbered = any(_INTEGER.fullmatch(label.strip()) for label in by_label)
+        shared = _repeated(member._label for member in cls)
         by_text: dict[Source | None, dict[str, Self]] = {}
         for source in ("detail", "search", None):
             by_text[source] = texts = {}
             ids = [] if source == "detail" and numbered else map(str, by_id)
             for text in [*by_label, *ids]:
-                if text not in texts:
+                if text not in texts and text not in shared:
                     read = cls._plain(text, source, by_id, by_label)
                     if read is not None:
                         texts[text] = read
         alike = _alike_texts(by_id, by_text)
-        built = _Options(by_id, by_label, by_folded, by_text, alike, numbered)
+        built = _Options(by_id, by_label, by_folded, by_text, alike, numbered, shared)
         _enum_options[cls] = built
         return built
 
@@ -1124,6 +1142,8 @@ class ChoiceEnum(enum.Enum):
         """A member from a text the lookups did not answer: the rules, warnings included."""
         text = value.strip()
         label = options.by_label.get(value) or options.by_label.get(text)
+        if label is not None and label.label in options.shared:
+            label = cls._first_labelled(label)
         if not _INTEGER.fullmatch(text):
             # An answer holds labels exactly as the schema does, and labels may differ only
             # by case: there another case is a new option. Case is forgiven in values set by
@@ -1149,6 +1169,18 @@ class ChoiceEnum(enum.Enum):
                 "to read labels",
             )
         return by_id
+
+    @classmethod
+    def _first_labelled(cls, member: Self) -> Self:
+        """``member``, the first of the options that share its label, with a warning."""
+        _warn_once(
+            cls,
+            member.label,
+            AmbiguousValueWarning,
+            f"{cls.__name__}: {member.label!r} is the label of several options; read as the "
+            f"first, {member.id}. Only an id (a search answer) tells them apart",
+        )
+        return member
 
     @classmethod
     def _missing_(cls, value: object) -> Self | None:
@@ -1270,6 +1302,7 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
             for member in cls:
                 bits.setdefault(member._label, member.value)
             _flag_bits[cls] = bits
+            _flag_shared[cls] = _repeated(member._label for member in cls)
         return bits
 
     @classmethod
@@ -1300,6 +1333,15 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
                 unknown.append(parts[start])
                 start += 1
         value = cls(mask)
+        shared = [label for label in value.labels if label in _flag_shared[cls]]
+        if shared:
+            _warn_once(
+                cls,
+                tuple(shared),
+                AmbiguousValueWarning,
+                f"{cls.__name__}: {', '.join(map(repr, shared))} each label several options; "
+                "read as the first. Only a bitmask (a search answer) tells them apart",
+            )
         if not unknown:
             return value
         _warn_once(
@@ -1384,7 +1426,8 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         text = value.strip()
         if not _INTEGER.fullmatch(text) or (source == "detail" and cls._numbered()):
             flags = cls.from_labels(text)
-            return flags, not flags.unknown_labels
+            shared = _flag_shared[cls].intersection(flags.labels)
+            return flags, not flags.unknown_labels and not shared
         mask = cls(_bitmask(int(text)))
         bit = None if source == "search" else cls._bits().get(text)
         if bit is None or bit == mask:
