@@ -1077,7 +1077,7 @@ class ChoiceEnum(enum.Enum):
         by_text: dict[Source | None, dict[str, Self]] = {}
         for source in ("detail", "search", None):
             by_text[source] = texts = {}
-            ids = [] if source == "detail" and numbered else map(str, by_id)
+            ids = [] if source == "detail" and numbered else [str(i) for i in by_id]
             for text in [*by_label, *ids]:
                 if text not in texts and text not in shared:
                     read = cls._plain(text, source, by_id, by_label)
