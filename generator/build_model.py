@@ -352,6 +352,42 @@ class _Builder:
 
     # -- names ---------------------------------------------------------------------------------
 
+    def field_bases(self, entity: _RawEntity) -> dict[str, str]:
+        """Each field's Python name before collisions, never another field's API name.
+
+        Records read Python names as well as API names, so a field named after another
+        field's API name would read that field's value too; it gets its key as a suffix.
+        """
+        api_names = {field.api_name for field in entity.fields}
+        bases: dict[str, str] = {}
+        for field in entity.fields:
+            base = naming.snake_case(field.api_name, "field")
+            if base in api_names and base != field.api_name:
+                base = f"{base}_{naming.identifier_suffix(field.api_name)}"
+                self.warn(
+                    entity.endpoint,
+                    "renamed",
+                    f"field {_short(field.api_name)} is named {base} because "
+                    f"{base.rpartition('_')[0]} is the API name of another field",
+                )
+            bases[field.api_name] = base
+        return bases
+
+    def not_an_api_name(
+        self, entity: _RawEntity, api_name: str, name: str, pinned: Mapping[str, str]
+    ) -> str:
+        """``name``, grown by a digest of ``api_name`` while it is another field's API name."""
+        api_names = {field.api_name for field in entity.fields}
+        while name in api_names and name != api_name:
+            if api_name in pinned:
+                raise ConfigError(
+                    f"{self.pins.origin}: pinned name {name!r} of field {_short(api_name)} "
+                    f"in {entity.endpoint} is the API name of another field, whose values "
+                    "it would read; pin another name"
+                )
+            name = f"{name}_{naming.key_digest(api_name)}"
+        return name
+
     def unique(
         self,
         bases: Mapping[Any, str],
@@ -487,18 +523,17 @@ class _Builder:
 
         field_names: dict[tuple[tuple[int, int], str], str] = {}
         for entity in raw_entities:
-            bases = {
-                field.api_name: naming.snake_case(field.api_name, "field")
-                for field in entity.fields
-            }
+            pinned = self.pins.fields.get(_pin_key(entity))
             renamed = self.unique(
-                bases,
+                self.field_bases(entity),
                 entity.endpoint,
                 describe=lambda key: f"field {_short(key)}",
-                pinned=self.pins.fields.get(_pin_key(entity)),
+                pinned=pinned,
             )
             for api_name, name in renamed.items():
-                field_names[(entity.key, api_name)] = name
+                field_names[(entity.key, api_name)] = self.not_an_api_name(
+                    entity, api_name, name, pinned or {}
+                )
 
         # Type names: reserved names and models win over derived names; all are unique in the tenant.
         type_bases: dict[tuple[Any, ...], str] = {

@@ -11,6 +11,7 @@ from generator.build_model import build_tenant
 from generator.config import load_config
 from generator.errors import ConfigError
 from generator.model import ChoiceStyle, Kind, Tenant
+from generator.pins import Pins
 from generator.snapshot import Snapshot, load_demo_snapshot
 
 from tools import reordered
@@ -193,6 +194,38 @@ def test_relations_and_server_set_fields() -> None:
 def test_model_does_not_depend_on_input_order() -> None:
     demo = load_demo_snapshot()
     assert build_tenant(reordered(demo)) == build_tenant(demo)
+
+
+def test_no_field_is_named_after_another_fields_api_name() -> None:
+    # Records read Python names as well as API names: were the system field Name called
+    # ``name``, an answer's custom field ``name`` would be read into it as well.
+    tenant = tenant_of(
+        {"Id": "Int", "Name": "Text(128)", "name": "Text(64)", "referrer": "Int"},
+        {"Id": "Int", "email": "Text(64)", "Email": "Text(64)"},
+    )
+    for entity in (tenant.modules[0].entity, tenant.person):
+        api_names = {f.api_name for f in entity.fields}
+        for f in entity.fields:
+            assert f.name == f.api_name or f.name not in api_names, f
+    assert field(tenant, "name").name == "name"
+    assert field(tenant, "Name").name.startswith("name_")
+    assert field(tenant, "referrer").name == "referrer"
+    assert any(w.code == "renamed" and "Name" in w.message for w in tenant.diagnostics)
+
+
+def test_a_pin_naming_a_field_after_another_fields_api_name_is_refused() -> None:
+    endpoints = {
+        "Category": {"3": "Sales"},
+        "Category?Detailed=1": {"3": {"Id": 3, "Name": "Sales", "Type": "Generic"}},
+        "Schema/Business": {"Id": "Int"},
+        "Schema/Person": {"Id": "Int"},
+        "Schema/Project/3": {"Id": "Int", "Name": "Text(128)", "name": "Text(64)"},
+    }
+    pins = Pins("names.json", fields={"Project/3": {"Name": "name", "name": "custom"}})
+    with pytest.raises(
+        ConfigError, match="'name' of field 'Name'.*API name of another"
+    ):
+        build_tenant(Snapshot(endpoints, "http://x", "1"), pins=pins)
 
 
 def test_hostile_module_names_get_unique_class_and_attribute_names() -> None:

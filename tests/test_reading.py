@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import sys
 import warnings
 from collections.abc import Iterator
@@ -103,6 +104,60 @@ def test_a_detail_answer_reads_numeric_labels_as_labels() -> None:
     )
 
 
+def test_a_detail_answer_reads_a_number_that_is_no_label_as_a_new_label() -> None:
+    # Where labels are numbers, a detail answer is read by label: "6" and "5" are options
+    # added since generation, not the id 6 nor the bits of "1" and "3".
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        searched = Projects.from_api({"Attendance": "5"}, source="search")
+        assert searched.attendance == 5  # read first, remembered for search only
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        record = Projects.from_api(
+            {"Rating": "6", "Attendance": "5", "Grade": "3"}, source="detail"
+        )
+    assert [w.category for w in caught] == [UnknownOptionWarning] * 2
+    assert record.rating is not None and not record.rating.known
+    assert record.rating.label == "6" and record.rating.id is None
+    assert record.attendance is not None and record.attendance.unknown_labels == ("5",)
+    assert record.attendance.labels == ["5"] and record.attendance == 0
+    assert record.to_api() == {"Rating": "6", "Attendance": "5", "Grade": 3}
+    joined = Projects.from_api({"Attendance": "3, 5"}, source="detail").attendance
+    assert joined is not None and joined.labels == ["3", "5"]
+    for read in (
+        Projects.from_api_json(b'{"Rating": "6", "Attendance": "5"}', source="detail"),
+        Projects.from_api({"Rating": "6", "Attendance": "5"}, source="detail"),
+    ):
+        assert read.model_dump(mode="json", exclude_unset=True) == {
+            "Rating": "6",
+            "Attendance": "5",
+        }
+    # Where no label is a number, a number in a detail answer is still an id or bitmask.
+    assert Sales.from_api({"Set1035": "3"}, source="detail").set1035 == 3
+
+
+def test_a_new_numeric_label_goes_back_to_the_sandbox_unchanged() -> None:
+    snapshot = load_demo_snapshot()
+    endpoints = dict(snapshot.endpoints)
+    projects = dict(endpoints["Schema/Project/6"])
+    projects["Rating"] = {**projects["Rating"], "2006": "6"}  # added after generation
+    endpoints["Schema/Project/6"] = projects
+    grown = Snapshot(endpoints, snapshot.base_url, snapshot.system_id)
+    with SandboxServer(grown, SYSTEM, KEY) as running:
+        contact = new_person(running)
+        pid = running.sandbox.put_project(
+            None, {"CategoryId": 6, "ContactId": contact, "Rating": 2006}
+        )["Id"]
+        with connect(running) as crm, warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnknownOptionWarning)
+            fetched = crm.projects.get(pid)
+            assert isinstance(fetched, Projects) and fetched.rating is not None
+            assert fetched.rating.label == "6" and fetched.rating.id is None
+            crm.projects.update(pid, Projects(rating=fetched.rating))
+        stored = running.store.get(pid, ("Project",))
+    assert stored is not None and stored.data["Rating"] == 2006
+
+
 def test_a_search_answer_reads_ids_and_bitmasks() -> None:
     record, warned = quietly(
         Projects.from_api,
@@ -170,6 +225,48 @@ def test_non_numeric_labels_keep_their_fast_path() -> None:
     assert warned == []
     assert record.set1035 == SalesSet1035.FIRST_CHOICE | SalesSet1035.SECOND_CHOICE
     assert record.referrer is not None and record.referrer.label == "Google"
+
+
+def test_an_answer_reads_labels_exactly_and_keeps_a_new_option_that_differs_by_case() -> (
+    None
+):
+    # MiniCRM answers a label exactly as the schema holds it, and labels may differ only by
+    # case: in an answer, "google" is an option added after generation, not Google.
+    with pytest.warns(UnknownOptionWarning, match="'google'"):
+        first = Sales.from_api({"Referrer": "google"}, source="detail").referrer
+    for source in ("detail", "search"):
+        record = Sales.from_api({"Referrer": "google"}, source=source)
+        assert record.referrer is first
+        assert record.referrer is not None and not record.referrer.known
+        assert record.referrer.label == "google" and record.referrer.id is None
+        assert record.to_api() == {"Referrer": "google"}
+        json_read = Sales.from_api_json(b'{"Referrer": "google"}', source=source)
+        assert json_read.referrer is record.referrer
+    # Typed by hand (no source), case is forgiven when it names one option.
+    assert Sales(referrer="google").referrer is SalesReferrer.GOOGLE  # type: ignore[arg-type]
+    assert Sales.from_api({"Referrer": "cold call"}).referrer is SalesReferrer.COLD_CALL
+
+
+def test_a_new_option_differing_by_case_goes_back_to_the_sandbox_unchanged() -> None:
+    snapshot = load_demo_snapshot()
+    endpoints = dict(snapshot.endpoints)
+    sales = dict(endpoints["Schema/Project/3"])
+    sales["Referrer"] = {**sales["Referrer"], "1400": "other"}  # added after generation
+    endpoints["Schema/Project/3"] = sales
+    grown = Snapshot(endpoints, snapshot.base_url, snapshot.system_id)
+    with SandboxServer(grown, SYSTEM, KEY) as running:
+        contact = new_person(running)
+        pid = running.sandbox.put_project(
+            None, {"CategoryId": 3, "ContactId": contact, "Referrer": 1400}
+        )["Id"]
+        with connect(running) as crm:
+            with pytest.warns(UnknownOptionWarning, match="'other'"):
+                fetched = crm.sales.get(pid)
+            assert isinstance(fetched, Sales) and fetched.referrer is not None
+            assert fetched.referrer is not SalesReferrer.OTHER
+            crm.sales.update(pid, Sales(referrer=fetched.referrer))
+        stored = running.store.get(pid, ("Project",))
+    assert stored is not None and stored.data["Referrer"] == 1400
 
 
 # -- contact Type ---------------------------------------------------------------------------
@@ -344,6 +441,139 @@ def test_search_items_read_ids_and_records_read_labels(numeric_package: Path) ->
     assert record.status_id.label == "2"
     assert by_filter == [pid]
     assert listed.user_id is shown.user_id is user(1)
+
+
+def test_todo_notes_read_their_writer_as_an_id_in_a_detail_answer(
+    numeric_package: Path,
+) -> None:
+    # A ToDo's detail answers user names, but its notes' CreatedBy as user ids (manual
+    # p.93-94): with users labelled by numbers, "1" there is user 1, not the user named "1".
+    sys.path.insert(0, str(numeric_package))
+    try:
+        import numeric_crm
+    finally:
+        sys.path.remove(str(numeric_package))
+    user = numeric_crm.User
+    with SandboxServer(numeric_snapshot(), SYSTEM, KEY) as running:
+        contact = new_person(running)
+        pid = running.sandbox.put_project(
+            None, {"CategoryId": 5, "ContactId": contact, "UserId": 1}
+        )["Id"]
+        todo = running.sandbox.put_todo(None, {"ProjectId": pid, "UserId": 1})["Id"]
+        running.sandbox.add_todo_note(todo, "first", 1)
+        running.sandbox.add_todo_note(todo, "second", 2)
+        answer = running.sandbox.get_todo(todo)
+        with numeric_crm.Client(SYSTEM, KEY, base_url=running.base_url) as crm:
+            shown, warned = quietly(crm.todos.get, todo)
+    assert [n["CreatedBy"] for n in answer["Notes"]] == ["1", "2"]
+    assert warned == []
+    assert shown.user_id is user(1) and shown.user_id.label == "2"
+    assert [note.created_by for note in shown.notes] == [user(1), user(2)]
+    stored = numeric_crm.ToDo.from_api(answer, source="detail")
+    assert [note.created_by for note in stored.notes] == [user(1), user(2)]
+    raw = json.dumps(answer)
+    from_json = numeric_crm.ToDo.from_api_json(raw, source="detail")
+    assert [note.created_by for note in from_json.notes] == [user(1), user(2)]
+    dumped = from_json.model_dump(mode="json")["Notes"]
+    assert dumped == stored.model_dump(mode="json")["Notes"]
+    assert [(n["Comment"], n["CreatedBy"]) for n in dumped] == [
+        ("first", 1),
+        ("second", 2),
+    ]
+
+
+def test_a_field_named_like_another_fields_api_name_reads_only_its_own_value(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    snapshot = load_demo_snapshot()
+    endpoints = dict(snapshot.endpoints)
+    endpoints["Schema/Project/3"] = {
+        **endpoints["Schema/Project/3"],
+        "name": "Text(64)",  # a custom field whose API name is the Python name of Name
+    }
+    Snapshot(endpoints, snapshot.base_url, snapshot.system_id).write(
+        tmp_path / "named.snapshot.json"
+    )
+    result = CliRunner().invoke(
+        main,
+        ["generate", "--schema", str(tmp_path / "named.snapshot.json")]
+        + ["--output", str(tmp_path / "out"), "--package-name", "named_crm", "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    sys.path.insert(0, str(tmp_path / "out"))
+    try:
+        import named_crm
+    finally:
+        sys.path.remove(str(tmp_path / "out"))
+    record = named_crm.Sales.from_api({"Id": 7, "name": "custom"}, source="search")
+    as_json = named_crm.Sales.from_api_json(b'{"Id": 7, "name": "custom"}')
+    for read in (record, as_json):
+        dumped = read.model_dump(mode="json", exclude_none=True)
+        assert dumped == {"Id": 7, "name": "custom"}
+    assert record.to_api() == {"Id": 7, "name": "custom"}
+
+
+@pytest.fixture(scope="module")
+def repeated_labels(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The demo where two LeadSource options are labelled "Web" and two Set1035 options
+    "First choice" (labels can repeat)."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    root = tmp_path_factory.mktemp("repeated")
+    snapshot = load_demo_snapshot()
+    endpoints = dict(snapshot.endpoints)
+    sales = dict(endpoints["Schema/Project/3"])
+    sales["LeadSource"] = {**sales["LeadSource"], "1406": "Web"}
+    sales["Set1035"] = {**sales["Set1035"], "8": "First choice"}
+    endpoints["Schema/Project/3"] = sales
+    Snapshot(endpoints, snapshot.base_url, snapshot.system_id).write(
+        root / "repeated.snapshot.json"
+    )
+    result = CliRunner().invoke(
+        main,
+        ["generate", "--schema", str(root / "repeated.snapshot.json")]
+        + ["--output", str(root / "out"), "--package-name", "repeated_crm", "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    sys.path.insert(0, str(root / "out"))
+    try:
+        import repeated_crm
+    finally:
+        sys.path.remove(str(root / "out"))
+    return repeated_crm
+
+
+@pytest.mark.parametrize("source", ["detail", None])
+def test_a_label_several_options_share_is_read_with_a_warning(
+    repeated_labels: Any, source: str | None
+) -> None:
+    # "Web" may be option 1404 or 1406: the first is taken, but never silently.
+    sales, ambiguous = repeated_labels.Sales, repeated_labels.AmbiguousValueWarning
+    repeated_labels._values._warned.clear()
+    for read in (
+        lambda: sales.from_api({"LeadSource": "Web"}, source=source),
+        lambda: sales.from_api_json(b'{"LeadSource": "Web"}', source=source),
+    ):
+        with pytest.warns(ambiguous, match="'Web'.*1404"):
+            record = read()
+        assert record.lead_source.id == 1404
+        repeated_labels._values._warned.clear()
+    for text in ("First choice", "First choice, Second choice"):
+        with pytest.warns(ambiguous, match="'First choice'"):
+            flags = sales.from_api({"Set1035": text}, source=source).set1035
+        assert flags & 1 and not flags & 8
+        repeated_labels._values._warned.clear()
+    # Ids are never ambiguous; labels no other option has are read silently.
+    record, warned = quietly(
+        sales.from_api, {"LeadSource": 1406, "Set1035": "Second choice"}, source=source
+    )
+    assert warned == [] and record.lead_source.id == 1406 and record.set1035 == 2
 
 
 def test_datetimes_are_written_to_the_second_with_four_digit_years() -> None:

@@ -121,6 +121,21 @@ def test_unknown_enum_value_warns_and_round_trips(raw: Any) -> None:
     assert member not in list(SalesQualification)
 
 
+def test_an_unknown_label_is_written_back_exactly_as_it_was_sent() -> None:
+    with pytest.warns(UnknownOptionWarning, match="' Brand new, spaced '"):
+        record = Sales.from_api(
+            {"Qualification": " Brand new, spaced "}, source="detail"
+        )
+    member = record.qualification
+    assert member is not None and not member.known
+    assert member.label == " Brand new, spaced " and member.id is None
+    assert record.to_api() == {"Qualification": " Brand new, spaced "}
+    # A known label is still found with spaces around it.
+    assert Sales.from_api({"Qualification": " Qualified "}).to_api() == {
+        "Qualification": 1329
+    }
+
+
 @pytest.mark.parametrize(
     "raw",
     [
@@ -174,6 +189,56 @@ def test_unknown_set_labels_are_kept_and_written_back() -> None:
         warnings.simplefilter("error")  # warned once per value, and this one was
         again = Sales.from_api(record.to_api())
     assert again.to_api() == record.to_api()
+
+
+@pytest.mark.parametrize("raw", [-1, "-1", -3, " -4 ", -(2**40)])
+def test_a_negative_bitmask_is_refused_not_read_as_bits(raw: Any) -> None:
+    # Python reads -1 as every bit: "-1" would come back as all three choices, and be written
+    # back as 7.
+    with pytest.raises(ValueError, match="expected a bitmask"):
+        Sales.from_api({"Set1035": raw}, source="search")
+    with pytest.raises(ValueError, match="expected a bitmask"):
+        Sales.from_api_json(json.dumps({"Set1035": raw}))
+    record = Sales(set1035=SalesSet1035.FIRST_CHOICE)
+    with pytest.raises(ValueError, match="expected a bitmask"):
+        record.set1035 = raw
+    assert record.set1035 == SalesSet1035.FIRST_CHOICE
+
+
+@pytest.mark.parametrize(
+    ("model", "answer"),
+    [
+        (
+            Sales,
+            {
+                "Referrer": "google",
+                "Set1035": "First choice, Zeta",
+                "StatusId": "Contacted",
+                "UserId": "nagy péter",
+                "LeadSource": " New ",
+                "Qualification": "9999",
+                "DateTime1106": "2024-02-29 23:59:59",
+                "File1113": "https://a.example/x,https://b.example/y",
+                "Int1107": "12",
+                "Text1105": 36201234567,
+            },
+        ),
+        (Projects, {"Rating": "6", "Attendance": "5", "Grade": "1", "Skills": "C#"}),
+        (Projects, {"Rating": "2001", "Attendance": "3, 5", "Grade": "2"}),
+        (Person, {"Type": "Személy", "Hírlevél": "Feliratkozott"}),
+    ],
+)
+def test_a_dump_read_back_as_detail_is_the_same_record(
+    model: type[Sales | Projects | Person], answer: dict[str, Any]
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownOptionWarning)
+        record = model.from_api(answer, source="detail")
+        dumped = record.model_dump_json()
+        again = model.from_api_json(dumped, source="detail")
+        from_dict = model.from_api(record.model_dump(mode="json"), source="detail")
+    assert again == record and from_dict == record
+    assert again.model_dump_json() == dumped
 
 
 def test_single_checkbox_set() -> None:

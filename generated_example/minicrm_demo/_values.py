@@ -12,10 +12,15 @@ Labels can be numbers (``"1"``, ``"2"``, …), so a text is read by where it cam
 
 * JSON numbers are always option ids (Set: bitmasks);
 * in a ``"detail"`` answer (GET) a text that is exactly an option's label is that option;
+  where some labels are numbers, a detail answer is read by label only: a number that is no
+  label is an option added since generation, kept as that label (with a warning);
 * in a ``"search"`` answer (searches, webhooks) a whole number is an id or bitmask;
 * otherwise, and in dicts of unknown source, a whole number that is an option id (any whole
   number, for a Set) is read as the id, else a text is read as a label; when the same text is
   an id and another option's label, the id wins and :class:`AmbiguousValueWarning` says so.
+
+An answer's label is matched exactly; only values of unknown source (set by hand) may differ
+from a label by case.
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ from pydantic import (
 from pydantic_core import core_schema
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from pydantic.fields import FieldInfo
     from pydantic.json_schema import JsonSchemaValue
@@ -99,10 +104,12 @@ class UnknownOptionWarning(UserWarning):
 
 
 class AmbiguousValueWarning(UserWarning):
-    """A text is an option id (or bitmask) and also another option's label; read as the id.
+    """A text names more than one option; the warning says which one it was read as.
 
-    Say where the data came from to read it as MiniCRM meant it:
-    ``from_api(data, source="detail")`` for a GET answer (labels), ``"search"`` for ids.
+    Either it is an option id (or bitmask) and also another option's label, read as the id:
+    say where the data came from to read it as MiniCRM meant it, ``from_api(data,
+    source="detail")`` for a GET answer (labels), ``"search"`` for ids. Or several options
+    share the label, read as the first: only an id (a search answer) tells them apart.
     """
 
 
@@ -964,6 +971,10 @@ class _Options(Generic[E]):
     alike: dict[int | str, E]
     """The ids, and the texts of ``by_text`` that every source reads as the same member: what
     pydantic-core looks up itself, before any Python code runs."""
+    numbered: bool
+    """Whether some labels are whole numbers: a detail answer is then read by label only."""
+    shared: frozenset[str]
+    """Labels several options have: read as the first, with a warning."""
 
 
 def _alike_texts(
@@ -981,6 +992,9 @@ def _alike_texts(
 
 _enum_options: dict[type, _Options[Any]] = {}
 _flag_bits: dict[type, dict[str, int]] = {}
+_flag_numbered: dict[type, bool] = {}
+_flag_shared: dict[type, frozenset[str]] = {}
+"""Labels several bits of a type have (read as the first, with a warning)."""
 _flag_texts: dict[tuple[type, str, str | None], Any] = {}
 """Set values read from text, by type, text and source: each text is parsed once."""
 _FLAG_TEXTS_KEPT = 65536
@@ -988,6 +1002,17 @@ _flag_alike: dict[type, dict[int | str, Any]] = {}
 """Set values every source reads alike, by type, then bitmask or text: pydantic-core looks
 them up itself. Filled as values are read, up to ``_FLAG_ALIKE_KEPT`` per type."""
 _FLAG_ALIKE_KEPT = 4096
+
+
+def _repeated(labels: Iterable[str]) -> frozenset[str]:
+    """The labels that appear more than once."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for label in labels:
+        if label in seen:
+            repeated.add(label)
+        seen.add(label)
+    return frozenset(repeated)
 
 
 class ChoiceEnum(enum.Enum):
@@ -1047,16 +1072,19 @@ class ChoiceEnum(enum.Enum):
             seen = by_folded.get(folded, member)
             by_folded[folded] = member if seen is member else None
         by_id = {member._id: member for member in cls if member._id is not None}
+        numbered = any(_INTEGER.fullmatch(label.strip()) for label in by_label)
+        shared = _repeated(member._label for member in cls)
         by_text: dict[Source | None, dict[str, Self]] = {}
         for source in ("detail", "search", None):
             by_text[source] = texts = {}
-            for text in [*by_label, *map(str, by_id)]:
-                if text not in texts:
+            ids = [] if source == "detail" and numbered else [str(i) for i in by_id]
+            for text in [*by_label, *ids]:
+                if text not in texts and text not in shared:
                     read = cls._plain(text, source, by_id, by_label)
                     if read is not None:
                         texts[text] = read
         alike = _alike_texts(by_id, by_text)
-        built = _Options(by_id, by_label, by_folded, by_text, alike)
+        built = _Options(by_id, by_label, by_folded, by_text, alike, numbered, shared)
         _enum_options[cls] = built
         return built
 
@@ -1114,10 +1142,18 @@ class ChoiceEnum(enum.Enum):
         """A member from a text the lookups did not answer: the rules, warnings included."""
         text = value.strip()
         label = options.by_label.get(value) or options.by_label.get(text)
+        if label is not None and label.label in options.shared:
+            label = cls._first_labelled(label)
         if not _INTEGER.fullmatch(text):
-            return label or options.by_folded.get(text.casefold()) or cls._unknown(text)
+            # An answer holds labels exactly as the schema does, and labels may differ only
+            # by case: there another case is a new option. Case is forgiven in values set by
+            # hand (no source), where it names one option.
+            folded = options.by_folded.get(text.casefold()) if source is None else None
+            return label or folded or cls._unknown(value)
         if label is not None and source == "detail":
             return label
+        if source == "detail" and options.numbered:
+            return cls._unknown(value)
         by_id = options.by_id.get(int(text))
         if by_id is None:
             if label is not None and source != "search":
@@ -1133,6 +1169,18 @@ class ChoiceEnum(enum.Enum):
                 "to read labels",
             )
         return by_id
+
+    @classmethod
+    def _first_labelled(cls, member: Self) -> Self:
+        """``member``, the first of the options that share its label, with a warning."""
+        _warn_once(
+            cls,
+            member.label,
+            AmbiguousValueWarning,
+            f"{cls.__name__}: {member.label!r} is the label of several options; read as the "
+            f"first, {member.id}. Only an id (a search answer) tells them apart",
+        )
+        return member
 
     @classmethod
     def _missing_(cls, value: object) -> Self | None:
@@ -1254,7 +1302,17 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
             for member in cls:
                 bits.setdefault(member._label, member.value)
             _flag_bits[cls] = bits
+            _flag_shared[cls] = _repeated(member._label for member in cls)
         return bits
+
+    @classmethod
+    def _numbered(cls) -> bool:
+        """Whether some labels are whole numbers: a detail answer is then read by label only."""
+        numbered = _flag_numbered.get(cls)
+        if numbered is None:
+            numbered = any(_INTEGER.fullmatch(label.strip()) for label in cls._bits())
+            _flag_numbered[cls] = numbered
+        return numbered
 
     @classmethod
     def from_labels(cls, text: str) -> Self:
@@ -1275,6 +1333,15 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
                 unknown.append(parts[start])
                 start += 1
         value = cls(mask)
+        shared = [label for label in value.labels if label in _flag_shared[cls]]
+        if shared:
+            _warn_once(
+                cls,
+                tuple(shared),
+                AmbiguousValueWarning,
+                f"{cls.__name__}: {', '.join(map(repr, shared))} each label several options; "
+                "read as the first. Only a bitmask (a search answer) tells them apart",
+            )
         if not unknown:
             return value
         _warn_once(
@@ -1302,7 +1369,7 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
         if isinstance(value, cls):
             return value
         if isinstance(value, int) and not isinstance(value, bool):
-            return cls._remember(value, cls(value))
+            return cls._remember(value, cls(_bitmask(value)))
         if isinstance(value, list):
             items = cast("list[object]", value)
             labels = [item for item in items if isinstance(item, str)]
@@ -1345,26 +1412,26 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
     def _read_alike(cls, value: str) -> bool:
         """Whether every source reads ``value`` alike (see :meth:`_read_text`).
 
-        Only a bitmask that is also the label of other bits is read by its source.
+        Where some labels are numbers, a number is read by its source (a detail answer reads
+        labels) unless it is the label of its own bit.
         """
         text = value.strip()
-        if not _INTEGER.fullmatch(text):
+        if not _INTEGER.fullmatch(text) or not cls._numbered():
             return True
-        return cls._bits().get(text) in (None, int(text))
+        return cls._bits().get(text) == int(text)
 
     @classmethod
     def _read_text(cls, value: str, source: Source | None) -> tuple[Self, bool]:
         """Flags from a text, and whether they were read without a warning."""
         text = value.strip()
-        if not _INTEGER.fullmatch(text):
+        if not _INTEGER.fullmatch(text) or (source == "detail" and cls._numbered()):
             flags = cls.from_labels(text)
-            return flags, not flags.unknown_labels
-        mask = cls(int(text))
+            shared = _flag_shared[cls].intersection(flags.labels)
+            return flags, not flags.unknown_labels and not shared
+        mask = cls(_bitmask(int(text)))
         bit = None if source == "search" else cls._bits().get(text)
         if bit is None or bit == mask:
             return mask, True
-        if source == "detail":
-            return cls(bit), True
         _warn_once(
             cls,
             text,
@@ -1413,6 +1480,13 @@ class ChoiceFlag(enum.IntFlag, boundary=enum.KEEP):
             "description": f"A bitmask of these options (bit: label): {options}; with "
             "labels this package does not know, the labels joined by ', '.",
         }
+
+
+def _bitmask(value: int) -> int:
+    """``value`` as a bitmask; a negative one is refused (Python reads -1 as every bit)."""
+    if value < 0:
+        raise ValueError(f"a bitmask cannot be negative, got {value}")
+    return value
 
 
 def _flag_value(flags: ChoiceFlag) -> int | str:

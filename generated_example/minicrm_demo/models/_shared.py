@@ -10,7 +10,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, TypedDict, cast
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, PlainValidator
+from pydantic import (
+    BeforeValidator,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    PlainValidator,
+)
 from pydantic_core import core_schema
 
 from .._values import (
@@ -237,6 +242,26 @@ class ToDoNote(MiniCRMModel):
     created_at: datetime | None = api_field("CreatedAt", value=DateTime)
 
 
+def _notes(value: object) -> object:
+    """Notes read by the search rules: their ``CreatedBy`` is a user id in a detail answer too.
+
+    The ToDo's own users are names there (manual p.93-94).
+    """
+    if not isinstance(value, list):
+        return value
+    return [
+        (
+            ToDoNote.from_api(cast("dict[str, object]", note), source="search")
+            if isinstance(note, dict)
+            else note
+        )
+        for note in cast("list[object]", value)
+    ]
+
+
+_Notes = Annotated[list[ToDoNote], BeforeValidator(_notes)]
+
+
 def _attachments(value: object) -> ToDoAttachment | str | None:
     if value is None or value in ("", [], {}):
         return None
@@ -310,7 +335,7 @@ class ToDo(MiniCRMModel):
     to add, or several separated by commas; files are added, never replaced."""
 
     members: list[ToDoMember] | None = api_field("Members")
-    notes: list[ToDoNote] | None = api_field("Notes", read_only=True)
+    notes: list[ToDoNote] | None = api_field("Notes", read_only=True, value=_Notes)
     created_by: User | None = api_field("CreatedBy", read_only=True)
     created_at: datetime | None = api_field("CreatedAt", read_only=True, value=DateTime)
     updated_by: User | None = api_field("UpdatedBy", read_only=True)
