@@ -20,13 +20,10 @@ same bytes: from dicts (``json.loads``, then the validator) and from the bytes (
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -34,13 +31,9 @@ from typing import Annotated, Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench_generate import tenant_maker, write_big_tenant  # noqa: E402
-from bench_runtime import payloads  # noqa: E402
+from bench_runtime import arguments, big_package, payloads, timed  # noqa: E402
 
-from generator.build_model import build_tenant  # noqa: E402
-from generator.config import load_config  # noqa: E402
 from generator.model import Module, Tenant  # noqa: E402
-from generator.snapshot import load_snapshot  # noqa: E402
 
 CONTEXT = {"source": "detail"}
 
@@ -100,47 +93,11 @@ def variants(record: Any, kinds: dict[str, str]) -> dict[str, Any]:
     return found
 
 
-def timed(function: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--modules", type=int, default=30)
-    parser.add_argument("--fields", type=int, default=300)
-    parser.add_argument(
-        "--bench-dir", type=Path, default=REPO.parent / "shared" / "bench"
-    )
-    args = parser.parse_args()
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    maker = tenant_maker(args.bench_dir)
-
+    args = arguments(__doc__)
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        snapshot_file = write_big_tenant(maker, work, args.modules, args.fields)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "generator",
-                "generate",
-                "--schema",
-                snapshot_file,
-                "--output",
-                work / "out",
-                "--package-name",
-                "big_crm",
-                "--quiet",
-            ],
-            cwd=REPO,
-            check=True,
-        )
-        tenant = build_tenant(load_snapshot(snapshot_file), load_config(None))
+        tenant = big_package(args, work)
         module = tenant.modules[0]
         sys.path.insert(0, str(work / "out"))
         import big_crm  # type: ignore[import-not-found]

@@ -172,9 +172,10 @@ def timed(function: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
+def arguments(description: str | None) -> argparse.Namespace:
+    """The options of the benchmarks of the generated package (this one, bench_parse_floor)."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--modules", type=int, default=30)
@@ -184,30 +185,39 @@ def main() -> None:
     )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    maker = tenant_maker(args.bench_dir)
+    return args
 
+
+def big_package(args: argparse.Namespace, work: Path) -> Tenant:
+    """Generate the large tenant's package, ``big_crm``, into ``work / "out"``; its model."""
+    snapshot_file = write_big_tenant(
+        tenant_maker(args.bench_dir), work, args.modules, args.fields
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "generate",
+            "--schema",
+            snapshot_file,
+            "--output",
+            work / "out",
+            "--package-name",
+            "big_crm",
+            "--quiet",
+        ],
+        cwd=REPO,
+        check=True,
+    )
+    return build_tenant(load_snapshot(snapshot_file), load_config(None))
+
+
+def main() -> None:
+    args = arguments(__doc__)
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        snapshot_file = write_big_tenant(maker, work, args.modules, args.fields)
-        snapshot = load_snapshot(snapshot_file)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "generator",
-                "generate",
-                "--schema",
-                snapshot_file,
-                "--output",
-                work / "out",
-                "--package-name",
-                "big_crm",
-                "--quiet",
-            ],
-            cwd=REPO,
-            check=True,
-        )
-        tenant = build_tenant(snapshot, load_config(None))
+        tenant = big_package(args, work)
         module = tenant.modules[0]
         out = work / "out"
         print(

@@ -8,6 +8,7 @@ cross ({"1": "2", "2": "1", "3": "3"}).
 from __future__ import annotations
 
 import asyncio
+import importlib
 import inspect
 import json
 import sys
@@ -136,13 +137,19 @@ def test_a_detail_answer_reads_a_number_that_is_no_label_as_a_new_label() -> Non
     assert Sales.from_api({"Set1035": "3"}, source="detail").set1035 == 3
 
 
-def test_a_new_numeric_label_goes_back_to_the_sandbox_unchanged() -> None:
+def demo_with_option(module: int, field: str, option_id: str, label: str) -> Snapshot:
+    """The demo system once an option was added to a field: the server knows it, the
+    generated package does not."""
     snapshot = load_demo_snapshot()
     endpoints = dict(snapshot.endpoints)
-    projects = dict(endpoints["Schema/Project/6"])
-    projects["Rating"] = {**projects["Rating"], "2006": "6"}  # added after generation
-    endpoints["Schema/Project/6"] = projects
-    grown = Snapshot(endpoints, snapshot.base_url, snapshot.system_id)
+    schema = dict(endpoints[f"Schema/Project/{module}"])
+    schema[field] = {**schema[field], option_id: label}
+    endpoints[f"Schema/Project/{module}"] = schema
+    return Snapshot(endpoints, snapshot.base_url, snapshot.system_id)
+
+
+def test_a_new_numeric_label_goes_back_to_the_sandbox_unchanged() -> None:
+    grown = demo_with_option(6, "Rating", "2006", "6")
     with SandboxServer(grown, SYSTEM, KEY) as running:
         contact = new_person(running)
         pid = running.sandbox.put_project(
@@ -248,12 +255,7 @@ def test_an_answer_reads_labels_exactly_and_keeps_a_new_option_that_differs_by_c
 
 
 def test_a_new_option_differing_by_case_goes_back_to_the_sandbox_unchanged() -> None:
-    snapshot = load_demo_snapshot()
-    endpoints = dict(snapshot.endpoints)
-    sales = dict(endpoints["Schema/Project/3"])
-    sales["Referrer"] = {**sales["Referrer"], "1400": "other"}  # added after generation
-    endpoints["Schema/Project/3"] = sales
-    grown = Snapshot(endpoints, snapshot.base_url, snapshot.system_id)
+    grown = demo_with_option(3, "Referrer", "1400", "other")
     with SandboxServer(grown, SYSTEM, KEY) as running:
         contact = new_person(running)
         pid = running.sandbox.put_project(
@@ -482,33 +484,40 @@ def test_todo_notes_read_their_writer_as_an_id_in_a_detail_answer(
     ]
 
 
-def test_a_field_named_like_another_fields_api_name_reads_only_its_own_value(
-    tmp_path: Path,
-) -> None:
+def generated_package(snapshot: Snapshot, root: Path, package: str) -> Any:
+    """``snapshot``'s client, generated into ``root`` as ``package`` and imported."""
     from click.testing import CliRunner
 
     from generator.cli import main
 
+    snapshot.write(root / "variant.snapshot.json")
+    result = CliRunner().invoke(
+        main,
+        ["generate", "--schema", str(root / "variant.snapshot.json")]
+        + ["--output", str(root / "out"), "--package-name", package, "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    sys.path.insert(0, str(root / "out"))
+    try:
+        return importlib.import_module(package)
+    finally:
+        sys.path.remove(str(root / "out"))
+
+
+def test_a_field_named_like_another_fields_api_name_reads_only_its_own_value(
+    tmp_path: Path,
+) -> None:
     snapshot = load_demo_snapshot()
     endpoints = dict(snapshot.endpoints)
     endpoints["Schema/Project/3"] = {
         **endpoints["Schema/Project/3"],
         "name": "Text(64)",  # a custom field whose API name is the Python name of Name
     }
-    Snapshot(endpoints, snapshot.base_url, snapshot.system_id).write(
-        tmp_path / "named.snapshot.json"
+    named_crm = generated_package(
+        Snapshot(endpoints, snapshot.base_url, snapshot.system_id),
+        tmp_path,
+        "named_crm",
     )
-    result = CliRunner().invoke(
-        main,
-        ["generate", "--schema", str(tmp_path / "named.snapshot.json")]
-        + ["--output", str(tmp_path / "out"), "--package-name", "named_crm", "--quiet"],
-    )
-    assert result.exit_code == 0, result.output
-    sys.path.insert(0, str(tmp_path / "out"))
-    try:
-        import named_crm
-    finally:
-        sys.path.remove(str(tmp_path / "out"))
     record = named_crm.Sales.from_api({"Id": 7, "name": "custom"}, source="search")
     as_json = named_crm.Sales.from_api_json(b'{"Id": 7, "name": "custom"}')
     for read in (record, as_json):
@@ -521,32 +530,17 @@ def test_a_field_named_like_another_fields_api_name_reads_only_its_own_value(
 def repeated_labels(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The demo where two LeadSource options are labelled "Web" and two Set1035 options
     "First choice" (labels can repeat)."""
-    from click.testing import CliRunner
-
-    from generator.cli import main
-
-    root = tmp_path_factory.mktemp("repeated")
     snapshot = load_demo_snapshot()
     endpoints = dict(snapshot.endpoints)
     sales = dict(endpoints["Schema/Project/3"])
     sales["LeadSource"] = {**sales["LeadSource"], "1406": "Web"}
     sales["Set1035"] = {**sales["Set1035"], "8": "First choice"}
     endpoints["Schema/Project/3"] = sales
-    Snapshot(endpoints, snapshot.base_url, snapshot.system_id).write(
-        root / "repeated.snapshot.json"
+    return generated_package(
+        Snapshot(endpoints, snapshot.base_url, snapshot.system_id),
+        tmp_path_factory.mktemp("repeated"),
+        "repeated_crm",
     )
-    result = CliRunner().invoke(
-        main,
-        ["generate", "--schema", str(root / "repeated.snapshot.json")]
-        + ["--output", str(root / "out"), "--package-name", "repeated_crm", "--quiet"],
-    )
-    assert result.exit_code == 0, result.output
-    sys.path.insert(0, str(root / "out"))
-    try:
-        import repeated_crm
-    finally:
-        sys.path.remove(str(root / "out"))
-    return repeated_crm
 
 
 @pytest.mark.parametrize("source", ["detail", None])
