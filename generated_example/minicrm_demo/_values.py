@@ -814,9 +814,10 @@ def _api_names_of(model: type[BaseModel]) -> frozenset[str]:
     pydantic-core; nested records (or typed dicts) would keep unknown keys of their own, so
     their holders always take the full search.
     """
-    names = [info.validation_alias for info in model.model_fields.values()]
-    if any(_holds_records(info.annotation) for info in model.model_fields.values()):
+    fields = model.model_fields.values()
+    if any(_holds_records(info.annotation) for info in fields):
         return frozenset()
+    names = (info.validation_alias for info in fields)
     return frozenset(name for name in names if isinstance(name, str))
 
 
