@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where the time of reading full records goes, and what pydantic-core costs by itself: the
+"""Where the time of reading full records and search items goes, and what pydantic-core costs by itself: the
 evidence behind the parse rows of ``bench_runtime.py`` that miss their targets.
 
 It generates the large synthetic tenant's package (as ``bench_runtime.py`` does), takes the
@@ -14,6 +14,10 @@ same bytes: from dicts (``json.loads``, then the validator) and from the bytes (
 - the record with the fields of one kind read as ``Any``: what reading that kind costs;
 - every field ``Any`` (the floor of any model of these fields), and every field a strict
   ``str | int`` check (the floor of any model that checks its values' types at all).
+
+Then it reads the 10,000 search items of ``bench_runtime.py`` one by one, from the decoded
+list, through the search item as generated, its two floors and an empty model that keeps
+every key (the floor ``bench_runtime.py`` prints beside them).
 
     python benchmarks/bench_parse_floor.py [--rounds 5] [--modules 30] [--fields 300]
 """
@@ -35,8 +39,6 @@ from bench_runtime import arguments, big_package, payloads, timed  # noqa: E402
 
 from generator.model import Module, Tenant  # noqa: E402
 
-CONTEXT = {"source": "detail"}
-
 
 def kinds_of(tenant: Tenant, module: Module) -> dict[str, str]:
     """Each field's API name -> its kind: ``Enum`` and ``Set`` for option fields, else the
@@ -52,45 +54,123 @@ def kinds_of(tenant: Tenant, module: Module) -> dict[str, str]:
     return kinds
 
 
-def variants(record: Any, kinds: dict[str, str]) -> dict[str, Any]:
-    """The models to compare, by what their row says."""
-    from pydantic import Field, Strict, create_model
+def variant_of(
+    model: Any, name: str, annotation: Any, keep: Callable[[str], bool]
+) -> Any:
+    """``model`` with each field whose API name ``keep`` refuses typed ``annotation``."""
+    from pydantic import Field, create_model
 
-    def with_fields(name: str, annotation: Any, keep: Callable[[str], bool]) -> Any:
-        replaced = {
-            python_name: (
-                annotation,
-                Field(None, validation_alias=info.validation_alias),
-            )
-            for python_name, info in record.model_fields.items()
-            if not keep(info.validation_alias)
-        }
-        model = create_model(name, __base__=record, **replaced)
-        model.model_rebuild(force=True)
-        return model
+    replaced = {
+        python_name: (annotation, Field(None, validation_alias=info.validation_alias))
+        for python_name, info in model.model_fields.items()
+        if not keep(info.validation_alias)
+    }
+    variant = create_model(name, __base__=model, **replaced)
+    variant.model_rebuild(force=True)
+    return variant
 
+
+def floors(model: Any) -> dict[str, Any]:
+    """``model`` with every field ``Any``, and with every field a strict ``str | int``."""
+    from pydantic import Field, Strict
+
+    typed = Annotated[
+        Annotated[str, Strict()] | Annotated[int, Strict()] | None,
+        Field(union_mode="left_to_right"),
+    ]
+    return {
+        "every field Any (floor)": variant_of(
+            model, "AllAny", Any, lambda alias: False
+        ),
+        "every field a strict str | int": variant_of(
+            model, "AllTyped", typed, lambda alias: False
+        ),
+    }
+
+
+def record_variants(record: Any, kinds: dict[str, str]) -> dict[str, Any]:
+    """The record's models to compare, by what their row says."""
     found: dict[str, Any] = {
         "as generated": record,
-        "built a second time": with_fields("Again", Any, lambda alias: True),
+        "built a second time": variant_of(record, "Again", Any, lambda alias: True),
     }
     counts: dict[str, int] = {}
     for kind in kinds.values():
         counts[kind] = counts.get(kind, 0) + 1
     for kind, count in sorted(counts.items(), key=lambda item: -item[1]):
         if count >= 10:
-            found[f"{kind} fields ({count}) read as Any"] = with_fields(
-                f"No{kind}", Any, lambda alias, kind=kind: kinds.get(alias) != kind
+            found[f"{kind} fields ({count}) read as Any"] = variant_of(
+                record,
+                f"No{kind}",
+                Any,
+                lambda alias, kind=kind: kinds.get(alias) != kind,
             )
-    found["every field Any (floor)"] = with_fields("AllAny", Any, lambda alias: False)
-    found["every field a strict str | int"] = with_fields(
-        "AllTyped",
-        Annotated[
-            Annotated[str, Strict()] | Annotated[int, Strict()] | None,
-            Field(union_mode="left_to_right"),
-        ],
-        lambda alias: False,
+    return found | floors(record)
+
+
+def item_variants(item: Any) -> dict[str, Any]:
+    """The search item's models to compare: as generated, the floors, an empty model."""
+    from pydantic import BaseModel, ConfigDict
+
+    class Empty(BaseModel):
+        model_config = ConfigDict(extra="allow")
+
+    return (
+        {"as generated": item} | floors(item) | {"an empty model (extra kept)": Empty}
     )
-    return found
+
+
+def compare(
+    models: dict[str, Any],
+    source: str,
+    inputs: list[bytes],
+    rounds: int,
+    each_alone: bool,
+) -> None:
+    """Print each model's ratio against ``json.loads`` of ``inputs``, interleaved: from dicts
+    and, when the inputs are each one answer (``each_alone``), from the bytes."""
+    context = {"source": source}
+    decoded = [json.loads(raw) for raw in inputs]
+    values = (
+        [value for batch in decoded for value in batch] if not each_alone else decoded
+    )
+
+    def loads() -> None:
+        for raw in inputs:
+            json.loads(raw)
+
+    def reading(model: Any, data: list[Any], method: str) -> Callable[[], None]:
+        validate = getattr(model.__pydantic_validator__, method)
+
+        def read() -> None:
+            for each in data:
+                validate(each, context=context)
+
+        return read
+
+    dicts: dict[str, list[float]] = {name: [] for name in models}
+    raw: dict[str, list[float]] = {name: [] for name in models}
+    for (
+        model
+    ) in models.values():  # a first pass builds validators and fills value caches
+        reading(model, values, "validate_python")()
+    for _ in range(rounds):
+        for name, model in models.items():
+            base = timed(loads)
+            validated = timed(reading(model, values, "validate_python"))
+            dicts[name].append((base + validated) / base)
+            if each_alone:
+                validated = timed(reading(model, inputs, "validate_json"))
+                raw[name].append(validated / timed(loads))
+    columns = ("from dicts", "from bytes") if each_alone else ("from dicts",)
+    print(f"{'variant':40s}" + "".join(f" {column:>20s}" for column in columns))
+    for name in models:
+        cells = [
+            f"{statistics.median(values):.2f}x ({min(values):.2f}-{max(values):.2f})"
+            for values in (dicts[name], raw[name])
+            if values
+        ]
+        print(f"{name:40s}" + "".join(f" {cell:>20s}" for cell in cells))
 
 
 def main() -> None:
@@ -103,11 +183,11 @@ def main() -> None:
         import big_crm  # type: ignore[import-not-found]
 
         record = getattr(big_crm, module.entity.name)
-        record.from_api({})  # builds its validator (defer_build)
+        item = getattr(big_crm, module.search_item)
+        for model in (record, item):
+            model.from_api({})  # builds its validator (defer_build)
         kinds = kinds_of(tenant, module)
-        _, _, records = payloads(tenant, module)
-        decoded = [json.loads(raw) for raw in records]
-        models = variants(record, kinds)
+        _, items, records = payloads(tenant, module)
         summary = ", ".join(
             f"{sum(1 for kind in kinds.values() if kind == name)} {name}"
             for name in sorted(set(kinds.values()))
@@ -116,39 +196,12 @@ def main() -> None:
             f"2,000 full records of {module.entity.name} ({len(kinds)} fields: {summary}); "
             f"{args.rounds} rounds, interleaved; ratios against json.loads of the same bytes"
         )
-
-        def loads() -> None:
-            for raw in records:
-                json.loads(raw)
-
-        def reading(model: Any, inputs: list[Any], method: str) -> Callable[[], None]:
-            validate = getattr(model.__pydantic_validator__, method)
-
-            def read() -> None:
-                for each in inputs:
-                    validate(each, context=CONTEXT)
-
-            return read
-
-        dicts: dict[str, list[float]] = {name: [] for name in models}
-        raw: dict[str, list[float]] = {name: [] for name in models}
-        for name, model in models.items():  # a first pass fills the value caches
-            reading(model, decoded, "validate_python")()
-            reading(model, records, "validate_json")()
-        for _ in range(args.rounds):
-            for name, model in models.items():
-                base = timed(loads)
-                validated = timed(reading(model, decoded, "validate_python"))
-                dicts[name].append((base + validated) / base)
-                validated = timed(reading(model, records, "validate_json"))
-                raw[name].append(validated / timed(loads))
-        print(f"{'variant':40s} {'from dicts':>20s} {'from bytes':>20s}")
-        for name in models:
-            cells = [
-                f"{statistics.median(values):.2f}x ({min(values):.2f}-{max(values):.2f})"
-                for values in (dicts[name], raw[name])
-            ]
-            print(f"{name:40s} {cells[0]:>20s} {cells[1]:>20s}")
+        compare(record_variants(record, kinds), "detail", records, args.rounds, True)
+        print(
+            f"\n10,000 search items of {module.entity.name} ({len(item.model_fields)} fields), "
+            "read one by one from the decoded list; ratios against json.loads of the list"
+        )
+        compare(item_variants(item), "search", [items], args.rounds, False)
 
 
 if __name__ == "__main__":
