@@ -128,10 +128,7 @@ def live_snapshot(system: System, quiet: bool) -> Snapshot:
         )
     if not system.api_key:
         raise ConfigError(f"no API key: set {system.api_key_env} (or pass --api-key)")
-    if not system.base_url.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"--base-url must start with http:// or https://, got {system.base_url!r}"
-        )
+    # One check for every problem, so that a URL holding credentials is never shown.
     problem = base_url_problem(system.base_url)
     if problem is not None:
         raise ConfigError(f"--base-url is not usable: {problem}")

@@ -593,13 +593,17 @@ def test_an_echoed_key_cut_short_shows_no_part_of_it(
     assert fake_crm.api_key[:4] not in result.output
 
 
-def test_credentials_in_the_base_url_are_refused_unshown(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scheme", ["https", "ftp"])
+def test_credentials_in_the_base_url_are_refused_unshown(
+    tmp_path: Path, scheme: str
+) -> None:
     # MiniCRM's own examples write https://SystemId:APIKey@r3.minicrm.hu/...; such a URL
-    # would put the key into the snapshot's source and into every message naming the URL.
+    # would put the key into the snapshot's source and into every message naming the URL,
+    # whatever else is wrong with it.
     result = CliRunner().invoke(
         main,
         ["pull", "-o", str(tmp_path / "s.json"), "--base-url"]
-        + ["https://42:k3y-in-url@127.0.0.1:1/Api/R3"],
+        + [f"{scheme}://42:k3y-in-url@127.0.0.1:1/Api/R3"],
         env={"MINICRM_API_KEY": "k3y-in-env", "MINICRM_SYSTEM_ID": "42"},
     )
     assert_one_line_error(result, "--base-url", "credentials", "MINICRM_API_KEY")
