@@ -141,7 +141,7 @@ def base_url_problem(url: str) -> str | None:
     """What makes ``url`` unusable as a base URL (httpx would crash on it), or None.
 
     A ``user:password@`` in it (MiniCRM's examples put the key there) would be written to the
-    snapshot and shown in messages, so it is refused, and such a URL is never shown.
+    snapshot and shown in messages, so it is refused.
     """
     try:
         parsed = httpx.URL(url)
@@ -152,12 +152,17 @@ def base_url_problem(url: str) -> str | None:
             "it holds credentials (user:password@); pass them with --system-id and "
             "MINICRM_API_KEY (or the configuration's api-key-env) instead"
         )
+    # The URL is never shown: mistyped, a URL holding credentials has no userinfo.
     if parsed.scheme not in ("http", "https"):
-        return f"{url!r} does not start with http:// or https://"
-    if not parsed.host:
-        return f"{url!r} names no host"
+        return "it does not start with http:// or https://"
+    try:
+        host = parsed.host
+    except UnicodeError:  # httpx decodes an IDNA host (xn--…) when it is used
+        return "its host is not a valid domain name"
+    if not host:
+        return "it names no host"
     if parsed.port is not None and not 0 < parsed.port < 2**16:
-        return f"{url!r}: port {parsed.port} is not between 1 and 65535"
+        return f"its port {parsed.port} is not between 1 and 65535"
     return None
 
 

@@ -362,6 +362,33 @@ def test_credentials_in_the_base_url_are_refused_unshown(mode: str) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
+    "typo",
+    [
+        "http:/{auth}@127.0.0.1/Api",
+        " https://{auth}@127.0.0.1/Api",
+        "http:{auth}@host/Api",
+    ],
+)
+def test_a_mistyped_base_url_with_credentials_is_not_shown(
+    mode: str, typo: str
+) -> None:
+    # Mistyped, such a URL has no userinfo to recognise; the message names the problem only.
+    client = Client if mode == "sync" else AsyncClient
+    with pytest.raises(MiniCRMError, match="base_url") as caught:
+        client(SYSTEM, KEY, base_url=typo.format(auth=f"{SYSTEM}:{KEY}"))
+    assert KEY not in str(caught.value)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_base_url_with_a_bad_punycode_host_is_refused_at_once(mode: str) -> None:
+    # httpx's host property decodes IDNA and raises its own error on an invalid A-label.
+    client = Client if mode == "sync" else AsyncClient
+    with pytest.raises(MiniCRMError, match="base_url"):
+        client(SYSTEM, KEY, base_url="http://xn--zz/Api/R3")
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
     ("url", "problem"),
     [
         ("http://127.0.0.1:99999/Api/R3", "port 99999"),

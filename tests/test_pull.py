@@ -612,11 +612,29 @@ def test_credentials_in_the_base_url_are_refused_unshown(
 
 
 @pytest.mark.parametrize(
+    "typo", ["http:/{auth}@127.0.0.1/Api", " https://{auth}@host/Api"]
+)
+def test_a_mistyped_base_url_with_credentials_is_not_shown(
+    tmp_path: Path, typo: str
+) -> None:
+    # Mistyped, such a URL has no userinfo to recognise; the message names the problem only.
+    result = CliRunner().invoke(
+        main,
+        ["pull", "-o", str(tmp_path / "s.json"), "--base-url"]
+        + [typo.format(auth="42:k3y-in-url")],
+        env={"MINICRM_API_KEY": "k3y-in-env", "MINICRM_SYSTEM_ID": "42"},
+    )
+    assert_one_line_error(result, "--base-url")
+    assert result.exit_code == 2 and "k3y-in-url" not in result.output
+
+
+@pytest.mark.parametrize(
     ("url", "problem"),
     [
         ("http://127.0.0.1:99999/Api/R3", "port"),
         ("http://127.0.0.1:1/Api\n/R3", "non-printable"),
         ("http:///Api/R3", "host"),
+        ("http://xn--zz/Api/R3", "host"),
     ],
 )
 def test_an_unusable_base_url_is_a_one_line_error(
