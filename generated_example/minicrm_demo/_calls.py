@@ -46,12 +46,17 @@ def base_url_problem(url: str) -> str | None:
         return (
             "it holds credentials (user:password@); pass system_id and api_key instead"
         )
+    # The URL is never shown: mistyped, a URL holding credentials has no userinfo.
     if parsed.scheme not in ("http", "https"):
-        return f"{url!r} does not start with http:// or https://"
-    if not parsed.host:
-        return f"{url!r} names no host"
+        return "it does not start with http:// or https://"
+    try:
+        host = parsed.host
+    except UnicodeError:  # httpx decodes an IDNA host (xn--…) when it is used
+        return "its host is not a valid domain name"
+    if not host:
+        return "it names no host"
     if parsed.port is not None and not 0 < parsed.port < 2**16:
-        return f"{url!r}: port {parsed.port} is not between 1 and 65535"
+        return f"its port {parsed.port} is not between 1 and 65535"
     return None
 
 
